@@ -1,0 +1,1 @@
+"""The `dimona` command: the embedded stack and the operator's CLI."""

@@ -1,0 +1,192 @@
+"""The `dimona` command line (INTERFACE.md §4). Exit codes: 0 ok, 1 a problem was found,
+2 usage or connection errors (one line on stderr)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from dimona.client import StackClient, StackError
+
+
+def emit(data, as_json: bool, table) -> None:
+    if as_json:
+        click.echo(json.dumps(data, ensure_ascii=False))
+    else:
+        table(data)
+
+
+def print_rows(rows: list[dict], columns: list[str]) -> None:
+    widths = {c: max([len(c), *(len(str(r.get(c, ""))) for r in rows)]) for c in columns}
+    click.echo("  ".join(c.ljust(widths[c]) for c in columns))
+    for r in rows:
+        click.echo("  ".join(str(r.get(c, "") if r.get(c) is not None else "").ljust(widths[c])
+                             for c in columns))
+
+
+class Cli(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except StackError as exc:
+            click.echo(f"dimona: {exc}", err=True)
+            sys.exit(2)
+
+
+@click.group(cls=Cli)
+@click.option("--home", envvar="DIMONA_HOME", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory holding var/ (data, logs, stack.json).")
+@click.pass_context
+def main(ctx: click.Context, home: Path) -> None:
+    """Dimona back-end: run the stack, submit declarations, read the register."""
+    ctx.obj = home.resolve()
+
+
+@main.command()
+@click.option("--port", envvar="DIMONA_API_PORT", default=8080, show_default=True,
+              help="REST API port (0: any free port).")
+@click.option("--partitions", envvar="DIMONA_PARTITIONS", default=4, show_default=True,
+              help="Partitions of each topic.")
+@click.pass_obj
+def up(home: Path, port: int, partitions: int) -> None:
+    """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
+    from dimona.stack import Stack
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    sys.exit(Stack(home, port, partitions).up())
+
+
+@main.command(name="migrate")
+def migrate_command() -> None:
+    """Create the tables of every service (DIMONA_DATABASE_URL); for compose."""
+    from dimona.stack import migrate
+    from services.common.settings import CommonSettings
+    migrate(CommonSettings().database_url)
+
+
+@main.group()
+def directory() -> None:
+    """The directory of employers, declarants, mandates and auditors."""
+
+
+@directory.command(name="load")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.pass_obj
+def directory_load(home: Path, file: Path) -> None:
+    """Load or update the directory from FILE (INTERFACE.md §6); idempotent."""
+    counts = StackClient(home).load_directory(file)
+    click.echo("loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "declarant", help="Declarant enterprise number (default: the first).")
+@click.option("--wait", is_flag=True, help="Return when every line has a result.")
+@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option("--timeout", "timeout_s", default=3600.0, show_default=True,
+              help="Seconds --wait waits at most.")
+@click.pass_obj
+def submit(home: Path, file: Path, declarant: str | None, wait: bool, as_json: bool,
+           timeout_s: float) -> None:
+    """Submit a JSON Lines batch FILE through the batch channel."""
+    client = StackClient(home)
+    ack = client.submit(file, declarant)
+    if not wait:
+        emit(ack, as_json, _print_ack)
+        return
+    if not as_json:
+        _print_ack(ack)
+    results = client.wait_for_batch(ack, timeout_s, progress=sys.stderr.isatty())
+    if results is None:
+        click.echo("dimona: timed out waiting for results", err=True)
+        sys.exit(1)
+    for row in results:
+        click.echo(json.dumps(row, ensure_ascii=False) if as_json else
+                   f"line {row['line']}: " + (f"{row.get('declarationId')} {row['result']} "
+                   + " ".join(a["code"] for a in row["anomalies"]) if "result" in row
+                   else f"rejected: {row['rejected']}"))
+
+
+def _print_ack(ack: dict) -> None:
+    dup = " (duplicate: already received, nothing processed twice)" if ack["duplicate"] else ""
+    click.echo(f"batch {ack['batchRef']} {ack['fileName']}: {ack['lines']} lines, "
+               f"{ack['accepted']} accepted, {len(ack['rejected'])} rejected{dup}")
+    for r in ack["rejected"]:
+        click.echo(f"  line {r['line']}: {r['reason']}")
+
+
+@main.command()
+@click.argument("declaration_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def status(home: Path, declaration_id: int, as_json: bool) -> None:
+    """The result of one declaration."""
+    found = StackClient(home).result(declaration_id)
+    if found is None:
+        click.echo(f"dimona: no result for declaration {declaration_id} (yet)", err=True)
+        sys.exit(1)
+    emit(found["result"], as_json, lambda r: click.echo(
+        f"{r['declarationId']} {r['declarationType']} {r['result']} "
+        f"period {r.get('periodId', '-')} " + " ".join(
+            f"{a['code']} ({a['severity']}) {a['labelEn']}" for a in r["anomalies"])))
+
+
+@main.group()
+def register() -> None:
+    """The personnel register."""
+
+
+@register.command()
+@click.option("--employer", required=True, help="NSSO number or enterprise number.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def periods(home: Path, employer: str, as_json: bool) -> None:
+    """The periods of an employer."""
+    rows = StackClient(home).periods(employer)
+    emit(rows, as_json, lambda r: print_rows(r, [
+        "periodId", "ssin", "jointCommissionNumber", "workerType", "startDate", "startHour",
+        "endDate", "endHour", "cancelled"]))
+
+
+@main.group()
+def ebox() -> None:
+    """e-Box confirmations."""
+
+
+@ebox.command(name="list")
+@click.option("--employer", help="NSSO number or enterprise number of the employer.")
+@click.option("--declarant", help="Enterprise number of the declarant.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ebox_list(home: Path, employer: str | None, declarant: str | None, as_json: bool) -> None:
+    """The e-Box messages of an employer or a declarant."""
+    if bool(employer) == bool(declarant):
+        raise click.UsageError("give exactly one of --employer and --declarant")
+    rows = StackClient(home).ebox(employer=employer, declarant=declarant)
+    emit(rows, as_json, lambda r: print_rows(r, ["messageId", "declarationId", "recipient",
+                                                 "createdAt", "subject"]))
+
+
+@ebox.command(name="show")
+@click.argument("message_id")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def ebox_show(home: Path, message_id: str, as_json: bool) -> None:
+    """One e-Box message."""
+    found = StackClient(home).ebox_message(message_id)
+    if found is None:
+        click.echo(f"dimona: no message {message_id}", err=True)
+        sys.exit(1)
+    emit(found, as_json, lambda m: click.echo(
+        f"{m['subject']}\n{json.dumps(m['content'], indent=2, ensure_ascii=False)}"))
+
+
+def progress_line(done: int, total: int, started: float) -> None:
+    rate = done / max(time.monotonic() - started, 1e-6)
+    sys.stderr.write(f"\r{done}/{total} results ({rate:.0f}/s)")
+    sys.stderr.flush()

@@ -1,0 +1,194 @@
+"""`dimona up`: the embedded stack and the four services, each in its own process,
+supervised (a service that dies is restarted) until SIGINT or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dimona.embedded import (
+    EmbeddedBroker,
+    EmbeddedPostgres,
+    create_topics,
+    free_port,
+    stop_process,
+)
+from schemas import topics
+
+log = logging.getLogger("dimona.up")
+SERVICES = ("validator", "projections", "notifier", "intake")
+EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
+
+
+def migrate(database_url: str) -> None:
+    """Create every service's tables (idempotent)."""
+    from services.directory import adapter as directory
+    from services.intake import adapter as intake
+    from services.notifier import adapter as notifier
+    from services.projections import adapter as projections
+    from services.validator.eventlog import open_event_store
+
+    for module in (directory, intake, projections, notifier):
+        module.migrate(database_url)
+    open_event_store(database_url, create_table=True).close()
+
+
+def load_example_directory(database_url: str) -> None:
+    from services.directory import adapter as directory
+    from services.directory.domain import DirectoryDocument
+
+    if directory.is_empty(database_url) and EXAMPLE_DIRECTORY.exists():
+        doc = DirectoryDocument.model_validate_json(EXAMPLE_DIRECTORY.read_text("utf-8"))
+        directory.load(database_url, doc)
+        log.info("loaded %s", EXAMPLE_DIRECTORY)
+
+
+@dataclass
+class Child:
+    name: str
+    command: list[str]
+    env: dict[str, str]
+    log_path: Path
+    process: subprocess.Popen | None = None
+    restarts: int = 0
+    restart_at: float = 0.0
+
+    def start(self) -> None:
+        log_file = open(self.log_path, "ab")
+        self.process = subprocess.Popen(self.command, env=self.env, stdout=log_file,
+                                        stderr=subprocess.STDOUT, start_new_session=True)
+
+    def dead(self) -> bool:
+        return self.process is None or self.process.poll() is not None
+
+
+@dataclass
+class Stack:
+    home: Path
+    api_port: int = 8080
+    partitions: int = 4
+    children: dict[str, Child] = field(default_factory=dict)
+    stopping: bool = False
+
+    @property
+    def var(self) -> Path:
+        return self.home / "var"
+
+    def up(self) -> int:
+        for sub in ("log", "inbox", "outbox"):
+            (self.var / sub).mkdir(parents=True, exist_ok=True)
+        signal.signal(signal.SIGINT, self._stop)
+        signal.signal(signal.SIGTERM, self._stop)
+        postgres = broker = None
+        try:
+            database_url = os.environ.get("DIMONA_DATABASE_URL")
+            if not database_url:
+                postgres = EmbeddedPostgres(self.var / "pg", _port("DIMONA_PG_PORT"),
+                                            self.var / "log" / "postgres.log")
+                postgres.start()
+                database_url = postgres.url
+            bootstrap = os.environ.get("DIMONA_KAFKA_BOOTSTRAP")
+            if not bootstrap:
+                broker = EmbeddedBroker(_port("DIMONA_BROKER_PORT"),
+                                        self.var / "log" / "broker.log")
+                broker.start()
+                bootstrap = broker.bootstrap
+            create_topics(bootstrap, topics.ALL, self.partitions)
+            migrate(database_url)
+            load_example_directory(database_url)
+            api_port = self.api_port or free_port()
+            env = {**os.environ, "DIMONA_DATABASE_URL": database_url,
+                   "DIMONA_KAFKA_BOOTSTRAP": bootstrap, "DIMONA_API_PORT": str(api_port),
+                   "PYTHONUNBUFFERED": "1"}
+            for name in SERVICES:
+                self.children[name] = Child(name, [sys.executable, "-m", f"services.{name}"],
+                                            env, self.var / "log" / f"{name}.log")
+                self.children[name].start()
+            self.api_url = f"http://127.0.0.1:{api_port}"
+            self._wait_for_api(api_port)
+            self.database_url, self.bootstrap = database_url, bootstrap
+            self._write_state(postgres, broker)
+            print(f"Dimona is up: API {self.api_url}, batch folder {self.var / 'inbox'}"
+                  " (Ctrl-C stops it)", flush=True)
+            self._supervise(postgres, broker)
+        finally:
+            for child in self.children.values():
+                stop_process(child.process, signal.SIGTERM, 15)
+            if broker:
+                broker.stop()
+            if postgres:
+                postgres.stop()
+            (self.var / "stack.json").unlink(missing_ok=True)
+        return 0
+
+    def _stop(self, signum, frame) -> None:
+        self.stopping = True
+
+    def _wait_for_api(self, port: int) -> None:
+        from dimona.embedded import port_open
+        deadline = time.monotonic() + 120
+        while not port_open(port):
+            if self.stopping or time.monotonic() > deadline:
+                raise RuntimeError(f"the API did not start; see {self.var / 'log/intake.log'}")
+            self._restart_dead()
+            time.sleep(0.2)
+
+    def _supervise(self, postgres, broker) -> None:
+        while not self.stopping:
+            time.sleep(0.2)
+            if postgres is not None and postgres.process.poll() is not None:
+                log.warning("PostgreSQL died; restarting it")
+                postgres.start()
+            if broker is not None and broker.process.poll() is not None:
+                self._restart_broker(broker)
+            if self._restart_dead():
+                self._write_state(postgres, broker)
+
+    def _restart_broker(self, broker: EmbeddedBroker) -> None:
+        """A new broker knows nothing: recreate the topics and restart every service, so
+        that each recovers from PostgreSQL (intake re-publishes, consumers catch up)."""
+        log.warning("the broker died; starting a new one and restarting the services")
+        broker.start()
+        create_topics(broker.bootstrap, topics.ALL, self.partitions)
+        for child in self.children.values():
+            stop_process(child.process, signal.SIGTERM, 15)
+
+    def _restart_dead(self) -> bool:
+        restarted = False
+        for child in self.children.values():
+            if not child.dead():
+                continue
+            now = time.monotonic()
+            if child.restart_at == 0.0:
+                child.restart_at = now + min(0.5 * 2 ** min(child.restarts, 4), 8)
+                log.warning("%s exited (%s); restarting", child.name, child.process.returncode)
+            elif now >= child.restart_at:
+                child.restarts += 1
+                child.restart_at = 0.0
+                child.start()
+                restarted = True
+        return restarted
+
+    def _write_state(self, postgres, broker) -> None:
+        state = {
+            "api": self.api_url, "kafka_bootstrap": self.bootstrap,
+            "database_url": self.database_url, "supervisor_pid": os.getpid(),
+            "pids": {name: c.process.pid for name, c in self.children.items() if c.process},
+            "restarts": {name: c.restarts for name, c in self.children.items()},
+            "postgres_pid": postgres.process.pid if postgres else None,
+            "broker_pid": broker.process.pid if broker else None,
+        }
+        tmp = self.var / "stack.json.tmp"
+        tmp.write_text(json.dumps(state, indent=2))
+        tmp.replace(self.var / "stack.json")
+
+
+def _port(env_name: str) -> int:
+    return int(os.environ.get(env_name) or 0) or free_port()

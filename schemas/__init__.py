@@ -1,0 +1,1 @@
+"""Contracts between the services: events, topics, the declaration JSON and reference data."""

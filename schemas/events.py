@@ -1,0 +1,120 @@
+"""Events published on Kafka. Frozen; change one by adding a schema_version, never by editing."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Literal
+from uuid import UUID, uuid5
+
+from pydantic import BaseModel, ConfigDict
+
+from schemas.catalogue import Severity, entry
+from schemas.declaration import Declaration, DeclarationType
+
+EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
+Channel = Literal["webservice", "batch", "web-unsecured"]
+Result = Literal["A", "W", "B", "S"]
+
+
+def stable_id(*parts: object) -> UUID:
+    """A deterministic event id, so that a re-published event keeps its id."""
+    return uuid5(EVENT_NAMESPACE, ":".join(str(p) for p in parts))
+
+
+class Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    event_id: UUID
+    occurred_at: datetime
+    schema_version: int = 1
+    correlation_id: str
+    causation_id: str | None = None
+
+
+class DeclarationSubmitted(Event):
+    """Intake received a declaration and recorded it (topic dimona.submissions, key employer)."""
+
+    event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
+    declaration_id: int
+    employer_key: str
+    received_at: datetime
+    channel: Channel
+    declarant: str | None
+    batch_ref: str | None = None
+    line: int | None = None
+    declaration: Declaration
+
+
+class Anomaly(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    code: str
+    severity: Severity
+    label_nl: str
+    label_fr: str
+    label_en: str
+
+    @classmethod
+    def of(cls, code: str) -> Anomaly:
+        e = entry(code)
+        return cls(code=code, severity=e.severity, label_nl=e.nl, label_fr=e.fr, label_en=e.en)
+
+    def to_result_json(self) -> dict:
+        return {"code": self.code, "severity": self.severity, "labelNl": self.label_nl,
+                "labelFr": self.label_fr, "labelEn": self.label_en}
+
+
+class PeriodState(BaseModel):
+    """A Dimona period as the validator knows it after a declaration."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    period_id: int
+    employer_key: str
+    ssin: str | None
+    joint_commission_number: str
+    worker_type: str
+    start_date: date
+    start_hour: str | None = None
+    end_date: date | None = None
+    end_hour: str | None = None
+    planned_hours_number: int | None = None
+    cancelled: bool = False
+    version: int = 1
+
+
+class DeclarationDecided(Event):
+    """The validator's decision (topic dimona.decisions, key employer)."""
+
+    event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
+    declaration_id: int
+    declaration_type: DeclarationType
+    result: Result
+    anomalies: tuple[Anomaly, ...] = ()
+    period_id: int | None = None
+    period_before: PeriodState | None = None
+    period_after: PeriodState | None = None
+    employer_key: str
+    received_at: datetime
+    channel: Channel
+    declarant: str | None
+    batch_ref: str | None = None
+    line: int | None = None
+    declaration: Declaration
+
+    def to_result_json(self) -> dict:
+        """The result object of INTERFACE.md §3."""
+        body: dict = {"declarationId": self.declaration_id,
+                      "declarationType": self.declaration_type, "result": self.result}
+        if self.period_id is not None:
+            body["periodId"] = self.period_id
+        body["anomalies"] = [a.to_result_json() for a in self.anomalies]
+        return body
+
+
+class DeadLetter(BaseModel):
+    """A message that could not be decoded (topic dimona.deadletter), with the reason."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    topic: str
+    partition: int
+    offset: int
+    reason: str
+    value: str

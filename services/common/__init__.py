@@ -1,0 +1,1 @@
+"""What every service shares: settings base, database and Kafka plumbing, fault injection."""

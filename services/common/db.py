@@ -1,0 +1,22 @@
+"""PostgreSQL plumbing shared by the adapters: pools and idempotent schema creation."""
+
+from __future__ import annotations
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+SCHEMA_LOCK = 4_242_001  # pg advisory lock key serialising DDL across processes
+
+
+def open_pool(database_url: str, max_size: int = 4) -> ConnectionPool:
+    pool = ConnectionPool(database_url, min_size=1, max_size=max_size, open=False)
+    pool.open(wait=True, timeout=60)
+    return pool
+
+
+def ensure_schema(database_url: str, ddl: str) -> None:
+    """Run CREATE ... IF NOT EXISTS statements, one process at a time."""
+    with psycopg.connect(database_url, autocommit=False) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (SCHEMA_LOCK,))
+        conn.execute(ddl)
+        conn.commit()

@@ -1,0 +1,1 @@
+"""The directory: employers, declarants and their tokens, mandates, auditors (INTERFACE.md §6)."""

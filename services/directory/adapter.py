@@ -1,0 +1,116 @@
+"""SQL of the directory (schema `directory`)."""
+
+from __future__ import annotations
+
+import json
+
+import psycopg
+
+from services.common.db import ensure_schema
+from services.directory.domain import (
+    Declarant,
+    DirectoryDocument,
+    DirectoryEmployer,
+    token_digest,
+)
+
+DDL = """
+CREATE SCHEMA IF NOT EXISTS directory;
+CREATE TABLE IF NOT EXISTS directory.employers (
+  employer_key text PRIMARY KEY, employer_id bigint UNIQUE, enterprise_number text,
+  doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS directory.declarants (
+  enterprise_number text PRIMARY KEY, token_sha256 text NOT NULL UNIQUE, doc jsonb NOT NULL);
+CREATE TABLE IF NOT EXISTS directory.mandates (
+  declarant text NOT NULL, employer_id bigint NOT NULL, valid_from date NOT NULL,
+  valid_to date, PRIMARY KEY (declarant, employer_id, valid_from));
+CREATE TABLE IF NOT EXISTS directory.flexi_eligibility (
+  ssin text NOT NULL, quarter text NOT NULL, eligible boolean NOT NULL,
+  PRIMARY KEY (ssin, quarter));
+CREATE TABLE IF NOT EXISTS directory.identities (
+  family_name text NOT NULL, given_name text NOT NULL, birth_date date NOT NULL,
+  ssin text NOT NULL, PRIMARY KEY (family_name, given_name, birth_date));
+CREATE TABLE IF NOT EXISTS directory.auditors (
+  name text PRIMARY KEY, token_sha256 text NOT NULL UNIQUE);
+"""
+
+
+def migrate(database_url: str) -> None:
+    ensure_schema(database_url, DDL)
+
+
+def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
+    """Insert or update every entry of the document (idempotent). Returns counts."""
+    with psycopg.connect(database_url) as conn, conn.transaction():
+        for e in doc.employers:
+            conn.execute(
+                "INSERT INTO directory.employers VALUES (%s, %s, %s, %s) ON CONFLICT "
+                "(employer_key) DO UPDATE SET employer_id = EXCLUDED.employer_id, "
+                "enterprise_number = EXCLUDED.enterprise_number, doc = EXCLUDED.doc",
+                (e.key, e.employer_id, e.enterprise_number, _doc(e)))
+        for d in doc.declarants:
+            conn.execute(
+                "INSERT INTO directory.declarants VALUES (%s, %s, %s) ON CONFLICT "
+                "(enterprise_number) DO UPDATE SET token_sha256 = EXCLUDED.token_sha256, "
+                "doc = EXCLUDED.doc",
+                (d.enterprise_number, token_digest(d.token), _doc(d, exclude={"token"})))
+        for m in doc.mandates:
+            conn.execute(
+                "INSERT INTO directory.mandates VALUES (%s, %s, %s, %s) ON CONFLICT "
+                "(declarant, employer_id, valid_from) DO UPDATE SET valid_to = EXCLUDED.valid_to",
+                (m.declarant, m.employer_id, m.from_, m.to))
+        for f in doc.flexi_eligibility:
+            conn.execute(
+                "INSERT INTO directory.flexi_eligibility VALUES (%s, %s, %s) ON CONFLICT "
+                "(ssin, quarter) DO UPDATE SET eligible = EXCLUDED.eligible",
+                (f.ssin, f.quarter, f.eligible))
+        for i in doc.identities:
+            conn.execute(
+                "INSERT INTO directory.identities VALUES (%s, %s, %s, %s) ON CONFLICT "
+                "(family_name, given_name, birth_date) DO UPDATE SET ssin = EXCLUDED.ssin",
+                (i.family_name, i.given_name, i.birth_date, i.ssin))
+        for a in doc.auditors:
+            conn.execute(
+                "INSERT INTO directory.auditors VALUES (%s, %s) ON CONFLICT (name) "
+                "DO UPDATE SET token_sha256 = EXCLUDED.token_sha256",
+                (a.name, token_digest(a.token)))
+    return {"employers": len(doc.employers), "declarants": len(doc.declarants),
+            "mandates": len(doc.mandates), "flexiEligibility": len(doc.flexi_eligibility),
+            "identities": len(doc.identities), "auditors": len(doc.auditors)}
+
+
+def _doc(entry, exclude: set[str] | None = None) -> str:
+    return json.dumps(entry.model_dump(mode="json", by_alias=True, exclude=exclude))
+
+
+def is_empty(database_url: str) -> bool:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT count(*) FROM directory.employers").fetchone()[0] == 0
+
+
+def employers(database_url: str) -> list[DirectoryEmployer]:
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute("SELECT doc FROM directory.employers").fetchall()
+    return [DirectoryEmployer.model_validate(r[0]) for r in rows]
+
+
+def declarants(database_url: str) -> list[dict]:
+    """Declarants without their token digests, in enterprise-number order."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT doc FROM directory.declarants ORDER BY enterprise_number").fetchall()
+    return [r[0] for r in rows]
+
+
+def declarant_by_token(database_url: str, token: str) -> Declarant | None:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT doc FROM directory.declarants WHERE token_sha256 = %s",
+                           (token_digest(token),)).fetchone()
+    return Declarant.model_validate({**row[0], "token": ""}) if row else None
+
+
+def declarant(database_url: str, enterprise_number: str) -> dict | None:
+    with psycopg.connect(database_url) as conn:
+        row = conn.execute("SELECT doc FROM directory.declarants WHERE enterprise_number = %s",
+                           (enterprise_number,)).fetchone()
+    return row[0] if row else None

@@ -1,0 +1,1 @@
+"""Intake: the REST API and batch files; records every declaration, then publishes it."""

@@ -1,0 +1,1 @@
+"""The notifier: e-Box confirmations (and, later, batch return files)."""

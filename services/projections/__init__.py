@@ -1,0 +1,1 @@
+"""The personnel register: views built from the decided declarations."""

@@ -1,0 +1,1 @@
+"""The validator: decides every declaration and records it in the event store."""

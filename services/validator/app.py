@@ -1,0 +1,30 @@
+"""Composition root of the validator."""
+
+from __future__ import annotations
+
+import asyncio
+
+from faststream import FastStream
+
+from services.common.kafka import make_broker
+from services.directory.cache import DirectoryCache
+from services.validator import handlers
+from services.validator.application import DecideDeclarations
+from services.validator.eventlog import open_event_store
+from services.validator.settings import ValidatorSettings
+
+
+def create_app(settings: ValidatorSettings | None = None) -> FastStream:
+    settings = settings or ValidatorSettings()
+    broker = make_broker(settings)
+    app = FastStream(broker)
+
+    @app.on_startup
+    async def wire() -> None:
+        store = await asyncio.to_thread(open_event_store, settings.database_url, False)
+        directory = DirectoryCache(settings.database_url, settings.directory_refresh_s)
+        decide = DecideDeclarations(
+            store, lambda: directory().employers, settings.period_cache_size)
+        handlers.register(broker, decide, settings)
+
+    return app

@@ -1,0 +1,53 @@
+"""Read-only access to the validator's event store, for the other services.
+
+The event store is the system of record: the register, the e-Box and intake's recovery read
+decisions from it when Kafka cannot be trusted to still hold them (the embedded broker
+forgets everything when it stops).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import psycopg
+from eventsourcing.utils import get_topic
+
+from schemas.events import DeclarationDecided
+from services.common.settings import eventsourcing_env
+from services.validator.application import ValidatorApplication
+from services.validator.domain import Declaration
+
+DECIDED_TOPIC = get_topic(Declaration.Decided)
+EVENTS_TABLE = "validator_events"
+
+
+def open_event_store(database_url: str, create_table: bool) -> ValidatorApplication:
+    return ValidatorApplication(env=eventsourcing_env(database_url, create_table))
+
+
+class EventLog:
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.app = open_event_store(database_url, create_table=False)
+
+    def decisions_after(self, position: int, limit: int = 1000
+                        ) -> list[tuple[int, DeclarationDecided]]:
+        """Recorded decisions after a notification position, oldest first."""
+        notifications = self.app.recorder.select_notifications(
+            start=position, limit=limit, topics=[DECIDED_TOPIC], inclusive_of_start=False)
+        return [(n.id, DeclarationDecided.model_validate(
+            self.app.mapper.to_domain_event(n).decision)) for n in notifications]
+
+    def decided(self, declaration_ids: Iterable[int]) -> set[int]:
+        """Which of these declarations have a recorded decision."""
+        by_uuid = {Declaration.create_id(i): i for i in declaration_ids}
+        if not by_uuid:
+            return set()
+        with psycopg.connect(self.database_url) as conn:
+            rows = conn.execute(
+                f"SELECT originator_id FROM {EVENTS_TABLE} WHERE originator_id = ANY(%s)",
+                (list(by_uuid),)).fetchall()
+        return {by_uuid[r[0]] for r in rows}
+
+    def close(self) -> None:
+        self.app.close()

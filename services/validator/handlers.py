@@ -1,0 +1,33 @@
+"""Thin faststream handlers of the validator."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Sequence
+
+from faststream.kafka import KafkaBroker
+from faststream.kafka.annotations import KafkaMessage
+
+from schemas import topics
+from schemas.events import DeclarationDecided, DeclarationSubmitted
+from services.common.faults import crash_point
+from services.common.kafka import (
+    batch_subscriber_options,
+    dead_letter,
+    decode_records,
+    publish_all,
+)
+from services.validator.settings import ValidatorSettings
+
+Decide = Callable[[Sequence[DeclarationSubmitted]], list[DeclarationDecided]]
+
+
+def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings) -> None:
+    @broker.subscriber(topics.SUBMISSIONS, **batch_subscriber_options(settings, "validator"))
+    async def on_submissions(body: list, message: KafkaMessage) -> None:
+        """dimona.submissions -> decide and record -> dimona.decisions."""
+        submissions, undecodable = decode_records(message, DeclarationSubmitted)
+        decided = await asyncio.to_thread(decide, submissions)
+        await publish_all(broker, topics.DECISIONS, decided)
+        await dead_letter(broker, undecodable)
+        crash_point(settings, "validator")
