@@ -1,0 +1,78 @@
+"""Intake's outbox on the real broker: recorded declarations are published, and whatever
+the broker lost (no decision in the event store) is published again."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from schemas import topics
+from schemas.declaration import Declaration
+from services.common.db import open_pool
+from services.common.kafka import make_broker
+from services.common.settings import CommonSettings
+from services.intake.adapter import IntakeStore
+from services.intake.application import Intake, Reconciler, Relay
+from services.validator.eventlog import EventLog
+from tests.integration.test_exactly_once import decider
+from tests.unit.factories import IN
+
+pytestmark = pytest.mark.integration
+
+
+async def published_ids(bootstrap: str, wanted: set[int], timeout_s: float = 30) -> list[int]:
+    """Declaration ids found on dimona.submissions (with repetitions), until all are seen."""
+    consumer = AIOKafkaConsumer(topics.SUBMISSIONS, bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    seen: list[int] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not wanted <= set(seen):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    seen += [json.loads(r.value)["declaration_id"] for r in records]
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, database_url):
+    async def scenario() -> None:
+        store = IntakeStore(open_pool(database_url))
+        intake = Intake(store)
+        cancel = Declaration.model_validate({"dimonaCancel": {"periodId": 1}})
+        numbers = intake.submit([(None, Declaration.model_validate(IN)), (None, cancel)],
+                                "webservice", "0403170701")
+        broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
+        await broker.start()
+        relay = Relay(store, broker, 100, 0.1, asyncio.Event())
+        assert await relay.publish_pending() == 2
+        assert await relay.publish_pending() == 0  # nothing left to publish
+        assert set(numbers) <= set(await published_ids(infra.broker.bootstrap, set(numbers)))
+
+        # The first one gets decided; the broker "loses" the second.
+        assert store.unpublished(10) == []  # everything is marked published
+        submitted_first = _submitted(database_url, numbers[0])
+        decider(database_url)([submitted_first])
+        reconciler = Reconciler(store, EventLog(database_url), 0.0, asyncio.Event())
+        assert reconciler.reconcile(0.0) == (1, 1)  # one settled, one to re-publish
+        assert [r[0] for r in store.unpublished(10)] == [numbers[1]]
+        assert await relay.publish_pending() == 1
+        seen = await published_ids(infra.broker.bootstrap, set(numbers))
+        assert seen.count(numbers[1]) == 2 and seen.count(numbers[0]) == 1
+        await broker.stop()
+
+    asyncio.run(scenario())
+
+
+def _submitted(database_url: str, number: int):
+    import psycopg
+
+    from schemas.events import DeclarationSubmitted
+    with psycopg.connect(database_url) as conn:
+        event = conn.execute("SELECT event FROM intake.submissions WHERE declaration_id = %s",
+                             (number,)).fetchone()[0]
+    return DeclarationSubmitted.model_validate_json(event)
