@@ -62,11 +62,19 @@ def up(home: Path, port: int, partitions: int) -> None:
 
 
 @main.command(name="migrate")
-def migrate_command() -> None:
-    """Create the tables of every service (DIMONA_DATABASE_URL); for compose."""
+@click.option("--partitions", envvar="DIMONA_PARTITIONS", default=4, show_default=True,
+              help="Partitions of each topic created.")
+def migrate_command(partitions: int) -> None:
+    """Create the topics (DIMONA_KAFKA_BOOTSTRAP) and every service's tables
+    (DIMONA_DATABASE_URL), as compose's `init` service does; idempotent."""
+    from dimona.embedded import create_topics
     from dimona.stack import migrate
+    from schemas import topics
     from services.common.settings import CommonSettings
-    migrate(CommonSettings().database_url)
+    settings = CommonSettings()
+    create_topics(settings.kafka_bootstrap, topics.ALL, partitions)
+    migrate(settings.database_url)
+    click.echo("topics and tables are ready")
 
 
 @main.group()
