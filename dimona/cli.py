@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import logging
 import sys
-import time
 from pathlib import Path
 
 import click
@@ -56,9 +55,12 @@ def main(ctx: click.Context, home: Path) -> None:
 @click.pass_obj
 def up(home: Path, port: int, partitions: int) -> None:
     """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
-    from dimona.stack import Stack
+    from dimona.stack import Stack, StackFailed
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    sys.exit(Stack(home, port, partitions).up())
+    try:
+        sys.exit(Stack(home, port, partitions).up())
+    except StackFailed as exc:
+        raise StackError(str(exc)) from None
 
 
 @main.command(name="migrate")
@@ -193,8 +195,3 @@ def ebox_show(home: Path, message_id: str, as_json: bool) -> None:
     emit(found, as_json, lambda m: click.echo(
         f"{m['subject']}\n{json.dumps(m['content'], indent=2, ensure_ascii=False)}"))
 
-
-def progress_line(done: int, total: int, started: float) -> None:
-    rate = done / max(time.monotonic() - started, 1e-6)
-    sys.stderr.write(f"\r{done}/{total} results ({rate:.0f}/s)")
-    sys.stderr.flush()

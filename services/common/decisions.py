@@ -11,8 +11,8 @@ from schemas import topics
 from schemas.events import DeclarationDecided
 from services.common.faults import crash_point
 from services.common.kafka import batch_subscriber_options, dead_letter, decode_records
-from services.common.tracking import Apply
 from services.common.settings import CommonSettings
+from services.common.tracking import Apply
 
 
 def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
@@ -93,6 +92,3 @@ def file_lines(data: bytes) -> list[str]:
         raise ValueError(f"the file is not UTF-8 (byte {exc.start})") from None
     return text.splitlines()
 
-
-def dumps(value) -> str:
-    return json.dumps(value, separators=(",", ":"))

@@ -9,7 +9,6 @@ from psycopg_pool import ConnectionPool
 
 from services.common import tracking
 from services.common.db import ensure_schema
-from services.notifier.domain import EboxMessage
 
 SCHEMA = "notifier"
 DDL = """

@@ -10,8 +10,8 @@ from faststream import FastStream
 from services.common.db import open_pool
 from services.common.kafka import make_broker
 from services.common.tracking import catch_up
-from services.projections.adapter import RegisterWriter
 from services.projections import handlers
+from services.projections.adapter import RegisterWriter
 from services.projections.settings import ProjectionsSettings
 from services.validator.eventlog import EventLog
 

@@ -127,3 +127,10 @@ def test_cli_without_a_stack_exits_2_with_one_line(tmp_path):
                           capture_output=True, text=True)
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "no running stack" in done.stderr
+
+
+def test_a_second_stack_in_the_same_home_is_refused(stack):
+    done = stack.cli("up", "--port", "0", check=False, timeout_s=60)
+    assert done.returncode == 2
+    assert "a stack is already running" in done.stderr
+    assert httpx.get(f"{stack.api}/health").status_code == 200  # the first one is untouched

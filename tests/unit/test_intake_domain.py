@@ -1,11 +1,12 @@
 """Intake's pure decisions: batch lines and the employer of a declaration."""
 
+import json
+
 import pytest
 
 from schemas.declaration import Declaration
 from services.intake.domain import UNKNOWN_EMPLOYER, employer_key, file_lines, parse_lines
 from tests.unit.factories import IN
-import json
 
 
 def test_parse_lines_keeps_line_numbers_and_reasons():
