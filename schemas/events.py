@@ -30,10 +30,9 @@ class Event(BaseModel):
     causation_id: str | None = None
 
 
-class DeclarationSubmitted(Event):
-    """Intake received a declaration and recorded it (topic dimona.submissions, key employer)."""
+class Reception(Event):
+    """What intake knew of a declaration when it received it; every later event keeps it."""
 
-    event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
     declaration_id: int
     employer_key: str
     received_at: datetime
@@ -42,6 +41,12 @@ class DeclarationSubmitted(Event):
     batch_ref: str | None = None
     line: int | None = None
     declaration: Declaration
+
+
+class DeclarationSubmitted(Reception):
+    """Intake received a declaration and recorded it (topic dimona.submissions, key employer)."""
+
+    event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
 
 
 class Anomaly(BaseModel):
@@ -80,24 +85,16 @@ class PeriodState(BaseModel):
     version: int = 1
 
 
-class DeclarationDecided(Event):
+class DeclarationDecided(Reception):
     """The validator's decision (topic dimona.decisions, key employer)."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
-    declaration_id: int
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
     period_id: int | None = None
     period_before: PeriodState | None = None
     period_after: PeriodState | None = None
-    employer_key: str
-    received_at: datetime
-    channel: Channel
-    declarant: str | None
-    batch_ref: str | None = None
-    line: int | None = None
-    declaration: Declaration
 
     def to_result_json(self) -> dict:
         """The result object of INTERFACE.md §3."""

@@ -5,6 +5,7 @@ No sleeps: every wait polls a condition until a deadline.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ from pathlib import Path
 import httpx
 import psycopg
 import pytest
+from aiokafka import AIOKafkaConsumer
 
 from dimona.embedded import EmbeddedBroker, EmbeddedPostgres, create_topics, free_port
 from schemas import topics
@@ -173,3 +175,21 @@ def infra(tmp_path_factory) -> Iterator[Infra]:
 @pytest.fixture
 def database_url(infra) -> str:
     return infra.new_database()
+
+
+async def declaration_ids_on(bootstrap: str, topic: str, done: Callable[[list[int]], bool],
+                             timeout_s: float = 30) -> list[int]:
+    """The declaration ids of every message on a topic (repetitions kept), read from the
+    start until `done` says enough."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    ids: list[int] = []
+    try:
+        async with asyncio.timeout(timeout_s):
+            while not done(ids):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    ids += [json.loads(r.value)["declaration_id"] for r in records]
+    finally:
+        await consumer.stop()
+    return ids

@@ -1,8 +1,11 @@
-"""The decision consumer shared by the register and the notifier."""
+"""The decision consumer shared by the register and the notifier: catch up from the event
+store, then consume dimona.decisions (see services.common.tracking)."""
 
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Callable
 
 from faststream.kafka import KafkaBroker
 from faststream.kafka.annotations import KafkaMessage
@@ -12,7 +15,17 @@ from schemas.events import DeclarationDecided
 from services.common.faults import crash_point
 from services.common.kafka import batch_subscriber_options, dead_letter, decode_records
 from services.common.settings import CommonSettings
-from services.common.tracking import Apply
+from services.common.tracking import Apply, catch_up
+from services.validator.eventlog import EventLog
+
+log = logging.getLogger("dimona")
+
+
+async def catch_up_from_event_store(database_url: str, watermark: Callable[[], int],
+                                    apply: Apply, group_id: str) -> None:
+    """Before consuming Kafka: apply what the event store holds beyond the watermark."""
+    read = await asyncio.to_thread(catch_up, EventLog(database_url), watermark(), apply)
+    log.info("%s: caught up, %d decisions re-read from the event store", group_id, read)
 
 
 def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,

@@ -3,21 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import logging
 
 from faststream import FastStream
 
 from services.common.db import open_pool
+from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
-from services.common.tracking import catch_up
 from services.directory.cache import DirectoryCache
 from services.notifier import handlers
 from services.notifier.adapter import Ebox
 from services.notifier.application import ConfirmDecisions
 from services.notifier.settings import NotifierSettings
-from services.validator.eventlog import EventLog
-
-log = logging.getLogger("dimona.notifier")
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastStream:
@@ -30,9 +26,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
         ebox = Ebox(await asyncio.to_thread(open_pool, settings.database_url))
         confirm = ConfirmDecisions(
             ebox, DirectoryCache(settings.database_url, settings.directory_refresh_s))
-        caught = await asyncio.to_thread(
-            catch_up, EventLog(settings.database_url), ebox.watermark(), confirm)
-        log.info("caught up %d decisions from the event store", caught)
+        await catch_up_from_event_store(settings.database_url, ebox.watermark, confirm,
+                                        "notifier")
         handlers.register(broker, confirm, settings)
 
     return app

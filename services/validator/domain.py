@@ -17,7 +17,9 @@ from schemas.events import (
     Anomaly,
     DeclarationDecided,
     DeclarationSubmitted,
+    Event,
     PeriodState,
+    Reception,
     Result,
     stable_id,
 )
@@ -101,6 +103,7 @@ def unknown_period(sub: DeclarationSubmitted, ctx: Context) -> list[str]:
     return ["00913-354"]
 
 
+RECEPTION_FIELDS = tuple(set(Reception.model_fields) - set(Event.model_fields))
 RULES: tuple[Rule, ...] = (invalid_ssin, employer_not_in_directory, unknown_period)
 
 
@@ -143,13 +146,12 @@ def decide(sub: DeclarationSubmitted, ctx: Context) -> DeclarationDecided:
     result = result_of(anomalies)
     before = ctx.period(sub.declaration.period_id) if sub.declaration.period_id else None
     after = period_after(sub, before) if result != "B" else None
+    reception = {name: getattr(sub, name) for name in RECEPTION_FIELDS}
     return DeclarationDecided(
-        event_id=stable_id("decided", sub.declaration_id),
+        **reception, event_id=stable_id("decided", sub.declaration_id),
         occurred_at=sub.received_at, correlation_id=sub.correlation_id,
-        causation_id=str(sub.event_id), declaration_id=sub.declaration_id,
-        declaration_type=sub.declaration.declaration_type, result=result,
-        anomalies=tuple(anomalies), period_id=after.period_id if after else None,
-        period_before=before, period_after=after, employer_key=sub.employer_key,
-        received_at=sub.received_at, channel=sub.channel, declarant=sub.declarant,
-        batch_ref=sub.batch_ref, line=sub.line, declaration=sub.declaration)
+        causation_id=str(sub.event_id), declaration_type=sub.declaration.declaration_type,
+        result=result, anomalies=tuple(anomalies),
+        period_id=after.period_id if after else None, period_before=before,
+        period_after=after)
 

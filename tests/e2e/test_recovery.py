@@ -16,10 +16,9 @@ import os
 import signal
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from schemas import topics
-from tests.conftest import StackProcess, wait_until
+from tests.conftest import StackProcess, declaration_ids_on, wait_until
 from tests.e2e.workload import write_batch
 
 pytestmark = pytest.mark.e2e
@@ -58,21 +57,6 @@ def assert_exactly_once(stack: StackProcess, ack: dict, timeout_s: float = 180) 
                      "AND result = 'B'", (ack["batchRef"],)) == [(expected_refused,)]
 
 
-async def decision_ids_on_kafka(bootstrap: str, at_least: int) -> list[int]:
-    consumer = AIOKafkaConsumer(topics.DECISIONS, bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    ids: list[int] = []
-    try:
-        async with asyncio.timeout(30):
-            while len(ids) < at_least:
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    ids += [json.loads(r.value)["declaration_id"] for r in records]
-    finally:
-        await consumer.stop()
-    return ids
-
-
 def test_consumers_dying_between_database_and_offset_commit(new_stack, tmp_path):
     markers = tmp_path / "markers"
     markers.mkdir()
@@ -85,7 +69,8 @@ def test_consumers_dying_between_database_and_offset_commit(new_stack, tmp_path)
         assert stack.state["restarts"][service] >= 1, service
     # The validator died after publishing: its batch came again and was re-published, so
     # Kafka holds decisions twice while the event store and the views hold them once.
-    on_kafka = asyncio.run(decision_ids_on_kafka(stack.state["kafka_bootstrap"], 3001))
+    on_kafka = asyncio.run(declaration_ids_on(stack.state["kafka_bootstrap"], topics.DECISIONS,
+                                              lambda ids: len(set(ids)) == 3000))
     assert len(on_kafka) > len(set(on_kafka)) == 3000
 
 

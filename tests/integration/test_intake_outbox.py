@@ -4,10 +4,8 @@ the broker lost (no decision in the event store) is published again."""
 from __future__ import annotations
 
 import asyncio
-import json
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from schemas import topics
 from schemas.declaration import Declaration
@@ -17,26 +15,15 @@ from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake, Reconciler, Relay
 from services.validator.eventlog import EventLog
+from tests.conftest import declaration_ids_on
 from tests.integration.test_exactly_once import decider
 from tests.unit.factories import IN
 
 pytestmark = pytest.mark.integration
 
 
-async def published_ids(bootstrap: str, wanted: set[int], timeout_s: float = 30) -> list[int]:
-    """Declaration ids found on dimona.submissions (with repetitions), until all are seen."""
-    consumer = AIOKafkaConsumer(topics.SUBMISSIONS, bootstrap_servers=bootstrap,
-                                auto_offset_reset="earliest", group_id=None)
-    await consumer.start()
-    seen: list[int] = []
-    try:
-        async with asyncio.timeout(timeout_s):
-            while not wanted <= set(seen):
-                for records in (await consumer.getmany(timeout_ms=500)).values():
-                    seen += [json.loads(r.value)["declaration_id"] for r in records]
-    finally:
-        await consumer.stop()
-    return seen
+async def published_ids(bootstrap: str, wanted: set[int]) -> list[int]:
+    return await declaration_ids_on(bootstrap, topics.SUBMISSIONS, lambda ids: wanted <= set(ids))
 
 
 def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, database_url):
