@@ -37,6 +37,16 @@ def wait_for(check, timeout_s: float, what: str) -> None:
     raise StackFailed(f"{what} did not become ready within {timeout_s:.0f}s")
 
 
+def process_alive(pid: int | None) -> bool:
+    if not pid:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.5)
@@ -90,12 +100,9 @@ class EmbeddedPostgres:
         if not pid_file.exists():
             return
         pid = int(pid_file.read_text().split("\n", 1)[0] or 0)
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            pid_file.unlink()
-            return
-        raise StackFailed(f"PostgreSQL (pid {pid}) already runs on {self.data_dir}")
+        if process_alive(pid):
+            raise StackFailed(f"PostgreSQL (pid {pid}) already runs on {self.data_dir}")
+        pid_file.unlink()
 
     def ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:

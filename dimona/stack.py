@@ -19,6 +19,8 @@ from dimona.embedded import (
     StackFailed,
     create_topics,
     free_port,
+    port_open,
+    process_alive,
     stop_process,
 )
 from schemas import topics
@@ -131,9 +133,8 @@ class Stack:
         return 0
 
     def _refuse_a_second_stack(self) -> None:
-        from dimona.embedded import port_open
         state = self.var / "stack.json"
-        if state.exists() and _alive(json.loads(state.read_text()).get("supervisor_pid")):
+        if state.exists() and process_alive(json.loads(state.read_text()).get("supervisor_pid")):
             raise StackFailed(f"a stack is already running in {self.home} (see {state})")
         if self.api_port and port_open(self.api_port):
             raise StackFailed(f"port {self.api_port} is in use; choose another with --port")
@@ -142,7 +143,6 @@ class Stack:
         self.stopping = True
 
     def _wait_for_api(self, port: int) -> None:
-        from dimona.embedded import port_open
         deadline = time.monotonic() + 120
         while not port_open(port):
             if self.stopping or time.monotonic() > deadline:
@@ -198,16 +198,6 @@ class Stack:
         tmp = self.var / "stack.json.tmp"
         tmp.write_text(json.dumps(state, indent=2))
         tmp.replace(self.var / "stack.json")
-
-
-def _alive(pid: int | None) -> bool:
-    if not pid:
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 def _port(env_name: str) -> int:
