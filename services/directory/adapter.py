@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from services.common.db import ensure_schema
 from services.directory.domain import (
@@ -102,15 +103,9 @@ def declarants(database_url: str) -> list[dict]:
     return [r[0] for r in rows]
 
 
-def declarant_by_token(database_url: str, token: str) -> Declarant | None:
-    with psycopg.connect(database_url) as conn:
+def declarant_by_token(pool: ConnectionPool, token: str) -> Declarant | None:
+    """Asked on every authenticated request: uses the caller's pool, not a new connection."""
+    with pool.connection() as conn:
         row = conn.execute("SELECT doc FROM directory.declarants WHERE token_sha256 = %s",
                            (token_digest(token),)).fetchone()
     return Declarant.model_validate({**row[0], "token": ""}) if row else None
-
-
-def declarant(database_url: str, enterprise_number: str) -> dict | None:
-    with psycopg.connect(database_url) as conn:
-        row = conn.execute("SELECT doc FROM directory.declarants WHERE enterprise_number = %s",
-                           (enterprise_number,)).fetchone()
-    return row[0] if row else None

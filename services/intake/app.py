@@ -35,8 +35,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                                 settings.republish_after_s, intake.recorded)
         tasks = [asyncio.create_task(relay.run()),
                  asyncio.create_task(reconciler.run(settings.reconcile_interval_s))]
-        app.include_router(build_router(intake, RegisterReader(pool), settings.database_url,
-                                        settings.max_body_bytes))
+        app.include_router(build_router(intake, RegisterReader(pool), settings.max_body_bytes))
         yield
         for task in tasks:
             task.cancel()

@@ -28,15 +28,14 @@ def problem(status: int, title: str, detail: str, issues: list | None = None) ->
     return JSONResponse(body, status_code=status, media_type="application/problem+json")
 
 
-def build_router(intake: Intake, register: RegisterReader, database_url: str,
-                 max_body_bytes: int) -> APIRouter:
+def build_router(intake: Intake, register: RegisterReader, max_body_bytes: int) -> APIRouter:
     router = APIRouter()
 
     def principal(authorization: str | None) -> Principal:
         if not authorization:
             return Principal(None)
         scheme, _, token = authorization.partition(" ")
-        found = directory.declarant_by_token(database_url, token.strip()) if (
+        found = directory.declarant_by_token(intake.store.pool, token.strip()) if (
             scheme.lower() == "bearer") else None
         if found is None:
             raise HTTPException(401, "unknown or malformed bearer token")
