@@ -103,7 +103,7 @@ def unknown_period(sub: DeclarationSubmitted, ctx: Context) -> list[str]:
     return ["00913-354"]
 
 
-RECEPTION_FIELDS = tuple(set(Reception.model_fields) - set(Event.model_fields))
+RECEPTION_FIELDS = tuple(f for f in Reception.model_fields if f not in Event.model_fields)
 RULES: tuple[Rule, ...] = (invalid_ssin, employer_not_in_directory, unknown_period)
 
 
