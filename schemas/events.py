@@ -49,6 +49,24 @@ class DeclarationSubmitted(Reception):
     event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
 
 
+class QuotaExceeded(BaseModel):
+    """The QuotaFeatures of a notification (dimona-facts §3.2): which quota, by how much."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    quota_type: str
+    limit: int
+    exceeding_hours: int | None = None
+    exceeding_days: int | None = None
+
+    def to_result_json(self) -> dict:
+        body: dict = {"quotaType": self.quota_type, "limit": self.limit}
+        if self.exceeding_hours is not None:
+            body["exceedingHours"] = self.exceeding_hours
+        if self.exceeding_days is not None:
+            body["exceedingDays"] = self.exceeding_days
+        return body
+
+
 class Anomaly(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     code: str
@@ -57,14 +75,23 @@ class Anomaly(BaseModel):
     label_fr: str
     label_en: str
 
+    quota: QuotaExceeded | None = None
+
     @classmethod
-    def of(cls, code: str) -> Anomaly:
+    def of(cls, code: str, severity: Severity | None = None,
+           quota: QuotaExceeded | None = None) -> Anomaly:
+        """The catalogue entry of `code`; `severity` overrides it where a rule says so
+        (90017-369 blocks for article 17 workers)."""
         e = entry(code)
-        return cls(code=code, severity=e.severity, label_nl=e.nl, label_fr=e.fr, label_en=e.en)
+        return cls(code=code, severity=severity or e.severity, label_nl=e.nl, label_fr=e.fr,
+                   label_en=e.en, quota=quota)
 
     def to_result_json(self) -> dict:
-        return {"code": self.code, "severity": self.severity, "labelNl": self.label_nl,
+        body = {"code": self.code, "severity": self.severity, "labelNl": self.label_nl,
                 "labelFr": self.label_fr, "labelEn": self.label_en}
+        if self.quota is not None:
+            body["quota"] = self.quota.to_result_json()
+        return body
 
 
 class PeriodState(BaseModel):
@@ -81,7 +108,10 @@ class PeriodState(BaseModel):
     end_date: date | None = None
     end_hour: str | None = None
     planned_hours_number: int | None = None
+    using_joint_commission_number: str | None = None
+    using_enterprise_number: str | None = None
     cancelled: bool = False
+    late: bool = False
     version: int = 1
 
 
@@ -95,6 +125,8 @@ class DeclarationDecided(Reception):
     period_id: int | None = None
     period_before: PeriodState | None = None
     period_after: PeriodState | None = None
+    identified_ssin: str | None = None
+    """Set on the final decision of a declaration that first got `S`: the SSIN found."""
 
     def to_result_json(self) -> dict:
         """The result object of INTERFACE.md §3."""
@@ -103,6 +135,8 @@ class DeclarationDecided(Reception):
         if self.period_id is not None:
             body["periodId"] = self.period_id
         body["anomalies"] = [a.to_result_json() for a in self.anomalies]
+        if self.identified_ssin is not None:
+            body["identifiedSsin"] = self.identified_ssin
         return body
 
 

@@ -10,8 +10,12 @@ from psycopg_pool import ConnectionPool
 from services.common.db import ensure_schema
 from services.directory.domain import (
     Declarant,
+    Directory,
     DirectoryDocument,
     DirectoryEmployer,
+    FlexiEligibility,
+    Identity,
+    Mandate,
     token_digest,
 )
 
@@ -89,10 +93,18 @@ def is_empty(database_url: str) -> bool:
         return conn.execute("SELECT count(*) FROM directory.employers").fetchone()[0] == 0
 
 
-def employers(database_url: str) -> list[DirectoryEmployer]:
+def directory(database_url: str) -> Directory:
+    """Everything the validator asks of the directory, read in one connection."""
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute("SELECT doc FROM directory.employers").fetchall()
-    return [DirectoryEmployer.model_validate(r[0]) for r in rows]
+        employers = [DirectoryEmployer.model_validate(r[0]) for r in conn.execute(
+            "SELECT doc FROM directory.employers").fetchall()]
+        mandates = [Mandate(declarant=r[0], employer_id=r[1], **{"from": r[2]}, to=r[3])
+                    for r in conn.execute("SELECT * FROM directory.mandates").fetchall()]
+        flexi = [FlexiEligibility(ssin=r[0], quarter=r[1], eligible=r[2]) for r in
+                 conn.execute("SELECT * FROM directory.flexi_eligibility").fetchall()]
+        identities = [Identity(family_name=r[0], given_name=r[1], birth_date=r[2], ssin=r[3])
+                      for r in conn.execute("SELECT * FROM directory.identities").fetchall()]
+    return Directory(employers, mandates, flexi, identities)
 
 
 def declarants(database_url: str) -> list[dict]:

@@ -6,13 +6,17 @@ import time
 from dataclasses import dataclass, field
 
 from services.directory import adapter
-from services.directory.domain import EmployerIndex
+from services.directory.domain import Directory, EmployerIndex
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    employers: EmployerIndex
+    directory: Directory
     declarants: dict[str, dict] = field(default_factory=dict)
+
+    @property
+    def employers(self) -> EmployerIndex:
+        return self.directory.employers
 
 
 class DirectoryCache:
@@ -21,13 +25,13 @@ class DirectoryCache:
     def __init__(self, database_url: str, refresh_s: float = 2.0):
         self.database_url = database_url
         self.refresh_s = refresh_s
-        self._snapshot = Snapshot(EmployerIndex([]))
+        self._snapshot = Snapshot(Directory())
         self._read_at = float("-inf")
 
     def __call__(self) -> Snapshot:
         if time.monotonic() - self._read_at > self.refresh_s:
             self._snapshot = Snapshot(
-                EmployerIndex(adapter.employers(self.database_url)),
+                adapter.directory(self.database_url),
                 {d["enterpriseNumber"]: d for d in adapter.declarants(self.database_url)})
             self._read_at = time.monotonic()
         return self._snapshot

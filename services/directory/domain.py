@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable
 from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -94,3 +95,49 @@ class EmployerIndex:
         if employer_key.isdigit() and int(employer_key) in self.by_id:
             return self.by_id[int(employer_key)]
         return self.by_enterprise.get(employer_key)
+
+    def find(self, employer_id: int | None, enterprise_number: str | None
+             ) -> DirectoryEmployer | None:
+        """By the NSSO number when the declaration gives one, else by enterprise number."""
+        if employer_id is not None:
+            return self.by_nsso(employer_id)
+        return self.by_enterprise_number(str(enterprise_number))
+
+
+def _folded(name: str) -> str:
+    return " ".join(name.casefold().split())
+
+
+class Directory:
+    """What the validator asks of the directory (INTERFACE.md §6)."""
+
+    def __init__(self, employers: Iterable[DirectoryEmployer] = (),
+                 mandates: Iterable[Mandate] = (), flexi: Iterable[FlexiEligibility] = (),
+                 identities: Iterable[Identity] = ()):
+        self.employers = EmployerIndex(list(employers))
+        self.mandates: dict[tuple[str, int], list[Mandate]] = {}
+        for m in mandates:
+            self.mandates.setdefault((m.declarant.zfill(10), m.employer_id), []).append(m)
+        self.flexi = {(f.ssin, f.quarter): f.eligible for f in flexi}
+        self.by_person = {(_folded(i.family_name), _folded(i.given_name), i.birth_date): i.ssin
+                          for i in identities}
+        self.by_ssin = {i.ssin: i for i in identities}
+
+    def may_declare(self, declarant: str, employer: DirectoryEmployer, day: date) -> bool:
+        """An employer declares for itself; anyone else needs a mandate valid on `day`."""
+        if employer.enterprise_number and declarant.zfill(10) == str(
+                employer.enterprise_number).zfill(10):
+            return True
+        return any(m.from_ <= day and (m.to is None or day <= m.to)
+                   for m in self.mandates.get((declarant.zfill(10), employer.employer_id), []))
+
+    def flexi_eligible(self, ssin: str, quarter: str) -> bool | None:
+        """None when the directory says nothing about this worker and quarter."""
+        return self.flexi.get((ssin, quarter))
+
+    def identify(self, family_name: str, given_name: str, birth_date: date) -> str | None:
+        """The SSIN of a person, as the national identification service would find it."""
+        return self.by_person.get((_folded(family_name), _folded(given_name), birth_date))
+
+    def identity(self, ssin: str) -> Identity | None:
+        return self.by_ssin.get(ssin)

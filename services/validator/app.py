@@ -9,7 +9,7 @@ from faststream import FastStream
 from services.common.kafka import make_broker
 from services.directory.cache import DirectoryCache
 from services.validator import handlers
-from services.validator.application import DecideDeclarations
+from services.validator.application import DecideDeclarations, ResolveIdentifications
 from services.validator.eventlog import open_event_store
 from services.validator.settings import ValidatorSettings
 
@@ -18,13 +18,22 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
     settings = settings or ValidatorSettings()
     broker = make_broker(settings)
     app = FastStream(broker)
+    tasks: list[asyncio.Task] = []
 
     @app.on_startup
     async def wire() -> None:
         store = await asyncio.to_thread(open_event_store, settings.database_url, False)
         directory = DirectoryCache(settings.database_url, settings.directory_refresh_s)
         decide = DecideDeclarations(
-            store, lambda: directory().employers, settings.period_cache_size)
+            store, lambda: directory().directory, settings.period_cache_size)
         handlers.register(broker, decide, settings)
+        resolve = ResolveIdentifications(store, lambda: directory().directory)
+        tasks.append(asyncio.create_task(
+            handlers.resolve_identifications(broker, resolve, settings)))
+
+    @app.on_shutdown
+    async def stop() -> None:
+        for task in tasks:
+            task.cancel()
 
     return app

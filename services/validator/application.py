@@ -3,14 +3,28 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError
+from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
+from eventsourcing.domain import Aggregate
+from eventsourcing.persistence import IntegrityError, StoredEvent
 
 from schemas.events import DeclarationDecided, DeclarationSubmitted, PeriodState
-from services.directory.domain import EmployerIndex
-from services.validator.domain import Declaration, Period, decide
+from services.directory.domain import Directory
+from services.validator.domain import (
+    Declaration,
+    Identifications,
+    Period,
+    Quota,
+    Relation,
+    decide,
+    identified,
+)
+from services.validator.domain.quotas import counts
+
+EVENTS_TABLE = "validator_events"
+ATTEMPTS = 8  # optimistic-concurrency retries of one batch (quota races, redeliveries)
 
 
 class ValidatorApplication(Application):
@@ -18,95 +32,226 @@ class ValidatorApplication(Application):
 
     name = "Validator"
 
+    def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
+        """Aggregates by id, in one round trip on PostgreSQL."""
+        ids = list(ids)
+        datastore = getattr(self.recorder, "datastore", None)
+        if datastore is None or not ids:  # the in-memory store of the unit tests
+            return {i: a for i in ids if (a := self._get(i)) is not None}
+        with datastore.get_connection() as conn, conn.cursor() as cur:
+            cur.execute(f"SELECT originator_id, originator_version, topic, state "
+                        f"FROM {EVENTS_TABLE} WHERE originator_id = ANY(%s) "
+                        "ORDER BY originator_id, originator_version", (ids,))
+            rows = cur.fetchall()
+        events: dict[UUID, list] = {}
+        for r in rows:
+            stored = StoredEvent(r["originator_id"], r["originator_version"], r["topic"],
+                                 bytes(r["state"]))
+            events.setdefault(r["originator_id"], []).append(self.mapper.to_domain_event(stored))
+        return {i: project_aggregate(None, evs) for i, evs in events.items()}
 
-class _BatchContext:
-    """The rules' view of the world while one batch is decided."""
+    def _get(self, aggregate_id: UUID) -> Aggregate | None:
+        try:
+            return self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return None
 
-    def __init__(self, employers: EmployerIndex, period: Callable[[int], Period | None]):
-        self.employers = employers
-        self._period = period
+
+class UnitOfWork:
+    """The aggregates one batch reads and changes, over a cache kept between batches."""
+
+    def __init__(self, app: ValidatorApplication, cache: OrderedDict[UUID, Aggregate | None]):
+        self.app, self.cache = app, cache
+        self.touched: dict[UUID, Aggregate] = {}
+
+    def prefetch(self, ids: Iterable[UUID]) -> None:
+        missing = {i for i in ids if i not in self.cache}
+        found = self.app.load_many(missing)
+        for i in missing:
+            self.cache[i] = found.get(i)
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        if aggregate_id not in self.cache:
+            self.prefetch([aggregate_id])
+        self.cache.move_to_end(aggregate_id)
+        return self.cache[aggregate_id]
+
+    def add(self, aggregate: Aggregate) -> Aggregate:
+        self.cache[aggregate.id] = self.touched[aggregate.id] = aggregate
+        return aggregate
+
+    def save(self) -> None:
+        self.app.save(*self.touched.values())
+
+
+class BatchContext:
+    """The rules' view of the world (services.validator.domain.Context) during one batch."""
+
+    def __init__(self, directory: Directory, uow: UnitOfWork):
+        self.directory, self.uow = directory, uow
 
     def period(self, period_id: int) -> PeriodState | None:
-        found = self._period(period_id)
+        found = self.uow.get(Period.create_id(period_id))
         return found.current if found is not None else None
+
+    def relation(self, employer_key: str, ssin: str) -> Sequence[PeriodState]:
+        found = self.uow.get(Relation.create_id(employer_key, ssin))
+        return list(found.periods.values()) if found is not None else []
+
+    def quota(self, kind: str, subject: str, year: int) -> Mapping[int, dict]:
+        found = self.uow.get(Quota.create_id(kind, subject, year))
+        return found.entries if found is not None else {}
+
+
+def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], set[UUID]]:
+    """The aggregates a batch reads: periods first, then relations and quotas."""
+    periods, others = set(), set()
+    for sub in batch:
+        d = sub.declaration
+        if d.period_id is not None:
+            periods.add(Period.create_id(d.period_id))
+        elif d.worker is not None and d.worker.ssin is not None and d.employer is not None:
+            others.add(Relation.create_id(sub.employer_key, d.worker.ssin))
+    return periods, others
 
 
 class DecideDeclarations:
     """Decide a batch of submissions and record them in one transaction.
 
     A declaration already recorded (a redelivered message) is not decided again: its recorded
-    decision is returned, so that the caller re-publishes it unchanged.
+    decisions are returned, so that the caller re-publishes them unchanged. When the store
+    refuses the batch because another validator changed an aggregate meanwhile (a student's
+    hours), the batch is decided again from what the store now holds.
     """
 
-    def __init__(self, app: ValidatorApplication, employers: Callable[[], EmployerIndex],
+    def __init__(self, app: ValidatorApplication, directory: Callable[[], Directory],
                  cache_size: int = 200_000):
         self.app = app
-        self.employers = employers
+        self.directory = directory
         self.cache_size = cache_size
-        self.periods: OrderedDict[int, Period] = OrderedDict()
+        self.cache: OrderedDict[UUID, Aggregate | None] = OrderedDict()
 
     def __call__(self, batch: Sequence[DeclarationSubmitted]) -> list[DeclarationDecided]:
-        try:
-            return self._decide(batch, look_up_recorded=False)
-        except IntegrityError:
-            # Something in the batch was recorded already (redelivery, or another validator
-            # during a rebalance): start again from what the store holds.
-            self.periods.clear()
-            return self._decide(batch, look_up_recorded=True)
-        except BaseException:
-            self.periods.clear()
-            raise
+        look_up_recorded = False
+        for attempt in range(ATTEMPTS):
+            try:
+                return self._decide(batch, look_up_recorded)
+            except IntegrityError:
+                if attempt == ATTEMPTS - 1:
+                    raise
+            except BaseException:
+                self.cache.clear()
+                raise
+            self.cache.clear()
+            look_up_recorded = True
+        raise AssertionError("unreachable")
 
     def _decide(self, batch: Sequence[DeclarationSubmitted],
                 look_up_recorded: bool) -> list[DeclarationDecided]:
-        ctx = _BatchContext(self.employers(), self._period)
-        decided: dict[int, DeclarationDecided] = {}
-        declarations: list[Declaration] = []
-        periods: dict[int, Period] = {}
+        uow = UnitOfWork(self.app, self.cache)
+        ctx = BatchContext(self.directory(), uow)
+        periods, others = _ids_to_prefetch(batch)
+        uow.prefetch(periods)
+        declarations = {Declaration.create_id(s.declaration_id) for s in batch}
+        uow.prefetch(others | (declarations if look_up_recorded else set()))
+        decided: dict[int, list[DeclarationDecided]] = {}
         for sub in batch:
             if sub.declaration_id in decided:
                 continue
-            recorded = self._recorded(sub.declaration_id) if look_up_recorded else None
-            if recorded is None:
-                recorded = decide(sub, ctx)
-                declarations.append(
-                    Declaration(sub.declaration_id, recorded.model_dump(mode="json")))
-                if recorded.period_after is not None:
-                    period = self._record_period(sub.declaration_id, recorded.period_after)
-                    periods[period.period_id] = period
-            decided[sub.declaration_id] = recorded
-        self.app.save(*declarations, *periods.values())
+            recorded = uow.get(Declaration.create_id(sub.declaration_id)) if (
+                look_up_recorded) else None
+            if recorded is not None:
+                decided[sub.declaration_id] = [
+                    DeclarationDecided.model_validate(d) for d in recorded.decisions]
+            else:
+                decided[sub.declaration_id] = self._decide_one(sub, ctx, uow)
+        uow.save()
         self._trim_cache()
-        return [decided[sub.declaration_id] for sub in batch]
+        return [d for sub in batch for d in decided.pop(sub.declaration_id, [])]
 
-    def _record_period(self, declaration_id: int, after: PeriodState) -> Period:
-        state = after.model_dump(mode="json")
-        period = self.periods.get(after.period_id)
-        if period is None:
-            period = Period(after.period_id, state)
-            self.periods[after.period_id] = period
-        else:
-            period.change(declaration_id, state)
-        return period
-
-    def _period(self, period_id: int) -> Period | None:
-        period = self.periods.get(period_id)
-        if period is None:
-            try:
-                period = self.app.repository.get(Period.create_id(period_id))
-            except AggregateNotFoundError:
-                return None
-            self.periods[period_id] = period
-        self.periods.move_to_end(period_id)
-        return period
-
-    def _recorded(self, declaration_id: int) -> DeclarationDecided | None:
-        try:
-            declaration = self.app.repository.get(Declaration.create_id(declaration_id))
-        except AggregateNotFoundError:
-            return None
-        return DeclarationDecided.model_validate(declaration.decision)
+    def _decide_one(self, sub: DeclarationSubmitted, ctx: BatchContext,
+                    uow: UnitOfWork) -> list[DeclarationDecided]:
+        decision = decide(sub, ctx)
+        declaration = uow.add(Declaration(sub.declaration_id, decision.model_dump(mode="json")))
+        record_effects(decision, uow)
+        if decision.result != "S":
+            return [decision]
+        final = resolve(sub, ctx)
+        if final is None:
+            waiting(uow).wait(sub.declaration_id, sub.model_dump(mode="json"))
+            return [decision]
+        declaration.identified(final.model_dump(mode="json"))
+        record_effects(final, uow)
+        return [decision, final]
 
     def _trim_cache(self) -> None:
-        while len(self.periods) > self.cache_size:
-            self.periods.popitem(last=False)
+        while len(self.cache) > self.cache_size:
+            self.cache.popitem(last=False)
+
+
+def resolve(sub: DeclarationSubmitted, ctx: BatchContext) -> DeclarationDecided | None:
+    """The final decision of a declaration waiting for identification, once the directory's
+    identities know its worker; None while they do not."""
+    worker = sub.declaration.worker
+    ssin = ctx.directory.identify(worker.family_name, worker.given_name, worker.birth_date)
+    if ssin is None:
+        return None
+    return decide(identified(sub, ssin), ctx, identified_ssin=ssin)
+
+
+def waiting(uow: UnitOfWork) -> Identifications:
+    found = uow.get(Identifications.create_id())
+    return uow.add(found if found is not None else Identifications())
+
+
+def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
+    """An accepted declaration moves its period, its relation and the quotas it counts in."""
+    after, before = decision.period_after, decision.period_before
+    if after is None:
+        return
+    state = after.model_dump(mode="json")
+    period = uow.get(Period.create_id(after.period_id))
+    if period is None:
+        uow.add(Period(after.period_id, state))
+    else:
+        uow.add(period).change(decision.declaration_id, state)
+    if after.ssin is not None:
+        relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
+        uow.add(relation or Relation(after.employer_key, after.ssin)).record(state)
+    new = {(c.kind, c.subject, c.year): c.entry for c in counts(after)}
+    old = {(c.kind, c.subject, c.year) for c in counts(before)} if before else set()
+    for key in old | set(new):
+        quota = uow.get(Quota.create_id(*key))
+        quota = uow.add(quota or Quota(*key))
+        if quota.entries.get(after.period_id) != new.get(key):
+            quota.count(after.period_id, new.get(key))
+
+
+class ResolveIdentifications:
+    """Give their final result to declarations waiting for identification (S) whose worker
+    the directory's identities now know."""
+
+    def __init__(self, app: ValidatorApplication, directory: Callable[[], Directory]):
+        self.app = app
+        self.directory = directory
+
+    def __call__(self) -> list[DeclarationDecided]:
+        uow = UnitOfWork(self.app, OrderedDict())
+        ctx = BatchContext(self.directory(), uow)
+        pending = uow.get(Identifications.create_id())
+        finals = []
+        for declaration_id, submission in list(pending.waiting.items()) if pending else []:
+            final = resolve(DeclarationSubmitted.model_validate(submission), ctx)
+            if final is None:
+                continue
+            uow.add(uow.get(Declaration.create_id(declaration_id))).identified(
+                final.model_dump(mode="json"))
+            record_effects(final, uow)
+            uow.add(pending).resolve(declaration_id)
+            finals.append(final)
+        if finals:
+            try:
+                uow.save()
+            except IntegrityError:  # a batch changed the same aggregates: next round
+                return []
+        return finals

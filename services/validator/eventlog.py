@@ -14,11 +14,10 @@ from eventsourcing.utils import get_topic
 
 from schemas.events import DeclarationDecided
 from services.common.settings import eventsourcing_env
-from services.validator.application import ValidatorApplication
+from services.validator.application import EVENTS_TABLE, ValidatorApplication
 from services.validator.domain import Declaration
 
-DECIDED_TOPIC = get_topic(Declaration.Decided)
-EVENTS_TABLE = "validator_events"
+DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identified)]
 
 
 def open_event_store(database_url: str, create_table: bool) -> ValidatorApplication:
@@ -34,7 +33,7 @@ class EventLog:
                         ) -> list[tuple[int, DeclarationDecided]]:
         """Recorded decisions after a notification position, oldest first."""
         notifications = self.app.recorder.select_notifications(
-            start=position, limit=limit, topics=[DECIDED_TOPIC], inclusive_of_start=False)
+            start=position, limit=limit, topics=DECIDED_TOPICS, inclusive_of_start=False)
         return [(n.id, DeclarationDecided.model_validate(
             self.app.mapper.to_domain_event(n).decision)) for n in notifications]
 

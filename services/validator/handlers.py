@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 
 from faststream.kafka import KafkaBroker
@@ -20,6 +21,8 @@ from services.common.kafka import (
 from services.validator.settings import ValidatorSettings
 
 Decide = Callable[[Sequence[DeclarationSubmitted]], list[DeclarationDecided]]
+Resolve = Callable[[], list[DeclarationDecided]]
+log = logging.getLogger(__name__)
 
 
 def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings) -> None:
@@ -31,3 +34,14 @@ def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings) -
         await publish_all(broker, topics.DECISIONS, decided)
         await dead_letter(broker, undecodable)
         crash_point(settings, "validator")
+
+
+async def resolve_identifications(broker: KafkaBroker, resolve: Resolve,
+                                  settings: ValidatorSettings) -> None:
+    """Every few seconds: final results of identified workers -> dimona.decisions."""
+    while True:
+        await asyncio.sleep(settings.identification_interval_s)
+        try:
+            await publish_all(broker, topics.DECISIONS, await asyncio.to_thread(resolve))
+        except Exception:  # the database or the broker is away: try again next round
+            log.exception("identification round failed")

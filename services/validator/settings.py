@@ -6,3 +6,6 @@ class ValidatorSettings(CommonSettings):
 
     directory_refresh_s: float = 2.0
     period_cache_size: int = 200_000
+    """Aggregates (periods, relations, quotas) kept in memory between batches."""
+    identification_interval_s: float = 5.0
+    """How often declarations waiting for identification (S) are looked up again."""
