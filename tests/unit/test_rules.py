@@ -1,98 +1,92 @@
-"""The validator's rules, each with its anomaly code (dimona-facts §4.1)."""
+"""The rulebook as a whole: results, the catalogue, robustness (dimona-facts §3.1, §4)."""
 
+import inspect
 import re
-from datetime import date
-from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from schemas.catalogue import catalogue
-from schemas.events import Anomaly, PeriodState
+from schemas.events import Anomaly
 from services.validator import domain
-from services.validator.domain import decide, result_of
-from tests.unit.factories import IN, FakeContext, submitted
+from services.validator.domain import RULES, result_of
+from services.validator.domain.case import BLOCK
+from tests.unit.factories import FakeContext
+from tests.unit.rulebook import codes, dimona_in, period, run
 
-PERIOD = PeriodState(period_id=680725377630, employer_key="175110801", ssin="85073003328",
-                     joint_commission_number="XXX", worker_type="FLX",
-                     start_date=date(2026, 7, 8), start_hour="0800",
-                     end_date=date(2026, 7, 8), end_hour="1400")
-
-
-def codes(decision) -> list[str]:
-    return [a.code for a in decision.anomalies]
-
-
-def test_a_correct_in_is_accepted_and_opens_its_period():
-    d = decide(submitted(IN), FakeContext())
-    assert (d.result, codes(d), d.period_id) == ("A", [], 680725377630)
-    assert d.period_after.ssin == "85073003328"
-    assert d.period_after.end_hour == "1400" and d.period_before is None
+# Codes built on the declaration type's block (f"{case.block}-NNN"), and the types whose
+# rules can emit them: every one must be in the catalogue.
+BLOCK_CODES = {"460": ("IN", "OUT", "UPDATE", "CANCEL"), "343": ("IN", "UPDATE"),
+               "421": ("IN", "UPDATE"), "341": ("IN", "UPDATE"), "333": ("IN", "UPDATE"),
+               "334": ("IN", "UPDATE")}
 
 
-def test_invalid_ssin_is_refused_with_00024_003():
-    d = decide(submitted({**IN, "worker": {"ssin": "72011136173"}}), FakeContext())
-    assert (d.result, codes(d), d.period_id, d.period_after) == ("B", ["00024-003"], None, None)
+def _rule_sources() -> str:
+    return "".join(inspect.getsource(m) for m in {inspect.getmodule(r) for r in RULES})
 
 
-def test_unknown_nsso_number_is_refused_with_00011_235():
-    d = decide(submitted({**IN, "employer": {"employerId": 199999934}}), FakeContext())
-    assert (d.result, codes(d)) == ("B", ["00011-235"])
+def test_every_code_the_rules_can_emit_is_in_the_catalogue():
+    source = _rule_sources()
+    literal = set(re.findall(r'"(\d{5}-\d{3})"', source))
+    by_block = set(re.findall(r'\{case\.block\}-(\d{3})', source))
+    by_nsso_zone = set(re.findall(r'\{nsso_zone\([^)]*\)\}-(\d{3})', source))
+    assert len(literal) > 40 and by_block == set(BLOCK_CODES) and by_nsso_zone
+    expanded = {f"{BLOCK[kind]}-{n}" for n, kinds in BLOCK_CODES.items() for kind in kinds}
+    expanded |= {f"{zone}-{n}" for zone in ("00011", "00948") for n in by_nsso_zone}
+    assert sorted((literal | expanded) - set(catalogue())) == []
 
 
-def test_unknown_enterprise_number_is_refused_with_00014_235():
-    body = {**IN, "employer": {"enterpriseNumber": "0876543270"}}
-    assert codes(decide(submitted(body), FakeContext())) == ["00014-235"]
-    body = {**IN, "employer": {"enterpriseNumber": "403170701"}}  # leading zero dropped
-    assert codes(decide(submitted(body), FakeContext())) == []
-
-
-def test_both_anomalies_are_reported_together():
-    body = {**IN, "employer": {"employerId": 1}, "worker": {"ssin": "1"}}
-    assert codes(decide(submitted(body), FakeContext())) == ["00024-003", "00011-235"]
-
-
-def test_change_on_an_unknown_period_is_refused_with_00913_354():
-    d = decide(submitted({"dimonaCancel": {"periodId": 680725377729}}), FakeContext())
-    assert (d.result, codes(d)) == ("B", ["00913-354"])
-
-
-def test_out_closes_the_period():
-    ctx = FakeContext({PERIOD.period_id: PERIOD})
-    d = decide(submitted({"dimonaOut": {"periodId": PERIOD.period_id, "endDate": "2026-07-09",
-                                        "endHour": "0200"}}, number=680725377729), ctx)
-    assert d.result == "A" and d.period_before == PERIOD
-    assert (d.period_after.end_date, d.period_after.end_hour) == (date(2026, 7, 9), "0200")
-    assert d.period_after.version == 2 and d.period_id == PERIOD.period_id
-
-
-def test_update_with_9999_12_31_reopens_the_period():
-    ctx = FakeContext({PERIOD.period_id: PERIOD})
-    d = decide(submitted({"dimonaUpdate": {"periodId": PERIOD.period_id,
-                                           "endDate": "9999-12-31"}}), ctx)
-    assert (d.period_after.end_date, d.period_after.end_hour) == (None, None)
-
-
-def test_cancel_marks_the_period_cancelled():
-    ctx = FakeContext({PERIOD.period_id: PERIOD})
-    d = decide(submitted({"dimonaCancel": {"periodId": PERIOD.period_id}}), ctx)
-    assert d.period_after.cancelled and not d.period_before.cancelled
+def test_the_catalogue_has_three_languages_and_a_severity():
+    for code, entry in catalogue().items():
+        assert re.fullmatch(r"\d{5}-\d{3}", code) and entry.severity in ("B", "NP")
+        assert entry.nl and entry.fr and entry.en, code
 
 
 def test_result_of():
     assert result_of([]) == "A"
-    assert result_of([Anomaly(code="x", severity="NP", label_nl="", label_fr="",
-                              label_en="")]) == "W"
-    assert result_of([Anomaly.of("00024-003")]) == "B"
+    assert result_of([Anomaly.of("90373-460")]) == "W"
+    assert result_of([Anomaly.of("90373-460"), Anomaly.of("00024-003")]) == "B"
 
 
-def test_decisions_are_deterministic():
-    sub = submitted(IN)
-    assert decide(sub, FakeContext()).model_dump_json() == decide(
-        sub, FakeContext()).model_dump_json()
+def test_a_refusal_leaves_the_register_unchanged_and_keeps_every_anomaly():
+    d = run({**dimona_in("STU"), "employer": {"employerId": 1}, "worker": {"ssin": "1"}})
+    assert (d.result, d.period_id, d.period_after) == ("B", None, None)
+    assert codes(d) == ["00024-003", "00011-003", "00911-001", "01135-001"]
 
 
-def test_every_code_the_rules_can_emit_is_in_the_catalogue():
-    source = Path(domain.__file__).read_text()
-    emitted = set(re.findall(r'"(\d{5}-\d{3})"', source))
-    assert emitted, "the rules emit codes"
-    assert emitted <= set(catalogue()), emitted - set(catalogue())
-    for entry in catalogue().values():
-        assert entry.severity in ("B", "NP") and entry.nl and entry.fr and entry.en
+def test_a_correct_in_is_accepted_and_opens_its_period_under_its_number():
+    d = run(dimona_in(), number=680725377630)
+    assert (d.result, d.period_id, d.period_after.ssin) == ("A", 680725377630, "85073003328")
+
+
+DATES = st.dates().map(lambda d: d.isoformat())
+HOURS = st.none() | st.from_regex(r"\A([01]\d|2[0-3])[0-5]\d\Z")
+DECLARATIONS = st.one_of(
+    st.builds(lambda wt, jc, s, e, sh, eh, n: dimona_in(wt, jc, start=s, endDate=e,
+                                                        startHour=sh, endHour=eh,
+                                                        plannedHoursNumber=n),
+              st.sampled_from(["OTH", "STU", "FLX", "EXT", "O17", "T17", "BCW", "ZZZ"]),
+              st.sampled_from(["XXX", "302", "322", "124", "999"]), DATES, st.none() | DATES,
+              HOURS, HOURS, st.none() | st.integers(-5, 1200)),
+    st.builds(lambda e, h: {"dimonaOut": {"periodId": 680725377630, "endDate": e,
+                                          "endHour": h}}, DATES, HOURS),
+    st.builds(lambda s, e, h, n: {"dimonaUpdate": {"periodId": 680725377630, "startDate": s,
+                                                   "endDate": e, "endHour": h,
+                                                   "plannedHoursNumber": n}},
+              st.none() | DATES, st.none() | DATES, HOURS, st.none() | st.integers(0, 1000)),
+    st.just({"dimonaCancel": {"periodId": 680725377630}}))
+WHEN = st.datetimes().map(lambda t: t.strftime("%Y-%m-%d %H:%M"))
+
+
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+@given(body=DECLARATIONS, at=WHEN, wt=st.sampled_from(["FLX", "OTH", "STU", "EXT"]))
+def test_any_declaration_gets_a_consistent_decision(body, at, wt):
+    existing = period(wt, start_hour="1800" if wt in ("FLX", "EXT") else None)
+    d = run(body, existing, at=at, ctx=FakeContext({existing.period_id: existing}))
+    assert d.result == result_of(d.anomalies)  # every anomaly came from the catalogue
+    assert (d.period_after is None) == (d.result in ("B", "S"))
+    assert d == run(body, existing, at=at, ctx=FakeContext({existing.period_id: existing}))
+
+
+def test_the_rule_modules_are_the_domain_package():
+    assert all(inspect.getmodule(r).__name__.startswith(domain.__name__) for r in RULES)

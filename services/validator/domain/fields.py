@@ -194,8 +194,9 @@ def end_hour_before_start_hour(case: Case, ctx: Context) -> Iterator[str]:
 
 
 def longer_than_24_hours(case: Case, ctx: Context) -> Iterator[str]:
-    p = case.after
-    if (case.kind in ("IN", "UPDATE") and p is not None and p.start_hour and p.end_hour
+    p, wt = case.after, case.worker_type
+    if (case.kind in ("IN", "UPDATE") and p is not None and wt and wt.hours
+            and p.start_hour and p.end_hour
             and p.end_date is not None
             and at(p.end_date, p.end_hour) - at(p.start_date, p.start_hour) > timedelta(hours=24)):
         yield f"{case.block}-341"

@@ -29,7 +29,9 @@ def at(day: date, hour: str | None) -> datetime:
 
 
 def end_of(day: date) -> datetime:
-    """The midnight that ends `day`."""
+    """The midnight that ends `day` (9999-12-31 never ends)."""
+    if day == date.max:
+        return datetime.max
     return datetime.combine(day + timedelta(days=1), time())
 
 

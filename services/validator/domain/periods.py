@@ -116,6 +116,8 @@ def duplicate_or_overlap(case: Case, ctx: Context) -> Iterator[str]:
     """
     after = case.after
     others = _others(case, ctx)
+    if not others:
+        return
     if any(_same_dates(after, p) for p in others):
         yield f"{case.block}-333"
         return
