@@ -132,7 +132,7 @@ def work_days(p: PeriodState) -> list[date]:
         return [p.start_date]
     if p.start_hour and p.end_hour and p.end_date == p.start_date + timedelta(days=1):
         return [p.start_date]
-    n = (p.end_date - p.start_date).days + 1
+    n = min((p.end_date - p.start_date).days + 1, 366)  # longer ones are refused anyway
     return [p.start_date + timedelta(days=i) for i in range(max(n, 1))]
 
 

@@ -1,0 +1,97 @@
+"""The validator's use cases over the in-memory event store: determinism, optimistic
+concurrency on shared quotas, identification of workers without SSIN."""
+
+from services.validator.application import (
+    DecideDeclarations,
+    ResolveIdentifications,
+    ValidatorApplication,
+)
+from services.validator.domain import Quota
+from tests.unit.factories import FakeContext, submitted
+from tests.unit.rulebook import SSIN, dimona_in, utc
+from tests.unit.test_rules_parties import PERSON
+
+AT = utc("2025-12-20 10:00")
+
+
+def student(number: int, hours: int, employer: int = 175110801, month: int = 7) -> object:
+    """A student period in `month` (one relation may not hold two overlapping periods)."""
+    body = {**dimona_in("STU", start=f"2026-{month:02d}-01", endDate=f"2026-{month:02d}-28",
+                        plannedHoursNumber=hours),
+            "employer": {"employerId": employer}}
+    return submitted(body, number=number, employer_key=str(employer), received=AT,
+                     declarant=None)
+
+
+def validator(app: ValidatorApplication, ctx: FakeContext | None = None) -> DecideDeclarations:
+    ctx = ctx or FakeContext()
+    return DecideDeclarations(app, lambda: ctx.directory)
+
+
+def as_json(decisions) -> list[str]:
+    return [d.model_dump_json() for d in decisions]
+
+
+def test_replaying_the_same_submissions_gives_the_same_decisions_byte_for_byte():
+    batch = [student(680725300000 + i * 100, 120, month=1 + i) for i in range(8)]
+    batch.append(submitted({"dimonaCancel": {"periodId": 680725300000}}, number=680725399999,
+                           received=AT))
+    first = validator(ValidatorApplication())(batch)
+    replay = validator(ValidatorApplication())(batch)
+    assert as_json(first) == as_json(replay)
+    assert [d.result for d in first] == ["A"] * 5 + ["W"] * 3 + ["A"]
+
+
+def test_a_redelivered_batch_republishes_the_recorded_decisions():
+    app = ValidatorApplication()
+    batch = [student(680725300000, 40), student(680725300100, 40, month=8)]
+    first = validator(app)(batch)
+    again = validator(app)(batch)  # a fresh validator: its cache knows nothing
+    assert as_json(first) == as_json(again)
+    quota = app.repository.get(Quota.create_id("STUDENT", SSIN, 2026))
+    assert sum(e["hours"] for e in quota.entries.values()) == 80
+
+
+def test_two_validators_racing_on_one_student_count_every_hour_once():
+    """Both read the student's quota, the second to save conflicts on its version and decides
+    its batch again from what the store now holds."""
+    app = ValidatorApplication()
+    a, b = validator(app), validator(app)
+    a([student(680725300000, 300)])
+    b([student(680725300100, 300, employer=197100119)])  # b's cache now holds the quota
+    a([student(680725300200, 40, month=8)])              # a's copy is stale: a conflict
+    late = b([student(680725300300, 100, employer=197100119, month=9)])
+    quota = app.repository.get(Quota.create_id("STUDENT", SSIN, 2026))
+    assert sum(e["hours"] for e in quota.entries.values()) == 740
+    [anomaly] = late[0].anomalies
+    assert anomaly.quota.exceeding_hours == 90  # 300 + 300 + 40 + 100 - 650
+
+
+def test_a_worker_without_ssin_gets_s_then_a_final_result():
+    app = ValidatorApplication()
+    body = {**dimona_in(ssin=None), "worker": PERSON}
+    unknown = FakeContext()
+    decide = validator(app, unknown)
+    [waiting] = decide([submitted(body, received=AT)])
+    assert (waiting.result, waiting.period_after) == ("S", None)
+    resolve_unknown = ResolveIdentifications(app, lambda: unknown.directory)
+    assert resolve_unknown() == []
+    from services.directory.domain import Identity
+    known = FakeContext(identities=[Identity(family_name="PEETERS", given_name="an",
+                                             birth_date="1990-05-01", ssin="90050100151")])
+    [final] = ResolveIdentifications(app, lambda: known.directory)()
+    assert (final.result, final.identified_ssin, final.period_after.ssin) == (
+        "A", "90050100151", "90050100151")
+    assert ResolveIdentifications(app, lambda: known.directory)() == []  # resolved once
+    # a redelivery of the submission republishes both decisions, in order
+    again = validator(app, known)([submitted(body, received=AT)])
+    assert [d.result for d in again] == ["S", "A"]
+
+
+def test_a_worker_already_known_is_identified_in_the_same_batch():
+    from services.directory.domain import Identity
+    known = FakeContext(identities=[Identity(family_name="Peeters", given_name="An",
+                                             birth_date="1990-05-01", ssin="90050100151")])
+    body = {**dimona_in(ssin=None), "worker": PERSON}
+    decisions = validator(ValidatorApplication(), known)([submitted(body, received=AT)])
+    assert [d.result for d in decisions] == ["S", "A"]
