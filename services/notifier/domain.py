@@ -59,7 +59,8 @@ def confirmation(decided: DeclarationDecided, employer: DirectoryEmployer | None
             "result": decided.result, "status": STATUS[language][decided.result],
             "anomalies": [a.to_result_json() for a in decided.anomalies],
             "sentAt": decided.received_at.isoformat(), "periodId": decided.period_id,
-            "references": refs.to_json_dict() if refs else {}},
+            "references": refs.to_json_dict() if refs else {},
+            **identification(decided, language)},
         "employer": {"name": employer.name if employer else None,
                      "enterpriseNumber": employer.enterprise_number if employer else None,
                      "employerId": employer.employer_id if employer else None},
@@ -76,6 +77,14 @@ def confirmation(decided: DeclarationDecided, employer: DirectoryEmployer | None
         declaration_id=decided.declaration_id, recipient=recipient,
         employer_key=decided.employer_key, language=language, subject=subject,
         content=content)
+
+
+def identification(decided: DeclarationDecided, language: str) -> dict:
+    """A final result after S says so: the message shows both results and the SSIN found."""
+    if decided.identified_ssin is None:
+        return {}
+    return {"identification": {"previousResult": "S", "previousStatus": STATUS[language]["S"],
+                               "identifiedSsin": decided.identified_ssin}}
 
 
 def _period(state) -> dict | None:

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from schemas.events import DeclarationDecided, PeriodState
+from schemas.events import Anomaly, DeclarationDecided, PeriodState
 from services.common import tracking
 from services.common.db import ensure_schema
 
@@ -26,7 +26,10 @@ CREATE TABLE IF NOT EXISTS register.periods (
   joint_commission_number text NOT NULL, worker_type text NOT NULL,
   start_date date NOT NULL, start_hour text, end_date date, end_hour text,
   planned_hours_number integer, cancelled boolean NOT NULL, version integer NOT NULL,
-  last_declaration_at timestamptz NOT NULL);
+  last_declaration_at timestamptz NOT NULL, late boolean NOT NULL DEFAULT false,
+  using_joint_commission_number text);
+ALTER TABLE register.periods ADD COLUMN IF NOT EXISTS late boolean NOT NULL DEFAULT false;
+ALTER TABLE register.periods ADD COLUMN IF NOT EXISTS using_joint_commission_number text;
 CREATE INDEX IF NOT EXISTS periods_employer ON register.periods (employer_key, start_date);
 """ + tracking.TRACKING_DDL.format(schema=SCHEMA)
 
@@ -58,14 +61,20 @@ class RegisterWriter:
 
 
 INSERT_DECLARATION = """
-INSERT INTO register.declarations VALUES
- (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"""
+INSERT INTO register.declarations AS d VALUES
+ (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (declaration_id) DO UPDATE SET result = EXCLUDED.result,
+  period_id = EXCLUDED.period_id, anomalies = EXCLUDED.anomalies, ssin = EXCLUDED.ssin,
+  declaration = EXCLUDED.declaration
+WHERE d.result = 'S' AND EXCLUDED.result <> 'S'"""
+# A declaration that waited for identification (S) takes its final result; nothing else
+# replaces a recorded result.
 
 # A period row only moves forward: an older version arriving late changes nothing.
 UPSERT_PERIOD = """
 INSERT INTO register.periods AS p VALUES
- (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
-ON CONFLICT (period_id) DO UPDATE SET ssin = EXCLUDED.ssin,
+ (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+ON CONFLICT (period_id) DO UPDATE SET ssin = EXCLUDED.ssin, late = EXCLUDED.late,
   start_date = EXCLUDED.start_date, start_hour = EXCLUDED.start_hour,
   end_date = EXCLUDED.end_date, end_hour = EXCLUDED.end_hour,
   planned_hours_number = EXCLUDED.planned_hours_number, cancelled = EXCLUDED.cancelled,
@@ -85,7 +94,7 @@ def _declaration_row(d: DeclarationDecided) -> tuple:
 def _period_row(p: PeriodState, at) -> tuple:
     return (p.period_id, p.employer_key, p.ssin, p.joint_commission_number, p.worker_type,
             p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number,
-            p.cancelled, p.version, at)
+            p.cancelled, p.version, at, p.late, p.using_joint_commission_number)
 
 
 class RegisterReader:
@@ -113,7 +122,7 @@ class RegisterReader:
             rows = conn.execute(
                 "SELECT period_id, ssin, joint_commission_number, worker_type, start_date, "
                 "start_hour, end_date, end_hour, planned_hours_number, cancelled, "
-                "last_declaration_at FROM register.periods WHERE employer_key = %s "
+                "last_declaration_at, late FROM register.periods WHERE employer_key = %s "
                 "ORDER BY start_date, period_id", (employer_key,)).fetchall()
         return [_period(r) for r in rows]
 
@@ -128,15 +137,13 @@ def _result(row: tuple) -> dict:
                   "result": result}
     if period_id is not None:
         body["periodId"] = period_id
-    body["anomalies"] = [
-        {"code": a["code"], "severity": a["severity"], "labelNl": a["label_nl"],
-         "labelFr": a["label_fr"], "labelEn": a["label_en"]} for a in anomalies]
+    body["anomalies"] = [Anomaly.model_validate(a).to_result_json() for a in anomalies]
     return {"result": body, "declaration": declaration, "line": line}
 
 
 def _period(row: tuple) -> dict:
     keys = ("periodId", "ssin", "jointCommissionNumber", "workerType", "startDate",
             "startHour", "endDate", "endHour", "plannedHoursNumber", "cancelled",
-            "lastDeclarationAt")
+            "lastDeclarationAt", "late")
     values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
     return dict(zip(keys, values, strict=True))

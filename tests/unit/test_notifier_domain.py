@@ -31,3 +31,16 @@ def test_non_secured_channel_confirms_to_the_employer_and_message_ids_are_stable
     m = confirmation(decided, french, batch_sender=False)
     assert m.recipient == "0403170701" and m.subject.startswith("Confirmation Dimona")
     assert confirmation(decided, french, False).message_id == m.message_id
+
+
+def test_the_final_result_after_identification_shows_both_results():
+    from services.validator.domain import identified
+    waiting = submitted({**IN, "worker": {"familyName": "Peeters"}})
+    final = decide(identified(waiting, "90050100151"), FakeContext(),
+                   identified_ssin="90050100151")
+    m = confirmation(final, KROON, batch_sender=False)
+    assert m.content["declarations"]["identification"] == {
+        "previousResult": "S", "previousStatus": "In afwachting",
+        "identifiedSsin": "90050100151"}
+    assert m.content["declarations"]["result"] == final.result
+    assert m.content["employees"][0]["ssin"] == "90050100151"

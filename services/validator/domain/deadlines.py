@@ -77,7 +77,10 @@ def deadline(case: Case) -> datetime | None:
 
 
 def late(case: Case, ctx: Context) -> Iterator[str]:
-    due = deadline(case)
+    try:
+        due = deadline(case)
+    except OverflowError:  # a date at the edge of the calendar: its domain rule refuses it
+        return
     if due is not None and case.received > due:
         yield f"{case.block}-460"
 
@@ -86,7 +89,7 @@ def flexi_too_early(case: Case, ctx: Context) -> Iterator[str]:
     """Zone 00910: a flexi IN at most 31 days before the start of its quarter."""
     din = case.dimona_in
     if (din and din.features.worker_type == "FLX"
-            and case.today < quarter_start(din.start_date) - timedelta(days=31)):
+            and case.today + timedelta(days=31) < quarter_start(din.start_date)):
         yield "00910-008"
 
 
@@ -95,5 +98,5 @@ def article17_too_early(case: Case, ctx: Context) -> Iterator[str]:
     glossary's reading; the instructions say 'of the quarter': docs/rules.md)."""
     din = case.dimona_in
     if (din and din.features.worker_type in ("O17", "S17", "T17")
-            and case.today < din.start_date - timedelta(days=15)):
+            and case.today + timedelta(days=15) < din.start_date):
         yield "00910-008"

@@ -147,10 +147,10 @@ def occasional_over_two_days(case: Case, ctx: Context) -> Iterator[str]:
         if p.worker_type == "EXT":
             days.update(work_days(p))
     first = min(work_days(after))
-    while first - timedelta(days=1) in days:
+    while first > date.min and first - timedelta(days=1) in days:
         first -= timedelta(days=1)
     run = 0
-    while first + timedelta(days=run) in days:
+    while run <= 2 and first + timedelta(days=run) in days:
         run += 1
     if run > 2:
         yield "00910-459"
