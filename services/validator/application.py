@@ -167,7 +167,7 @@ class DecideDeclarations:
                 decided[sub.declaration_id] = self._decide_one(sub, ctx, uow)
         uow.save()
         self._trim_cache()
-        return [d for sub in batch for d in decided.pop(sub.declaration_id, [])]
+        return [d for sub in batch for d in decided[sub.declaration_id]]
 
     def _decide_one(self, sub: DeclarationSubmitted, ctx: BatchContext,
                     uow: UnitOfWork) -> list[DeclarationDecided]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -12,8 +13,9 @@ from tests.conftest import DIMONA, ROOT, wait_until
 
 pytestmark = pytest.mark.e2e
 KROON = {"Authorization": "Bearer kroon-secret-token"}
+SOON = (date.today() + timedelta(days=3)).isoformat()  # in time, in a flexi-declarable quarter
 FLEXI_IN = {"employer": {"employerId": 175110801}, "worker": {"ssin": "85073003328"},
-            "dimonaIn": {"startDate": "2026-07-08", "startHour": "0800", "endDate": "2026-07-08",
+            "dimonaIn": {"startDate": SOON, "startHour": "0800", "endDate": SOON,
                          "endHour": "1400",
                          "features": {"jointCommissionNumber": "XXX", "workerType": "FLX"}}}
 
@@ -36,7 +38,7 @@ def test_submit_wait_json_answers_every_line_in_order(stack):
     periods = json.loads(stack.cli("register", "periods", "--employer", "175110801",
                                    "--json").stdout)
     mine = [p for p in periods if p["periodId"] == rows[0]["periodId"]]
-    assert mine and mine[0]["ssin"] == "85073003328" and mine[0]["startHour"] == "0800"
+    assert mine and mine[0]["ssin"] == "85073003328" and mine[0]["plannedHoursNumber"] == 40
     for key in ("periodId", "ssin", "jointCommissionNumber", "workerType", "startDate",
                 "startHour", "endDate", "endHour", "plannedHoursNumber", "cancelled",
                 "lastDeclarationAt"):

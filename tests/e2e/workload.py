@@ -15,9 +15,8 @@ def ssin(n: int) -> str:
 def declaration(n: int) -> dict:
     worker = ssin(n) if n % 20 else ssin(n)[:9] + "00"  # every 20th: invalid SSIN
     return {"employer": {"employerId": 175110801}, "worker": {"ssin": worker},
-            "dimonaIn": {"startDate": "2026-07-08", "startHour": "0800",
-                         "endDate": "2026-07-08", "endHour": "1400",
-                         "features": {"jointCommissionNumber": "XXX", "workerType": "FLX"}},
+            "dimonaIn": {"startDate": "2030-01-07",
+                         "features": {"jointCommissionNumber": "XXX", "workerType": "OTH"}},
             "references": {"declaration": f"line-{n}"}}
 
 

@@ -21,8 +21,12 @@ pytestmark = pytest.mark.integration
 PERIOD = 680725377630
 
 
+OPEN_IN = {**IN, "dimonaIn": {"startDate": "2026-07-08",
+                               "features": {"jointCommissionNumber": "XXX", "workerType": "OTH"}}}
+
+
 def a_batch():
-    return [submitted(IN, number=PERIOD),
+    return [submitted(OPEN_IN, number=PERIOD),
             submitted({"dimonaOut": {"periodId": PERIOD, "endDate": "2026-07-09"}},
                       number=680725377729),
             submitted({**IN, "worker": {"ssin": "72011136173"}}, number=680725377828)]
@@ -43,15 +47,16 @@ def test_a_redelivered_batch_returns_the_recorded_decisions(database_url):
     assert [d.result for d in first] == ["A", "A", "B"]
     again = decider(database_url)(a_batch())  # a fresh process: nothing cached
     assert [d.model_dump_json() for d in again] == [d.model_dump_json() for d in first]
-    # 3 Declaration aggregates + 1 Period (opened, then changed by the OUT): 5 events.
-    assert count(database_url, "SELECT count(*) FROM validator_events") == 5
+    # 3 Declaration aggregates, 1 Period (opened, then changed by the OUT) and its relation
+    # (started, then the period recorded twice): 8 events.
+    assert count(database_url, "SELECT count(*) FROM validator_events") == 8
 
 
 def test_a_batch_holding_the_same_declaration_twice_records_it_once(database_url):
     batch = a_batch()
     decided = decider(database_url)([batch[0], batch[0], batch[1]])
     assert decided[0] == decided[1]
-    assert count(database_url, "SELECT count(*) FROM validator_events") == 4
+    assert count(database_url, "SELECT count(*) FROM validator_events") == 7
 
 
 def test_the_register_applies_each_decision_once_and_never_goes_back(database_url):
