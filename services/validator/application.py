@@ -130,6 +130,8 @@ class DecideDeclarations:
         self.directory = directory
         self.cache_size = cache_size
         self.cache: OrderedDict[UUID, Aggregate | None] = OrderedDict()
+        self.conflicts = 0
+        """Batches the store refused (another validator, or a redelivery) and decided again."""
 
     def __call__(self, batch: Sequence[DeclarationSubmitted]) -> list[DeclarationDecided]:
         look_up_recorded = False
@@ -137,6 +139,7 @@ class DecideDeclarations:
             try:
                 return self._decide(batch, look_up_recorded)
             except IntegrityError:
+                self.conflicts += 1
                 if attempt == ATTEMPTS - 1:
                     raise
             except BaseException:
