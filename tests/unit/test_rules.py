@@ -76,7 +76,8 @@ DECLARATIONS = st.one_of(
                                                    "plannedHoursNumber": n}},
               st.none() | DATES, st.none() | DATES, HOURS, st.none() | st.integers(0, 1000)),
     st.just({"dimonaCancel": {"periodId": 680725377630}}))
-WHEN = st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)).map(lambda t: t.strftime("%Y-%m-%d %H:%M"))
+WHEN = st.datetimes(datetime(1990, 1, 1), datetime(2090, 1, 1)).map(
+    lambda t: t.strftime("%Y-%m-%d %H:%M"))
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

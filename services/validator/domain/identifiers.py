@@ -96,9 +96,9 @@ def identity_mismatch(case: Case, ctx: Context) -> Iterator[str]:
     if worker is None or worker.ssin is None or not valid_ssin(worker.ssin):
         return
     known = ctx.directory.identity(worker.ssin)
-    if known and worker.family_name and worker.family_name.casefold() != known.family_name.casefold():
+    if known and _differs(worker.family_name, known.family_name):
         yield "00025-348"
-    if known and worker.given_name and worker.given_name.casefold() != known.given_name.casefold():
+    if known and _differs(worker.given_name, known.given_name):
         yield "00026-348"
     born = ssin_birth_date(worker.ssin)
     if worker.birth_date and born and worker.birth_date != born:
@@ -107,6 +107,10 @@ def identity_mismatch(case: Case, ctx: Context) -> Iterator[str]:
     stated = GENDERS.get(str(worker.gender).upper()) if worker.gender is not None else None
     if stated and sex and stated != sex:
         yield "00029-348"
+
+
+def _differs(stated: str | None, known: str) -> bool:
+    return stated is not None and stated.casefold() != known.casefold()
 
 
 def employer_number_invalid(case: Case, ctx: Context) -> Iterator[str]:
