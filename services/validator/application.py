@@ -21,6 +21,7 @@ from services.validator.domain import (
     decide,
     identified,
 )
+from services.validator.domain.case import period_after
 from services.validator.domain.quotas import counts
 
 EVENTS_TABLE = "validator_events"
@@ -58,25 +59,32 @@ class ValidatorApplication(Application):
 
 
 class UnitOfWork:
-    """The aggregates one batch reads and changes, over a cache kept between batches."""
+    """The aggregates one batch reads and changes, over a cache kept between batches.
 
-    def __init__(self, app: ValidatorApplication, cache: OrderedDict[UUID, Aggregate | None]):
+    Only aggregates found are cached across batches; that one is absent is remembered for
+    this batch only (after a rebalance, another validator may have created it since).
+    """
+
+    def __init__(self, app: ValidatorApplication, cache: OrderedDict[UUID, Aggregate]):
         self.app, self.cache = app, cache
+        self.absent: set[UUID] = set()
         self.touched: dict[UUID, Aggregate] = {}
 
     def prefetch(self, ids: Iterable[UUID]) -> None:
-        missing = {i for i in ids if i not in self.cache}
+        missing = {i for i in ids if i not in self.cache and i not in self.absent}
         found = self.app.load_many(missing)
-        for i in missing:
-            self.cache[i] = found.get(i)
+        self.cache.update(found)
+        self.absent |= missing - found.keys()
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
-        if aggregate_id not in self.cache:
-            self.prefetch([aggregate_id])
+        self.prefetch([aggregate_id])
+        if aggregate_id in self.absent:
+            return None
         self.cache.move_to_end(aggregate_id)
         return self.cache[aggregate_id]
 
     def add(self, aggregate: Aggregate) -> Aggregate:
+        self.absent.discard(aggregate.id)
         self.cache[aggregate.id] = self.touched[aggregate.id] = aggregate
         return aggregate
 
@@ -112,6 +120,8 @@ def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], 
             periods.add(Period.create_id(d.period_id))
         elif d.worker is not None and d.worker.ssin is not None and d.employer is not None:
             others.add(Relation.create_id(sub.employer_key, d.worker.ssin))
+            others.update(Quota.create_id(c.kind, c.subject, c.year)
+                          for c in counts(period_after(sub, None)))
     return periods, others
 
 
@@ -129,7 +139,7 @@ class DecideDeclarations:
         self.app = app
         self.directory = directory
         self.cache_size = cache_size
-        self.cache: OrderedDict[UUID, Aggregate | None] = OrderedDict()
+        self.cache: OrderedDict[UUID, Aggregate] = OrderedDict()
         self.conflicts = 0
         """Batches the store refused (another validator, or a redelivery) and decided again."""
 

@@ -100,13 +100,16 @@ def identity_mismatch(case: Case, ctx: Context) -> Iterator[str]:
         yield "00025-348"
     if known and _differs(worker.given_name, known.given_name):
         yield "00026-348"
-    born = ssin_birth_date(worker.ssin)
-    if worker.birth_date and born and worker.birth_date != born:
+    if worker.birth_date and _differs_from_ssin(worker.birth_date, ssin_birth_date(worker.ssin)):
         yield "00028-348"
-    sex = ssin_gender(worker.ssin)
     stated = GENDERS.get(str(worker.gender).upper()) if worker.gender is not None else None
-    if stated and sex and stated != sex:
+    if stated and _differs_from_ssin(stated, ssin_gender(worker.ssin)):
         yield "00029-348"
+
+
+def _differs_from_ssin(stated: object, encoded: object | None) -> bool:
+    """Only what the SSIN does encode can disagree (a BIS number may hide birth date or sex)."""
+    return encoded is not None and stated != encoded
 
 
 def _differs(stated: str | None, known: str) -> bool:
