@@ -1,6 +1,6 @@
 """Deadlines from the reception timestamp (dimona-facts §5; seed 000 for the hour rules)."""
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -95,3 +95,19 @@ def test_the_next_working_day_is_the_first_weekday_after_that_is_no_holiday(day)
     assert nxt > day and nxt.weekday() < 5 and is_working_day(nxt)
     assert not any(is_working_day(day + timedelta(days=i)) for i in range(1, (nxt - day).days))
     assert (nxt - day).days <= 5  # no Belgian holiday run closes a whole week
+
+
+HOUR = st.integers(0, 23).map(lambda h: f"{h:02d}00")
+DAY = st.dates(date(2025, 1, 1), date(2027, 12, 31))
+
+
+@given(day=DAY, start=HOUR, minutes=st.integers(-3000, 3000))
+def test_lateness_only_grows_with_the_reception_time(day, start, minutes):
+    """A declaration late at some time stays late later, in time earlier (any day, any hour,
+    summer or winter time)."""
+    flexi = dimona_in("FLX", start=day.isoformat(), endDate=day.isoformat(), startHour=start,
+                      endHour="2300" if start < "2300" else None)
+    at = datetime.combine(day, datetime.min.time()) + timedelta(hours=int(start[:2]),
+                                                                minutes=minutes)
+    late = "90373-460" in codes(run(flexi, at=at.strftime("%Y-%m-%d %H:%M")))
+    assert late == (minutes > 0)

@@ -1,8 +1,12 @@
 """The life of a period (dimona-facts §2.1, §4.1, §11 item 8) and conflicts within a relation
 (§11 item 7, §6.4)."""
 
-from datetime import date
+from datetime import date, timedelta
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from services.validator.domain.periods import span
 from tests.unit.rulebook import OTHER_SSIN, SSIN, codes, dimona_in, period, run
 
 OPEN = period("OTH")
@@ -109,3 +113,18 @@ def test_an_occasional_worker_works_at_most_two_consecutive_days():
     assert codes(run(dimona_in("EXT", "302", start="2026-07-08", endDate="2026-07-10",
                                startHour="1000", endHour="1500"))) == ["90373-341", "00910-459"]
     assert SSIN  # the relation is the default worker's
+
+
+@given(st.tuples(st.dates(date(2026, 1, 1), date(2026, 1, 10)),
+                 st.integers(0, 3), st.booleans()).map(
+    lambda t: period("OTH", start=t[0], end=t[0] + timedelta(t[1]) if t[2] else None)),
+       st.dates(date(2026, 1, 1), date(2026, 1, 15)))
+def test_a_period_overlaps_exactly_the_days_it_spans(existing, day):
+    """A one-day IN on `day` overlaps the existing period iff `day` is within its dates."""
+    inside = existing.start_date <= day and (existing.end_date is None
+                                             or day <= existing.end_date)
+    d = run(dimona_in(start=day.isoformat(), endDate=day.isoformat()),
+            existing.model_copy(update={"period_id": 680725300001}), at="2025-12-01 10:00")
+    assert ("90373-334" in codes(d) or "90373-333" in codes(d)) == inside
+    start, end = span(existing)
+    assert start < end
