@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from functools import partial
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
@@ -82,6 +83,11 @@ class UnitOfWork:
             return None
         self.cache.move_to_end(aggregate_id)
         return self.cache[aggregate_id]
+
+    def get_or_add(self, aggregate_id: UUID, create: Callable[[], Aggregate]) -> Aggregate:
+        """The aggregate, created when the store does not hold it yet; tracked for saving."""
+        found = self.get(aggregate_id)
+        return self.add(found if found is not None else create())
 
     def add(self, aggregate: Aggregate) -> Aggregate:
         self.absent.discard(aggregate.id)
@@ -213,8 +219,7 @@ def resolve(sub: DeclarationSubmitted, ctx: BatchContext) -> DeclarationDecided 
 
 
 def waiting(uow: UnitOfWork) -> Identifications:
-    found = uow.get(Identifications.create_id())
-    return uow.add(found if found is not None else Identifications())
+    return uow.get_or_add(Identifications.create_id(), Identifications)
 
 
 def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
@@ -229,13 +234,12 @@ def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     else:
         uow.add(period).change(decision.declaration_id, state)
     if after.ssin is not None:
-        relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
-        uow.add(relation or Relation(after.employer_key, after.ssin)).record(state)
+        uow.get_or_add(Relation.create_id(after.employer_key, after.ssin),
+                       partial(Relation, after.employer_key, after.ssin)).record(state)
     new = {(c.kind, c.subject, c.year): c.entry for c in counts(after)}
     old = {(c.kind, c.subject, c.year) for c in counts(before)} if before else set()
     for key in old | set(new):
-        quota = uow.get(Quota.create_id(*key))
-        quota = uow.add(quota or Quota(*key))
+        quota = uow.get_or_add(Quota.create_id(*key), partial(Quota, *key))
         if quota.entries.get(after.period_id) != new.get(key):
             quota.count(after.period_id, new.get(key))
 

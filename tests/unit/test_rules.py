@@ -30,10 +30,11 @@ def test_every_code_the_rules_can_emit_is_in_the_catalogue():
     source = _rule_sources()
     literal = set(re.findall(r'"(\d{5}-\d{3})"', source))
     by_block = set(re.findall(r'\{case\.block\}-(\d{3})', source))
-    by_nsso_zone = set(re.findall(r'\{nsso_zone\([^)]*\)\}-(\d{3})', source))
-    assert len(literal) > 40 and by_block == set(BLOCK_CODES) and by_nsso_zone
+    by_employer_zone = set(re.findall(r'\{employer_zone\([^)]*\)\}-(\d{3})', source))
+    assert len(literal) > 40 and by_block == set(BLOCK_CODES) and by_employer_zone
     expanded = {f"{BLOCK[kind]}-{n}" for n, kinds in BLOCK_CODES.items() for kind in kinds}
-    expanded |= {f"{zone}-{n}" for zone in ("00011", "00948") for n in by_nsso_zone}
+    expanded |= {f"{zone}-{n}" for zone in ("00011", "00948", "00014")
+                 for n in by_employer_zone}
     assert sorted((literal | expanded) - set(catalogue())) == []
 
 

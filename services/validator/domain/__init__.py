@@ -108,9 +108,10 @@ def decide(sub: DeclarationSubmitted, ctx: Context,
     if after is not None and any(a.code.endswith("-460") for a in anomalies):
         after = after.model_copy(update={"late": True})
     reception = {name: getattr(sub, name) for name in RECEPTION_FIELDS}
-    final = identified_ssin is not None
+    event_id = (stable_id("decided", sub.declaration_id) if identified_ssin is None
+                else stable_id("decided", sub.declaration_id, "final"))
     return DeclarationDecided(
-        **reception, event_id=stable_id("decided", sub.declaration_id, *(["final"] * final)),
+        **reception, event_id=event_id,
         occurred_at=sub.received_at, correlation_id=sub.correlation_id,
         causation_id=str(sub.event_id), declaration_type=sub.declaration.declaration_type,
         result=result, anomalies=tuple(anomalies),

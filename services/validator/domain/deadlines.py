@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from datetime import datetime, timedelta
 
 from schemas.events import PeriodState
+from schemas.reference import reference
 from services.validator.domain.case import Case, Context
 from services.validator.domain.moments import (
     at,
@@ -17,8 +18,6 @@ from services.validator.domain.moments import (
     next_working_day,
     quarter_start,
 )
-
-HOUR_RULE_TYPES = ("FLX", "EXT")
 
 
 def in_deadline(p: PeriodState) -> datetime:
@@ -44,7 +43,8 @@ def later_end_deadline(before: PeriodState) -> datetime:
 def update_deadline(before: PeriodState, after: PeriodState) -> datetime | None:
     """The deadline of the change an UPDATE makes (the earliest when it changes several)."""
     deadlines = []
-    by_hour = before.worker_type in HOUR_RULE_TYPES and before.end_hour is not None
+    wt = reference().worker_type(before.worker_type)
+    by_hour = wt is not None and wt.hours and before.end_hour is not None
     if (after.start_date, after.start_hour) != (before.start_date, before.start_hour):
         # Seed 000 / §5.1: a new start is declared at the latest when work starts.
         deadlines.append(in_deadline(after))

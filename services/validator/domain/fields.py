@@ -12,6 +12,7 @@ from schemas.reference import reference
 from services.validator.domain.case import Case, Context
 from services.validator.domain.identifiers import valid_enterprise_number
 from services.validator.domain.moments import REOPEN, at, quarter
+from services.validator.domain.periods import horeca_extra
 
 USER_JOINT_COMMITTEE = re.compile(r"^(\d{3}(\.\d{2}){0,2}|XXX)$")
 
@@ -20,8 +21,7 @@ def is_day_rate(case: Case) -> bool:
     """The horeca day flat-rate: an EXT with a start hour and no end hour, in horeca (302
     directly or through an agency)."""
     p = case.after
-    return (p is not None and p.worker_type == "EXT" and p.end_hour is None
-            and "302" in (p.joint_commission_number, p.using_joint_commission_number))
+    return p is not None and horeca_extra(p) and p.end_hour is None
 
 
 def is_one_day_flexi(case: Case) -> bool:

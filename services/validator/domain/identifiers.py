@@ -7,6 +7,7 @@ from datetime import date
 
 from stdnum.be import bis, nn, vat
 
+from schemas.declaration import Employer
 from services.validator.domain.case import Case, Context
 
 DEFINITIVE_NSSO = range(100006, 199999934 + 1)
@@ -35,9 +36,19 @@ def valid_nsso(number: int) -> bool:
     return nsso_check(number // 100) == number % 100
 
 
-def nsso_zone(number: int) -> str:
-    """Zone 00948 for a provisional NSSO number, 00011 for a definitive one."""
-    return "00948" if number >= PROVISIONAL_NSSO.start else "00011"
+def employer_zone(employer: Employer) -> str:
+    """The zone of the number that identifies the employer: 00011 for a definitive NSSO
+    number, 00948 for a provisional one, 00014 for an enterprise number."""
+    if employer.employer_id is None:
+        return "00014"
+    return "00948" if employer.employer_id >= PROVISIONAL_NSSO.start else "00011"
+
+
+def valid_employer_number(employer: Employer) -> bool:
+    """The NSSO number when given (it takes priority, §8.3), else the enterprise number."""
+    if employer.employer_id is not None:
+        return valid_nsso(employer.employer_id)
+    return valid_enterprise_number(str(employer.enterprise_number))
 
 
 def ssin_birth_date(ssin: str) -> date | None:
@@ -118,10 +129,5 @@ def _differs(stated: str | None, known: str) -> bool:
 
 def employer_number_invalid(case: Case, ctx: Context) -> Iterator[str]:
     employer = case.declaration.employer
-    if employer is None:
-        return
-    if employer.employer_id is not None:
-        if not valid_nsso(employer.employer_id):
-            yield f"{nsso_zone(employer.employer_id)}-003"
-    elif not valid_enterprise_number(str(employer.enterprise_number)):
-        yield "00014-003"
+    if employer is not None and not valid_employer_number(employer):
+        yield f"{employer_zone(employer)}-003"

@@ -5,23 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from services.validator.domain.case import Case, Context
-from services.validator.domain.identifiers import (
-    nsso_zone,
-    valid_enterprise_number,
-    valid_nsso,
-)
+from services.validator.domain.identifiers import employer_zone, valid_employer_number
 
 
 def employer_not_in_directory(case: Case, ctx: Context) -> Iterator[str]:
     """xx-235 on the zone of the number given (only for a number with valid check digits)."""
     employer = case.declaration.employer
-    if employer is None or case.employer is not None:
-        return
-    if employer.employer_id is not None:
-        if valid_nsso(employer.employer_id):
-            yield f"{nsso_zone(employer.employer_id)}-235"
-    elif valid_enterprise_number(str(employer.enterprise_number)):
-        yield "00014-235"
+    if employer is not None and case.employer is None and valid_employer_number(employer):
+        yield f"{employer_zone(employer)}-235"
 
 
 def employer_inactive(case: Case, ctx: Context) -> Iterator[str]:

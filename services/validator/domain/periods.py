@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 
 from schemas.events import PeriodState
-from schemas.reference import reference
 from services.validator.domain.case import Case, Context
+from services.validator.domain.identifiers import employer_zone
 from services.validator.domain.moments import REOPEN, at, end_of
 
 
@@ -23,8 +23,7 @@ def period_of_another_employer(case: Case, ctx: Context) -> Iterator[str]:
         return
     key = case.employer.key if case.employer else employer.key
     if key != case.before.employer_key:
-        yield "00014-347" if employer.employer_id is None else (
-            "00948-347" if employer.employer_id >= 5_000_000_000 else "00011-347")
+        yield f"{employer_zone(employer)}-347"
 
 
 def period_of_another_worker(case: Case, ctx: Context) -> Iterator[str]:
@@ -126,6 +125,12 @@ def duplicate_or_overlap(case: Case, ctx: Context) -> Iterator[str]:
         yield f"{case.block}-334"
 
 
+def horeca_extra(p: PeriodState) -> bool:
+    """An occasional worker in horeca: JC 302, or an agency's extra placed with a 302 user."""
+    return p.worker_type == "EXT" and "302" in (
+        p.joint_commission_number, p.using_joint_commission_number)
+
+
 def work_days(p: PeriodState) -> list[date]:
     """The days a period occupies; a shift over midnight of at most 24 h is one day."""
     if p.end_date is None:
@@ -154,7 +159,3 @@ def occasional_over_two_days(case: Case, ctx: Context) -> Iterator[str]:
         run += 1
     if run > 2:
         yield "00910-459"
-
-
-def hours_types() -> frozenset[str]:
-    return frozenset(code for code, t in reference().worker_types.items() if t.hours)

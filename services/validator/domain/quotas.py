@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from schemas.events import Anomaly, PeriodState, QuotaExceeded
 from services.validator.domain.case import Case, Context
-from services.validator.domain.periods import work_days
+from services.validator.domain.periods import horeca_extra, work_days
 
 STUDENT_HOURS = 650            # per calendar year, all employers (from 2025)
 HORECA_WORKER_DAYS = 50        # per calendar year, all employers
@@ -32,11 +32,6 @@ class Count:
     entry: dict
 
 
-def _horeca(p: PeriodState) -> bool:
-    return p.worker_type == "EXT" and "302" in (
-        p.joint_commission_number, p.using_joint_commission_number)
-
-
 def counts(p: PeriodState) -> list[Count]:
     """The quota entries of a period (none once cancelled, none without SSIN)."""
     if p.cancelled or p.ssin is None:
@@ -44,7 +39,7 @@ def counts(p: PeriodState) -> list[Count]:
     year = p.start_date.year
     if p.worker_type == "STU":
         return [Count("STUDENT", p.ssin, year, {"hours": p.planned_hours_number or 0})]
-    if _horeca(p):
+    if horeca_extra(p):
         days = {"days": [d.isoformat() for d in work_days(p)]}
         employer = p.using_enterprise_number or p.employer_key
         return [Count("HORECA_WORKER", p.ssin, year, days),
