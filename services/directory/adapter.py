@@ -93,11 +93,20 @@ def is_empty(database_url: str) -> bool:
         return conn.execute("SELECT count(*) FROM directory.employers").fetchone()[0] == 0
 
 
+def _employers(conn: psycopg.Connection) -> list[DirectoryEmployer]:
+    rows = conn.execute("SELECT doc FROM directory.employers").fetchall()
+    return [DirectoryEmployer.model_validate(r[0]) for r in rows]
+
+
+def _declarants(conn: psycopg.Connection) -> list[dict]:
+    return [r[0] for r in conn.execute(
+        "SELECT doc FROM directory.declarants ORDER BY enterprise_number").fetchall()]
+
+
 def directory(database_url: str) -> Directory:
     """Everything the validator asks of the directory, read in one connection."""
     with psycopg.connect(database_url) as conn:
-        employers = [DirectoryEmployer.model_validate(r[0]) for r in conn.execute(
-            "SELECT doc FROM directory.employers").fetchall()]
+        employers = _employers(conn)
         mandates = [Mandate(declarant=r[0], employer_id=r[1], **{"from": r[2]}, to=r[3])
                     for r in conn.execute("SELECT * FROM directory.mandates").fetchall()]
         flexi = [FlexiEligibility(ssin=r[0], quarter=r[1], eligible=r[2]) for r in
@@ -110,9 +119,13 @@ def directory(database_url: str) -> Directory:
 def declarants(database_url: str) -> list[dict]:
     """Declarants without their token digests, in enterprise-number order."""
     with psycopg.connect(database_url) as conn:
-        rows = conn.execute(
-            "SELECT doc FROM directory.declarants ORDER BY enterprise_number").fetchall()
-    return [r[0] for r in rows]
+        return _declarants(conn)
+
+
+def parties(database_url: str) -> tuple[list[DirectoryEmployer], list[dict]]:
+    """Employers and declarants (what the notifier needs), read in one connection."""
+    with psycopg.connect(database_url) as conn:
+        return _employers(conn), _declarants(conn)
 
 
 def declarant_by_token(pool: ConnectionPool, token: str) -> Declarant | None:

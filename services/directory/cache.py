@@ -1,37 +1,44 @@
-"""An in-process copy of the directory for the consumers, re-read every few seconds."""
+"""In-process copies of the directory for the consumers, re-read every few seconds.
+
+Each consumer reads only what it asks: the validator the whole `Directory`, the notifier
+the employers and declarants (`Snapshot`).
+"""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 from services.directory import adapter
-from services.directory.domain import Directory, EmployerIndex
+from services.directory.domain import EmployerIndex
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
 class Snapshot:
-    directory: Directory
+    employers: EmployerIndex
     declarants: dict[str, dict] = field(default_factory=dict)
 
-    @property
-    def employers(self) -> EmployerIndex:
-        return self.directory.employers
+
+def read_snapshot(database_url: str) -> Snapshot:
+    employers, declarants = adapter.parties(database_url)
+    return Snapshot(EmployerIndex(employers), {d["enterpriseNumber"]: d for d in declarants})
 
 
-class DirectoryCache:
-    """The directory as last read; re-read at most every `refresh_s` seconds."""
+class DirectoryCache(Generic[T]):
+    """What `read` returns, read again at most every `refresh_s` seconds."""
 
-    def __init__(self, database_url: str, refresh_s: float = 2.0):
-        self.database_url = database_url
+    def __init__(self, read: Callable[[], T], refresh_s: float = 2.0):
+        self.read = read
         self.refresh_s = refresh_s
-        self._snapshot = Snapshot(Directory())
+        self._value: T | None = None
         self._read_at = float("-inf")
 
-    def __call__(self) -> Snapshot:
-        if time.monotonic() - self._read_at > self.refresh_s:
-            self._snapshot = Snapshot(
-                adapter.directory(self.database_url),
-                {d["enterpriseNumber"]: d for d in adapter.declarants(self.database_url)})
+    def __call__(self) -> T:
+        if self._value is None or time.monotonic() - self._read_at > self.refresh_s:
+            self._value = self.read()
             self._read_at = time.monotonic()
-        return self._snapshot
+        return self._value

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+from functools import partial
 
 from faststream import FastStream
 
 from services.common.kafka import make_broker
+from services.directory import adapter
 from services.directory.cache import DirectoryCache
 from services.validator import handlers
 from services.validator.application import DecideDeclarations, ResolveIdentifications
@@ -23,11 +25,11 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
     @app.on_startup
     async def wire() -> None:
         store = await asyncio.to_thread(open_event_store, settings.database_url, False)
-        directory = DirectoryCache(settings.database_url, settings.directory_refresh_s)
-        decide = DecideDeclarations(
-            store, lambda: directory().directory, settings.period_cache_size)
+        directory = DirectoryCache(partial(adapter.directory, settings.database_url),
+                                   settings.directory_refresh_s)
+        decide = DecideDeclarations(store, directory, settings.period_cache_size)
         handlers.register(broker, decide, settings)
-        resolve = ResolveIdentifications(store, lambda: directory().directory)
+        resolve = ResolveIdentifications(store, directory)
         tasks.append(asyncio.create_task(
             handlers.resolve_identifications(broker, resolve, settings)))
 

@@ -9,7 +9,7 @@ import pytest
 from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
-from services.directory.domain import Directory
+from services.directory.domain import Directory, EmployerIndex
 from services.notifier.adapter import Ebox
 from services.notifier.application import ConfirmDecisions
 from services.projections.adapter import RegisterReader, RegisterWriter
@@ -73,7 +73,7 @@ def test_the_register_applies_each_decision_once_and_never_goes_back(database_ur
 def test_the_ebox_gets_one_message_per_declaration(database_url):
     decided = decider(database_url)(a_batch())
     ebox = Ebox(open_pool(database_url))
-    confirm = ConfirmDecisions(ebox, lambda: Snapshot(Directory([KROON]), {}))
+    confirm = ConfirmDecisions(ebox, lambda: Snapshot(EmployerIndex([KROON]), {}))
     confirm(decided, None)
     confirm(decided[:2], None)
     assert len(ebox.messages(recipient="0403170701")) == 3
