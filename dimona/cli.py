@@ -100,37 +100,46 @@ def directory_load(home: Path, file: Path) -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--as", "declarant", help="Declarant enterprise number (default: the first).")
 @click.option("--wait", is_flag=True, help="Return when every line has a result.")
-@click.option("--json", "as_json", is_flag=True, help="JSON output.")
+@click.option("--json", "as_json", is_flag=True,
+              help="The acknowledgement as JSON; with --wait, one result per line (JSON Lines).")
 @click.option("--timeout", "timeout_s", default=3600.0, show_default=True,
               help="Seconds --wait waits at most.")
 @click.pass_obj
 def submit(home: Path, file: Path, declarant: str | None, wait: bool, as_json: bool,
            timeout_s: float) -> None:
-    """Submit a JSON Lines batch FILE through the batch channel."""
+    """Submit a JSON Lines batch FILE through the batch channel (INTERFACE.md §5). The
+    same file again is acknowledged as a duplicate and processed once."""
     client = StackClient(home)
-    ack = client.submit(file, declarant)
-    if not wait:
-        emit(ack, as_json, _print_ack)
+    summary = client.submit(file, declarant)
+    if as_json and not wait:
+        for piece in client.acknowledgement(summary):
+            click.echo(piece, nl=False)
+        click.echo()
         return
     if not as_json:
-        _print_ack(ack)
-    results = client.wait_for_batch(ack, timeout_s, progress=sys.stderr.isatty())
-    if results is None:
+        _print_summary(summary, client.rejected_lines(summary["batchRef"]))
+    if not wait:
+        return
+    if not client.wait_for_batch(summary, timeout_s, progress=sys.stderr.isatty()):
         click.echo("dimona: timed out waiting for results", err=True)
         sys.exit(1)
-    for row in results:
+    for row in client.batch_results(summary["batchRef"]):
         click.echo(json.dumps(row, ensure_ascii=False) if as_json else
                    f"line {row['line']}: " + (f"{row.get('declarationId')} {row['result']} "
                    + " ".join(a["code"] for a in row["anomalies"]) if "result" in row
                    else f"rejected: {row['rejected']}"))
 
 
-def _print_ack(ack: dict) -> None:
-    dup = " (duplicate: already received, nothing processed twice)" if ack["duplicate"] else ""
-    click.echo(f"batch {ack['batchRef']} {ack['fileName']}: {ack['lines']} lines, "
-               f"{ack['accepted']} accepted, {len(ack['rejected'])} rejected{dup}")
-    for r in ack["rejected"]:
-        click.echo(f"  line {r['line']}: {r['reason']}")
+def _print_summary(summary: dict, rejected, shown: int = 20) -> None:
+    dup = " (duplicate: already received, nothing processed twice)" if summary[
+        "duplicate"] else ""
+    click.echo(f"batch {summary['batchRef']} {summary['fileName']}: {summary['lines']} lines, "
+               f"{summary['accepted']} accepted, {summary['rejectedLines']} rejected{dup}")
+    for i, r in enumerate(rejected):
+        if i == shown:
+            click.echo(f"  ... and {summary['rejectedLines'] - shown} more (see --json)")
+            break
+        click.echo(f"  line {r.line}: {r.reason}")
 
 
 @main.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import time
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -50,8 +51,11 @@ class StackClient:
         return directory.load(self.state["database_url"], doc)
 
     def submit(self, file: Path, declarant: str | None) -> dict:
+        """Record a batch file (streamed); returns its summary."""
         from services.intake.adapter import IntakeStore
-        from services.intake.application import BadFile, Intake
+        from services.intake.application import Intake
+        from services.intake.domain import BadFile
+        from services.intake.files import sha256_of
         declarants = directory.declarants(self.state["database_url"])
         if declarant is None:
             if not declarants:
@@ -60,30 +64,48 @@ class StackClient:
         elif declarant not in {d["enterpriseNumber"] for d in declarants}:
             raise StackError(f"declarant {declarant} is not in the directory")
         try:
-            return Intake(IntakeStore(self.pool)).accept_batch(file.name, file.read_bytes(),
-                                                                declarant)
+            with file.open("rb") as stream:
+                return Intake(IntakeStore(self.pool)).accept_batch(
+                    file.name, stream, sha256_of(stream), declarant)
         except BadFile as exc:
             raise StackError(f"{file}: {exc}") from None
+        except OSError as exc:
+            raise StackError(f"{file}: {exc.strerror}") from None
 
-    def wait_for_batch(self, ack: dict, timeout_s: float, progress: bool) -> list[dict] | None:
-        """Every line's result in file order (rejected lines with their reason), or None."""
+    @cached_property
+    def batch_views(self):
+        from services.intake.adapter import IntakeStore
+        from services.intake.files import BatchViews
         from services.projections.adapter import RegisterReader
-        reader = RegisterReader(self.pool)
+        return BatchViews(IntakeStore(self.pool), RegisterReader(self.pool))
+
+    def acknowledgement(self, summary: dict) -> Iterator[str]:
+        return self.batch_views.acknowledgement(summary)
+
+    def rejected_lines(self, batch_ref: str):
+        return self.batch_views.store.rejected_lines(batch_ref)
+
+    def wait_for_batch(self, summary: dict, timeout_s: float, progress: bool) -> bool:
+        """Waits until every accepted line has a result; False on timeout. On a terminal,
+        shows the lines acknowledged, the results received and their rate."""
+        ref, total = summary["batchRef"], summary["accepted"]
         started = time.monotonic()
         while True:
-            results = reader.batch_results(ack["batchRef"])
+            done = self.batch_views.register.decided_counts([ref])[ref]
             if progress:
-                progress_line(len(results), ack["accepted"], started)
-            if len(results) >= ack["accepted"]:
+                progress_line(summary["lines"], done, total, started)
+            if done >= total:
                 break
             if time.monotonic() - started > timeout_s:
-                return None
+                return False
             time.sleep(0.2)
         if progress:
             sys.stderr.write("\n")
-        rows = [{**r["result"], "line": line} for line, r in results.items()]
-        rows += [{"line": r["line"], "rejected": r["reason"]} for r in ack["rejected"]]
-        return sorted(rows, key=lambda r: r["line"])
+        return True
+
+    def batch_results(self, batch_ref: str) -> Iterator[dict]:
+        """Every line's result in file order (rejected lines with their reason)."""
+        return self.batch_views.results(batch_ref)
 
     def result(self, declaration_id: int) -> dict | None:
         from services.projections.adapter import RegisterReader
@@ -102,8 +124,8 @@ class StackClient:
         return Ebox(self.pool).message(message_id)
 
 
-def progress_line(done: int, total: int, started: float) -> None:
-    """Results so far and their rate, rewritten in place on a terminal."""
+def progress_line(lines: int, done: int, total: int, started: float) -> None:
+    """Lines acknowledged, results so far and their rate, rewritten in place."""
     rate = done / max(time.monotonic() - started, 1e-6)
-    sys.stderr.write(f"\r{done}/{total} results ({rate:.0f}/s)")
+    sys.stderr.write(f"\r{lines} lines acknowledged, {done}/{total} results ({rate:.0f}/s)")
     sys.stderr.flush()

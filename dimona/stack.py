@@ -110,6 +110,8 @@ class Stack:
             api_port = self.api_port or free_port()
             env = {**os.environ, "DIMONA_DATABASE_URL": database_url,
                    "DIMONA_KAFKA_BOOTSTRAP": bootstrap, "DIMONA_API_PORT": str(api_port),
+                   "DIMONA_INBOX_DIR": str(self.var / "inbox"),
+                   "DIMONA_OUTBOX_DIR": str(self.var / "outbox"),
                    "PYTHONUNBUFFERED": "1"}
             for name in SERVICES:
                 self.children[name] = Child(name, [sys.executable, "-m", f"services.{name}"],

@@ -161,3 +161,59 @@ class Declaration(Contract):
         """The period an OUT, UPDATE or CANCEL is about (None for an IN)."""
         change = self.dimona_out or self.dimona_update or self.dimona_cancel
         return change.period_id if change is not None else None
+
+
+class MultiDay(Contract):
+    """One day of a Multi-Dimona (`date`, with its own hours), or a period (`startDate`,
+    `endDate`?)."""
+
+    date_: date | None = Field(default=None, alias="date")
+    start_date: date | None = None
+    start_hour: Hour | None = None
+    end_date: date | None = None
+    end_hour: Hour | None = None
+
+    @model_validator(mode="after")
+    def _a_day_or_a_period(self) -> MultiDay:
+        if (self.date_ is None) == (self.start_date is None):
+            raise ValueError("give either date (one day) or startDate (a period)")
+        if self.date_ is not None and self.end_date is not None:
+            raise ValueError("a day (date) has no endDate; use startDate and endDate")
+        return self
+
+
+MAX_MULTI_DECLARATIONS = 10_000
+
+
+class MultiDimona(Contract):
+    """Multi-Dimona (seed 000, the Multi-Dimona screens): the same period characteristics
+    for several workers over several days. Intake expands it into one DIMONA_IN per worker
+    and day, workers in the order given, then days."""
+
+    employer: Employer
+    features: Features
+    days: Annotated[list[MultiDay], Field(min_length=1, max_length=366)]
+    workers: Annotated[list[Worker], Field(min_length=1, max_length=1000)]
+    planned_hours_number: int | None = None
+    student_place_of_work: PlaceOfWork | None = None
+    using_employer: UsingEmployer | None = None
+    references: References | None = None
+
+    @model_validator(mode="after")
+    def _not_too_many(self) -> MultiDimona:
+        if len(self.days) * len(self.workers) > MAX_MULTI_DECLARATIONS:
+            raise ValueError(f"days x workers is more than {MAX_MULTI_DECLARATIONS} "
+                             "declarations; send a batch file")
+        return self
+
+    def declarations(self) -> list[Declaration]:
+        common = {"features": self.features, "planned_hours_number": self.planned_hours_number,
+                  "student_place_of_work": self.student_place_of_work,
+                  "using_employer": self.using_employer}
+        return [Declaration(employer=self.employer, worker=worker, references=self.references,
+                            dimona_in=DimonaIn(
+                                start_date=day.date_ or day.start_date,
+                                start_hour=day.start_hour,
+                                end_date=day.date_ or day.end_date,
+                                end_hour=day.end_hour, **common))
+                for worker in self.workers for day in self.days]

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from services.common.db import ensure_schema
 from services.directory.domain import (
-    Declarant,
     Directory,
     DirectoryDocument,
     DirectoryEmployer,
@@ -128,9 +128,50 @@ def parties(database_url: str) -> tuple[list[DirectoryEmployer], list[dict]]:
         return _employers(conn), _declarants(conn)
 
 
-def declarant_by_token(pool: ConnectionPool, token: str) -> Declarant | None:
-    """Asked on every authenticated request: uses the caller's pool, not a new connection."""
+def principal_by_token(pool: ConnectionPool, token: str) -> tuple[str, str] | None:
+    """("declarant", enterprise number) or ("auditor", name) of a directory token. Asked on
+    every authenticated request: uses the caller's pool, not a new connection."""
+    digest = token_digest(token)
     with pool.connection() as conn:
-        row = conn.execute("SELECT doc FROM directory.declarants WHERE token_sha256 = %s",
-                           (token_digest(token),)).fetchone()
-    return Declarant.model_validate({**row[0], "token": ""}) if row else None
+        row = conn.execute(
+            "SELECT 'declarant', enterprise_number FROM directory.declarants "
+            "WHERE token_sha256 = %s UNION ALL SELECT 'auditor', name FROM directory.auditors "
+            "WHERE token_sha256 = %s LIMIT 1", (digest, digest)).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def employer_and_mandates(pool: ConnectionPool, employer_key: str, declarant: str
+                          ) -> tuple[DirectoryEmployer | None, list[Mandate]]:
+    """An employer by its register key (NSSO number, or enterprise number), and the
+    declarant's mandates for it: what `Directory.may_declare` needs, in one round trip."""
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT e.doc, m.valid_from, m.valid_to FROM directory.employers e "
+            "LEFT JOIN directory.mandates m ON m.employer_id = e.employer_id "
+            "AND lpad(m.declarant, 10, '0') = %s WHERE e.employer_key = %s "
+            "OR lpad(e.enterprise_number, 10, '0') = %s LIMIT 100",
+            (declarant.zfill(10), employer_key, employer_key.zfill(10))).fetchall()
+    if not rows:
+        return None, []
+    employer = DirectoryEmployer.model_validate(rows[0][0])
+    mandates = [Mandate(declarant=declarant, employer_id=employer.employer_id,
+                        **{"from": r[1]}, to=r[2]) for r in rows if r[1] is not None]
+    return employer, mandates
+
+
+def employer_enterprise_numbers(pool: ConnectionPool, employer_keys: Iterable[str]
+                                ) -> dict[str, str]:
+    """The enterprise number of each employer key the directory knows."""
+    keys = list(set(employer_keys))
+    with pool.connection() as conn:
+        rows = conn.execute("SELECT employer_key, enterprise_number FROM directory.employers "
+                            "WHERE employer_key = ANY(%s) AND enterprise_number IS NOT NULL",
+                            (keys,)).fetchall()
+    found = {k: str(n).zfill(10) for k, n in rows}
+    return {**{k: k for k in keys if len(k) == 10 and k not in found}, **found}
+
+
+def declarant_numbers(database_url: str) -> set[str]:
+    with psycopg.connect(database_url) as conn:
+        return {r[0] for r in conn.execute(
+            "SELECT enterprise_number FROM directory.declarants").fetchall()}

@@ -1,16 +1,19 @@
-"""SQL of intake (schema `intake`): the recorded submissions (an outbox) and batch files."""
+"""SQL of intake (schema `intake`): the recorded submissions (an outbox), batch files,
+OAuth access tokens and idempotency keys."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import contextlib
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from services.common.db import ensure_schema
-from services.intake.domain import FIRST_SEQUENCE
+from services.intake.domain import FIRST_SEQUENCE, Rejected
 
 DDL = f"""
 CREATE SCHEMA IF NOT EXISTS intake;
@@ -30,11 +33,23 @@ CREATE TABLE IF NOT EXISTS intake.batches (
   batch_ref text PRIMARY KEY, declarant text NOT NULL, file_name text NOT NULL,
   sha256 text NOT NULL, received_at timestamptz NOT NULL, acknowledgement jsonb NOT NULL,
   UNIQUE (declarant, file_name, sha256));
+ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS ack_written_at timestamptz;
+ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_written_at timestamptz;
+CREATE TABLE IF NOT EXISTS intake.rejected_lines (
+  batch_ref text NOT NULL, line integer NOT NULL, reason text NOT NULL,
+  PRIMARY KEY (batch_ref, line));
+CREATE TABLE IF NOT EXISTS intake.access_tokens (
+  token_sha256 text PRIMARY KEY, declarant text NOT NULL, expires_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS intake.idempotency_keys (
+  principal text NOT NULL, key text NOT NULL, request_sha256 text NOT NULL,
+  declaration_ids bigint[] NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (principal, key));
 """
 
 COPY_SUBMISSIONS = """COPY intake.submissions
  (declaration_id, employer_key, received_at, channel, declarant, batch_ref, line, event)
  FROM STDIN"""
+COPY_REJECTED = "COPY intake.rejected_lines (batch_ref, line, reason) FROM STDIN"
 
 
 def migrate(database_url: str) -> None:
@@ -53,36 +68,92 @@ class SubmissionRow:
     event: str
 
 
+@dataclass(frozen=True)
+class Idempotency:
+    """A POST's Idempotency-Key, scoped to its principal, and the digest of its body."""
+    principal: str
+    key: str
+    request_sha256: str
+
+
+class Recording:
+    """What is recorded in one transaction: submissions, their batch file, rejected lines."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def next_sequences(self, count: int) -> list[int]:
+        rows = self.conn.execute("SELECT nextval('intake.declaration_seq') "
+                                 "FROM generate_series(1, %s)", (count,)).fetchall()
+        return [r[0] for r in rows]
+
+    def period_employers(self, period_ids: Iterable[int]) -> dict[int, str]:
+        """The employer of each period (also of INs recorded earlier in this transaction)."""
+        ids = list(set(period_ids))
+        if not ids:
+            return {}
+        rows = self.conn.execute("SELECT declaration_id, employer_key FROM intake.submissions "
+                                 "WHERE declaration_id = ANY(%s)", (ids,)).fetchall()
+        return dict(rows)
+
+    def submissions(self, rows: Sequence[SubmissionRow]) -> None:
+        with self.conn.cursor() as cur, cur.copy(COPY_SUBMISSIONS) as copy:
+            for r in rows:
+                copy.write_row((r.declaration_id, r.employer_key, r.received_at, r.channel,
+                                r.declarant, r.batch_ref, r.line, r.event))
+
+    def rejected(self, batch_ref: str, rejected: Sequence[Rejected]) -> None:
+        with self.conn.cursor() as cur, cur.copy(COPY_REJECTED) as copy:
+            for r in rejected:
+                copy.write_row((batch_ref, r.line, r.reason))
+
+    def batch(self, ref: str, declarant: str, file_name: str, sha256: str,
+              received_at: datetime) -> None:
+        """Claims the file first: a second copy sent at the same time fails here, at once."""
+        self.conn.execute("INSERT INTO intake.batches (batch_ref, declarant, file_name, "
+                          "sha256, received_at, acknowledgement) VALUES (%s, %s, %s, %s, %s, "
+                          "'{}')", (ref, declarant, file_name, sha256, received_at))
+
+    def batch_summary(self, ref: str, summary: dict) -> None:
+        self.conn.execute("UPDATE intake.batches SET acknowledgement = %s WHERE batch_ref = %s",
+                          (Jsonb(summary), ref))
+
+    def idempotency(self, idem: Idempotency, declaration_ids: Sequence[int]) -> None:
+        self.conn.execute("INSERT INTO intake.idempotency_keys (principal, key, request_sha256, "
+                          "declaration_ids) VALUES (%s, %s, %s, %s)",
+                          (idem.principal, idem.key, idem.request_sha256, list(declaration_ids)))
+
+
+@dataclass(frozen=True)
+class OpenBatch:
+    batch_ref: str
+    declarant: str
+    summary: dict
+    ack_written: bool
+
+
+@dataclass(frozen=True)
+class BatchClaim:
+    conn: psycopg.Connection
+    batches: list[OpenBatch]
+
+    def ack_written(self, batch_ref: str) -> None:
+        self.conn.execute("UPDATE intake.batches SET ack_written_at = now() "
+                          "WHERE batch_ref = %s", (batch_ref,))
+
+    def results_written(self, batch_ref: str) -> None:
+        self.conn.execute("UPDATE intake.batches SET results_written_at = now() "
+                          "WHERE batch_ref = %s", (batch_ref,))
+
+
 class IntakeStore:
     def __init__(self, pool: ConnectionPool):
         self.pool = pool
 
-    def next_sequences(self, count: int) -> list[int]:
-        with self.pool.connection() as conn:
-            rows = conn.execute("SELECT nextval('intake.declaration_seq') "
-                                "FROM generate_series(1, %s)", (count,)).fetchall()
-        return [r[0] for r in rows]
-
-    def period_employers(self, period_ids: Iterable[int]) -> dict[int, str]:
-        ids = list(set(period_ids))
-        if not ids:
-            return {}
-        with self.pool.connection() as conn:
-            rows = conn.execute("SELECT declaration_id, employer_key FROM intake.submissions "
-                                "WHERE declaration_id = ANY(%s)", (ids,)).fetchall()
-        return dict(rows)
-
-    def record(self, rows: Sequence[SubmissionRow], batch: tuple | None = None) -> None:
-        """Record submissions (and their batch file) in one transaction."""
+    @contextlib.contextmanager
+    def recording(self) -> Iterator[Recording]:
         with self.pool.connection() as conn, conn.transaction():
-            if batch is not None:
-                ref, declarant, file_name, sha256, received_at, ack = batch
-                conn.execute("INSERT INTO intake.batches VALUES (%s, %s, %s, %s, %s, %s)",
-                             (ref, declarant, file_name, sha256, received_at, Jsonb(ack)))
-            with conn.cursor() as cur, cur.copy(COPY_SUBMISSIONS) as copy:
-                for r in rows:
-                    copy.write_row((r.declaration_id, r.employer_key, r.received_at,
-                                    r.channel, r.declarant, r.batch_ref, r.line, r.event))
+            yield Recording(conn)
 
     def find_batch(self, declarant: str, file_name: str, sha256: str) -> dict | None:
         with self.pool.connection() as conn:
@@ -92,9 +163,65 @@ class IntakeStore:
         return row[0] if row else None
 
     def batch(self, batch_ref: str) -> dict | None:
+        """The summary of a batch file (its acknowledgement without the per-line lists)."""
         with self.pool.connection() as conn:
             row = conn.execute("SELECT acknowledgement FROM intake.batches "
                                "WHERE batch_ref = %s", (batch_ref,)).fetchone()
+        return row[0] if row else None
+
+    def period_employers(self, period_ids: Iterable[int]) -> dict[int, str]:
+        with self.pool.connection() as conn:
+            return Recording(conn).period_employers(period_ids)
+
+    def declared_lines(self, batch_ref: str) -> Iterator[tuple[int, int]]:
+        """(line, declaration number) of a batch, in line order, streamed."""
+        return self._stream("SELECT line, declaration_id FROM intake.submissions "
+                            "WHERE batch_ref = %s ORDER BY line", (batch_ref,))
+
+    def rejected_lines(self, batch_ref: str, after_line: int = 0) -> Iterator[Rejected]:
+        """The rejected lines of a batch, in line order, streamed."""
+        rows = self._stream("SELECT line, reason FROM intake.rejected_lines WHERE "
+                            "batch_ref = %s AND line > %s ORDER BY line", (batch_ref, after_line))
+        return (Rejected(*r) for r in rows)
+
+    def _stream(self, query: str, params: tuple) -> Iterator[tuple]:
+        """Rows from a server-side cursor: a million of them never sit in memory at once."""
+        with self.pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="stream") as cur:
+                cur.itersize = 5000
+                cur.execute(query, params)
+                yield from cur
+
+    @contextlib.contextmanager
+    def claim_batches(self, limit: int) -> Iterator[BatchClaim]:
+        """Batches whose acknowledgement or results file is still to write, locked for this
+        process (another intake replica skips them) until the block ends."""
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT batch_ref, declarant, acknowledgement, ack_written_at IS NOT NULL "
+                "FROM intake.batches WHERE results_written_at IS NULL "
+                "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,)).fetchall()
+            yield BatchClaim(conn, [OpenBatch(*r) for r in rows])
+
+    def idempotent_answer(self, principal: str, key: str) -> tuple[str, list[int]] | None:
+        """(request digest, declaration numbers) of the first POST with this key."""
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT request_sha256, declaration_ids FROM "
+                               "intake.idempotency_keys WHERE principal = %s AND key = %s",
+                               (principal, key)).fetchone()
+        return (row[0], row[1]) if row else None
+
+    def issue_token(self, token_sha256: str, declarant: str, expires_at: datetime) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM intake.access_tokens WHERE expires_at < now()")
+            conn.execute("INSERT INTO intake.access_tokens VALUES (%s, %s, %s)",
+                         (token_sha256, declarant, expires_at))
+
+    def token_declarant(self, token_sha256: str) -> str | None:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT declarant FROM intake.access_tokens WHERE "
+                               "token_sha256 = %s AND expires_at > now()",
+                               (token_sha256,)).fetchone()
         return row[0] if row else None
 
     def unpublished(self, limit: int) -> list[tuple[int, str, str]]:
@@ -131,9 +258,3 @@ class IntakeStore:
         with self.pool.connection() as conn:
             conn.execute("UPDATE intake.submissions SET published_at = NULL "
                          "WHERE declaration_id = ANY(%s)", (list(declaration_ids),))
-
-    def submission(self, declaration_id: int) -> dict | None:
-        with self.pool.connection() as conn:
-            row = conn.execute("SELECT declarant, channel FROM intake.submissions "
-                               "WHERE declaration_id = %s", (declaration_id,)).fetchone()
-        return {"declarant": row[0], "channel": row[1]} if row else None

@@ -1,18 +1,23 @@
-"""Composition root of intake: the HTTP API, the outbox relay and the reconciler."""
+"""Composition root of intake: the HTTP API, the outbox relay, the reconciler, the return
+files and the watched inbox."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 
 from fastapi import FastAPI
 
 from services.common.db import open_pool
 from services.common.kafka import make_broker
+from services.directory import adapter as directory
+from services.intake.access import Access
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake, Reconciler, Relay
-from services.intake.http import build_router
+from services.intake.files import BatchViews, Inbox, ReturnFiles
+from services.intake.http import BodyLimit, build_router, install_error_handlers
 from services.intake.settings import IntakeSettings
 from services.projections.adapter import RegisterReader
 from services.validator.eventlog import EventLog
@@ -29,17 +34,31 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         intake.loop = asyncio.get_running_loop()
         broker = make_broker(settings)
         await broker.start()
+        register = RegisterReader(pool)
+        views = BatchViews(store, register)
         relay = Relay(store, broker, settings.relay_batch, settings.relay_idle_s,
                       intake.recorded)
         reconciler = Reconciler(store, EventLog(settings.database_url),
                                 settings.republish_after_s, intake.recorded)
-        tasks = [asyncio.create_task(relay.run()),
-                 asyncio.create_task(reconciler.run(settings.reconcile_interval_s))]
-        app.include_router(build_router(intake, RegisterReader(pool), settings.max_body_bytes))
+        jobs = [relay.run(), reconciler.run(settings.reconcile_interval_s),
+                ReturnFiles(store, views, settings.outbox_dir).run(
+                    settings.return_files_interval_s)]
+        if settings.inbox_watch:
+            declarants = partial(directory.declarant_numbers, settings.database_url)
+            jobs.append(Inbox(intake, settings.inbox_dir, settings.outbox_dir,
+                              declarants).run(settings.inbox_poll_s))
+        tasks = [asyncio.create_task(job) for job in jobs]
+        app.include_router(build_router(intake, Access(store, settings.token_lifetime_s),
+                                        register, views))
         yield
         for task in tasks:
             task.cancel()
         await broker.stop()
         pool.close()
 
-    return FastAPI(title="Dimona", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="Dimona", version="0.2.0", lifespan=lifespan,
+                  description="Dimona REST v2 declarations, batch files and Multi-Dimona.")
+    install_error_handlers(app)
+    app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
+                       limits={"/batches": settings.max_batch_bytes})
+    return app

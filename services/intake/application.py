@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from itertools import islice
+from typing import BinaryIO, TypeVar
 
 import psycopg
 from faststream.kafka import KafkaBroker
@@ -15,75 +16,92 @@ from faststream.kafka import KafkaBroker
 from schemas import topics
 from schemas.declaration import Declaration
 from schemas.events import Channel, DeclarationSubmitted, stable_id
-from services.intake.adapter import IntakeStore, SubmissionRow
-from services.intake.domain import declaration_number, employer_key, file_lines, parse_lines
+from services.intake.adapter import Idempotency, IntakeStore, Recording, SubmissionRow
+from services.intake.domain import (
+    Principal,
+    Rejected,
+    declaration_number,
+    employer_key,
+    read_lines,
+)
 from services.validator.eventlog import EventLog
 
 log = logging.getLogger("dimona.intake")
-
-
-class BadFile(ValueError):
-    """A batch file that cannot be read at all (not UTF-8, empty)."""
+T = TypeVar("T")
 
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
 
 
+def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
 class Intake:
     """Records declarations before anyone is answered; the relay publishes them."""
 
-    def __init__(self, store: IntakeStore, clock: Callable[[], datetime] = utc_now):
+    def __init__(self, store: IntakeStore, clock: Callable[[], datetime] = utc_now,
+                 chunk_lines: int = 2000):
         self.store = store
         self.clock = clock
+        self.chunk_lines = chunk_lines
         self.recorded = asyncio.Event()  # wakes the relay of this process at once
         self.loop: asyncio.AbstractEventLoop | None = None
 
-    def submit(self, items: Sequence[tuple[int | None, Declaration]], channel: Channel,
-               declarant: str | None) -> list[int]:
-        """Record declarations; returns their declaration numbers."""
-        numbers, rows = self._prepare(items, channel, declarant, None)
-        self.store.record(rows)
+    def submit(self, declarations: Sequence[Declaration], principal: Principal,
+               idempotency: Idempotency | None = None) -> list[int]:
+        """Record declarations (one transaction); returns their declaration numbers. Raises
+        UniqueViolation when the idempotency key was used meanwhile."""
+        received_at = self.clock()
+        with self.store.recording() as rec:
+            rows = self._rows(rec, [(None, d) for d in declarations], principal.channel,
+                              principal.declarant, None, received_at)
+            rec.submissions(rows)
+            if idempotency is not None:
+                rec.idempotency(idempotency, [r.declaration_id for r in rows])
         self._wake()
-        return numbers
+        return [r.declaration_id for r in rows]
 
-    def accept_batch(self, file_name: str, data: bytes, declarant: str) -> dict:
-        """Record a JSON Lines file; returns its acknowledgement (INTERFACE.md §5)."""
-        sha256 = hashlib.sha256(data).hexdigest()
+    def accept_batch(self, file_name: str, stream: BinaryIO, sha256: str,
+                     declarant: str) -> dict:
+        """Record a JSON Lines file, read line by line in one transaction; returns its
+        summary (INTERFACE.md §5). The same name and content again is a duplicate."""
         if (known := self.store.find_batch(declarant, file_name, sha256)) is not None:
             return {**known, "duplicate": True}
-        try:
-            lines = file_lines(data)
-        except ValueError as exc:
-            raise BadFile(str(exc)) from None
-        if not lines:
-            raise BadFile("the file is empty")
-        good, bad = parse_lines(lines)
         ref = uuid.uuid4().hex[:20]
-        numbers, rows = self._prepare(good, "batch", declarant, ref)
-        received_at = rows[0].received_at if rows else self.clock()
-        ack = {"batchRef": ref, "fileName": file_name, "declarant": declarant,
-               "receivedAt": received_at.isoformat(), "lines": len(lines),
-               "accepted": len(numbers),
-               "declarations": [{"line": line, "declarationId": n}
-                                for (line, _), n in zip(good, numbers, strict=True)],
-               "rejected": [{"line": r.line, "reason": r.reason} for r in bad],
-               "duplicate": False}
-        try:
-            self.store.record(rows, (ref, declarant, file_name, sha256, received_at, ack))
-        except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
-            known = self.store.find_batch(declarant, file_name, sha256)
-            return {**(known or ack), "duplicate": True}
-        self._wake()
-        return ack
-
-    def _prepare(self, items: Sequence[tuple[int | None, Declaration]], channel: Channel,
-                 declarant: str | None, batch_ref: str | None
-                 ) -> tuple[list[int], list[SubmissionRow]]:
         received_at = self.clock()
-        numbers = [declaration_number(s) for s in self.store.next_sequences(len(items))]
-        employers = self.store.period_employers(
+        lines = accepted = rejected = 0
+        try:
+            with self.store.recording() as rec:
+                rec.batch(ref, declarant, file_name, sha256, received_at)
+                for chunk in chunks(read_lines(stream), self.chunk_lines):
+                    good = [(n, d) for n, d in chunk if isinstance(d, Declaration)]
+                    bad = [d for _, d in chunk if isinstance(d, Rejected)]
+                    rec.submissions(self._rows(rec, good, "batch", declarant, ref,
+                                               received_at))
+                    rec.rejected(ref, bad)
+                    lines, accepted, rejected = (chunk[-1][0], accepted + len(good),
+                                                 rejected + len(bad))
+                summary = {"batchRef": ref, "fileName": file_name, "declarant": declarant,
+                           "receivedAt": received_at.isoformat(), "sha256": sha256,
+                           "lines": lines, "accepted": accepted, "rejectedLines": rejected,
+                           "duplicate": False}
+                rec.batch_summary(ref, summary)
+        except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
+            return {**self.store.find_batch(declarant, file_name, sha256), "duplicate": True}
+        self._wake()
+        return summary
+
+    def _rows(self, rec: Recording, items: Sequence[tuple[int | None, Declaration]],
+              channel: Channel, declarant: str | None, batch_ref: str | None,
+              received_at: datetime) -> list[SubmissionRow]:
+        numbers = [declaration_number(s) for s in rec.next_sequences(len(items))]
+        employers = rec.period_employers(
             d.period_id for _, d in items if d.employer is None and d.period_id)
+        correlation = batch_ref or (str(numbers[0]) if numbers else "")
         rows = []
         for (line, declaration), number in zip(items, numbers, strict=True):
             key = employer_key(declaration, employers)
@@ -91,12 +109,12 @@ class Intake:
                 employers[number] = key  # later lines may be about this new period
             event = DeclarationSubmitted(
                 event_id=stable_id("submitted", number), occurred_at=received_at,
-                correlation_id=batch_ref or str(number), declaration_id=number,
+                correlation_id=correlation, declaration_id=number,
                 employer_key=key, received_at=received_at, channel=channel,
                 declarant=declarant, batch_ref=batch_ref, line=line, declaration=declaration)
             rows.append(SubmissionRow(number, key, received_at, channel, declarant, batch_ref,
                                       line, event.model_dump_json()))
-        return numbers, rows
+        return rows
 
     def _wake(self) -> None:
         if self.loop is not None:  # else (the CLI) the running relay's poll finds them

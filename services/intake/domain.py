@@ -1,18 +1,31 @@
-"""Intake's pure decisions: declaration numbers, batch lines, the employer of a declaration."""
+"""Intake's pure decisions: declaration numbers, batch lines, principals and what they may
+do, the employer of a declaration, the names of the files of a batch."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import codecs
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import BinaryIO, Literal
 
 from pydantic import ValidationError
 
 from schemas.declaration import Declaration
+from schemas.events import Channel
 
 # The sequence part of a declaration number has 10 digits; numbers start here so that they
 # look like the NSSO's (680725377630 in seed 000).
 FIRST_SEQUENCE = 6_807_253_770
 UNKNOWN_EMPLOYER = "unknown"
+MAX_LINE_BYTES = 1 << 20  # one declaration is a few hundred bytes
+
+
+class BadFile(ValueError):
+    """A batch file that cannot be read at all (not UTF-8, empty): nothing of it is kept."""
+
+
+class Forbidden(PermissionError):
+    """The principal may not do this (HTTP 403)."""
 
 
 def check_number(sequence: int) -> int:
@@ -31,6 +44,36 @@ def is_declaration_number(number: int) -> bool:
 
 
 @dataclass(frozen=True)
+class Principal:
+    """Who calls: a declarant (bearer token or OAuth token), an auditor, or nobody (the
+    non-secured channel)."""
+
+    kind: Literal["declarant", "auditor", "anonymous"]
+    name: str | None = None  # the declarant's enterprise number, or the auditor's name
+
+    @property
+    def declarant(self) -> str | None:
+        return self.name if self.kind == "declarant" else None
+
+    @property
+    def channel(self) -> Channel:
+        return "webservice" if self.kind == "declarant" else "web-unsecured"
+
+    def check_may_write(self) -> None:
+        if self.kind == "auditor":
+            raise Forbidden("an auditor token reads; it cannot declare")
+
+    def may_read(self, declarant: str | None, employer_enterprise_number: str | None) -> bool:
+        """Auditors read everything; a declarant reads what it declared, and what anyone
+        declared for itself as an employer. The non-secured channel reads nothing."""
+        if self.kind == "auditor":
+            return True
+        if self.kind == "anonymous":
+            return False
+        return self.name in (declarant, (employer_enterprise_number or "").zfill(10))
+
+
+@dataclass(frozen=True)
 class Rejected:
     line: int
     reason: str
@@ -46,15 +89,43 @@ def parse_line(text: str) -> Declaration:
         raise ValueError(describe(exc)) from None
 
 
-def parse_lines(lines: Iterable[str]) -> tuple[list[tuple[int, Declaration]], list[Rejected]]:
-    good: list[tuple[int, Declaration]] = []
-    bad: list[Rejected] = []
-    for number, text in enumerate(lines, start=1):
+def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
+               ) -> Iterator[tuple[int, Declaration | Rejected]]:
+    """The lines of a JSON Lines file, one at a time (a file of any size is never held in
+    memory), each a declaration or the reason it is not one. Raises BadFile when the file
+    is not UTF-8 or has nothing in it."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    blank = True
+    number = 0
+    while raw := stream.readline(max_line_bytes + 1):
+        number += 1
+        if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
+            _skip_rest_of_line(stream)
+            blank = False
+            yield number, Rejected(number, f"line longer than {max_line_bytes} bytes")
+            continue
         try:
-            good.append((number, parse_line(text)))
+            text = decoder.decode(raw)
+        except UnicodeDecodeError as exc:
+            raise BadFile(f"the file is not UTF-8 (line {number}, byte {exc.start + 1})"
+                          ) from None
+        blank = blank and not text.strip()
+        try:
+            yield number, parse_line(text)
         except ValueError as exc:
-            bad.append(Rejected(number, str(exc)))
-    return good, bad
+            yield number, Rejected(number, str(exc))
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        raise BadFile(f"the file is not UTF-8 (line {number} ends inside a character)"
+                      ) from None
+    if blank:
+        raise BadFile("the file is empty")
+
+
+def _skip_rest_of_line(stream: BinaryIO) -> None:
+    while (chunk := stream.readline(1 << 16)) and not chunk.endswith(b"\n"):
+        pass
 
 
 def describe(exc: ValidationError) -> str:
@@ -84,11 +155,18 @@ def employer_key(declaration: Declaration, period_employers: Mapping[int, str]) 
     return period_employers.get(declaration.period_id or 0, UNKNOWN_EMPLOYER)
 
 
-def file_lines(data: bytes) -> list[str]:
-    """The lines of a JSON Lines file; raises ValueError when the file is not UTF-8."""
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"the file is not UTF-8 (byte {exc.start})") from None
-    return text.splitlines()
+OUTBOX_SUFFIXES = {"ack": "ack.json", "results": "results.jsonl", "error": "error.json",
+                   "duplicate": "duplicate.json"}
 
+
+def outbox_name(file_name: str, ref: str, kind: str) -> str:
+    """`<file>.<batch ref>.ack.json`, `<file>.<batch ref>.results.jsonl`, and for files of
+    the inbox that were not taken, `<file>.<stamp>.error.json` or `.duplicate.json`: sorted
+    next to each other, never overwriting the files of an earlier batch of the same name."""
+    return f"{safe_file_name(file_name)}.{ref}.{OUTBOX_SUFFIXES[kind]}"
+
+
+def safe_file_name(file_name: str) -> str:
+    """A client-given file name, usable as one path component."""
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in file_name)[:120]
+    return name.lstrip(".") or "batch"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
@@ -110,12 +110,24 @@ class RegisterReader:
                                "WHERE declaration_id = %s", (declaration_id,)).fetchone()
         return _result(row) if row else None
 
-    def batch_results(self, batch_ref: str) -> dict[int, dict]:
-        """Results of a batch file so far, by line."""
+    def batch_results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
+        """Results of a batch file so far, in line order, streamed from a server-side
+        cursor (a batch may have a million lines)."""
+        with self.pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="batch_results") as cur:
+                cur.itersize = 5000
+                cur.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
+                            "WHERE batch_ref = %s AND line > %s ORDER BY line",
+                            (batch_ref, after_line))
+                yield from (_result(r) for r in cur)
+
+    def decided_counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
+        """How many lines of each batch have a result."""
         with self.pool.connection() as conn:
-            rows = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
-                                "WHERE batch_ref = %s", (batch_ref,)).fetchall()
-        return {r[6]: _result(r) for r in rows}
+            rows = conn.execute("SELECT batch_ref, count(*) FROM register.declarations "
+                                "WHERE batch_ref = ANY(%s) GROUP BY batch_ref",
+                                (list(batch_refs),)).fetchall()
+        return {ref: 0 for ref in batch_refs} | dict(rows)
 
     def periods(self, employer_key: str) -> list[dict]:
         with self.pool.connection() as conn:
@@ -128,17 +140,19 @@ class RegisterReader:
 
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
-                  "declaration, line")
+                  "declaration, line, declarant, employer_key")
 
 
 def _result(row: tuple) -> dict:
-    declaration_id, declaration_type, result, period_id, anomalies, declaration, line = row
+    (declaration_id, declaration_type, result, period_id, anomalies, declaration, line,
+     declarant, employer_key) = row
     body: dict = {"declarationId": declaration_id, "declarationType": declaration_type,
                   "result": result}
     if period_id is not None:
         body["periodId"] = period_id
     body["anomalies"] = [Anomaly.model_validate(a).to_result_json() for a in anomalies]
-    return {"result": body, "declaration": declaration, "line": line}
+    return {"result": body, "declaration": declaration, "line": line, "declarant": declarant,
+            "employerKey": employer_key}
 
 
 def _period(row: tuple) -> dict:

@@ -14,6 +14,7 @@ from services.common.kafka import make_broker
 from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake, Reconciler, Relay
+from services.intake.domain import Principal
 from services.validator.eventlog import EventLog
 from tests.conftest import declaration_ids_on
 from tests.integration.test_exactly_once import decider
@@ -31,8 +32,8 @@ def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, databas
         store = IntakeStore(open_pool(database_url))
         intake = Intake(store)
         cancel = Declaration.model_validate({"dimonaCancel": {"periodId": 1}})
-        numbers = intake.submit([(None, Declaration.model_validate(IN)), (None, cancel)],
-                                "webservice", "0403170701")
+        numbers = intake.submit([Declaration.model_validate(IN), cancel],
+                                Principal("declarant", "0403170701"))
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
         relay = Relay(store, broker, 100, 0.1, asyncio.Event())

@@ -1,0 +1,180 @@
+"""Batch files (INTERFACE.md §5): the acknowledgement and the results of a batch, streamed
+line by line; the outbox files of each batch; the watched inbox folder."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import heapq
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import BinaryIO
+
+from services.intake.adapter import IntakeStore
+from services.intake.application import Intake
+from services.intake.domain import BadFile, outbox_name
+from services.projections.adapter import RegisterReader
+
+log = logging.getLogger("dimona.intake.files")
+
+
+def sha256_of(stream: BinaryIO) -> str:
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
+
+
+class BatchViews:
+    """What a batch sender reads about its file, streamed from the database."""
+
+    def __init__(self, store: IntakeStore, register: RegisterReader):
+        self.store = store
+        self.register = register
+
+    def acknowledgement(self, summary: dict) -> Iterator[str]:
+        """The acknowledgement as JSON text, in pieces: the summary, then `declarations`
+        [{line, declarationId}] and `rejected` [{line, reason}], in line order."""
+        ref = summary["batchRef"]
+        yield json.dumps(summary, ensure_ascii=False)[:-1] + ', "declarations": ['
+        yield from _joined(json.dumps({"line": line, "declarationId": number})
+                           for line, number in self.store.declared_lines(ref))
+        yield '], "rejected": ['
+        yield from _joined(json.dumps({"line": r.line, "reason": r.reason}, ensure_ascii=False)
+                           for r in self.store.rejected_lines(ref))
+        yield "]}"
+
+    def results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
+        """One result per line (INTERFACE.md §3, with `line`), rejected lines with their
+        reason, in file order, as far as they are known."""
+        decided = ({**r["result"], "line": r["line"]}
+                   for r in self.register.batch_results(batch_ref, after_line))
+        rejected = ({"line": r.line, "rejected": r.reason}
+                    for r in self.store.rejected_lines(batch_ref, after_line))
+        return heapq.merge(decided, rejected, key=lambda r: r["line"])
+
+
+def _joined(items: Iterable[str]) -> Iterator[str]:
+    for i, item in enumerate(items):
+        yield ("," if i else "") + item
+
+
+def write_atomically(path: Path, pieces: Iterable[str]) -> None:
+    """Readers never see half a file: write beside it, then rename."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    with tmp.open("w", encoding="utf-8") as out:
+        out.writelines(pieces)
+    os.replace(tmp, path)
+
+
+class ReturnFiles:
+    """Writes, in `outbox/<declarant>/`, each batch's acknowledgement at once, and its
+    results file once every accepted line has a result. Every intake replica may run it:
+    a batch is claimed with a row lock, and a file written twice is written the same."""
+
+    def __init__(self, store: IntakeStore, views: BatchViews, outbox: Path):
+        self.store, self.views, self.outbox = store, views, outbox
+
+    def write_pending(self, limit: int = 50) -> int:
+        written = 0
+        with self.store.claim_batches(limit) as claim:
+            decided = self.views.register.decided_counts([b.batch_ref for b in claim.batches])
+            for b in claim.batches:
+                folder = self.outbox / b.declarant
+                name = b.summary["fileName"]
+                if not b.ack_written:
+                    write_atomically(folder / outbox_name(name, b.batch_ref, "ack"),
+                                     self.views.acknowledgement(b.summary))
+                    claim.ack_written(b.batch_ref)
+                    written += 1
+                if decided[b.batch_ref] >= b.summary["accepted"]:
+                    write_atomically(folder / outbox_name(name, b.batch_ref, "results"),
+                                     (json.dumps(r, ensure_ascii=False) + "\n"
+                                      for r in self.views.results(b.batch_ref)))
+                    claim.results_written(b.batch_ref)
+                    written += 1
+        return written
+
+    async def run(self, interval_s: float) -> None:
+        while True:
+            try:
+                await asyncio.to_thread(self.write_pending)
+            except Exception:
+                log.exception("writing return files failed; retrying")
+            await asyncio.sleep(interval_s)
+
+
+class Inbox:
+    """The watched folder `inbox/<declarant enterprise number>/`. A file is taken once its
+    size and time stay the same over one scan (or write it under a name starting with a
+    dot and rename it). Taken files move to `processed/`, unreadable ones to `rejected/`;
+    the sender finds the answer in `outbox/<declarant>/`."""
+
+    def __init__(self, intake: Intake, root: Path, outbox: Path,
+                 declarants: Callable[[], set[str]]):
+        self.intake, self.root, self.outbox, self.declarants = intake, root, outbox, declarants
+        self.seen: dict[Path, tuple[int, int]] = {}
+
+    def scan(self) -> int:
+        """Takes every file that is complete; returns how many."""
+        taken = 0
+        ready = []
+        for path in sorted(self.root.glob("*/*")):
+            if not path.is_file() or path.name.startswith("."):
+                continue
+            stat = path.stat()
+            signature = (stat.st_size, stat.st_mtime_ns)
+            if self.seen.get(path) == signature:
+                ready.append(path)
+            self.seen[path] = signature
+        if ready:
+            known = self.declarants()
+        for path in ready:
+            self.seen.pop(path, None)
+            self.take(path, known)
+            taken += 1
+        return taken
+
+    def take(self, path: Path, known: set[str]) -> None:
+        declarant = path.parent.name
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6]
+        try:
+            if declarant not in known:
+                raise BadFile(f"{declarant} is not a declarant of the directory")
+            with path.open("rb") as stream:
+                summary = self.intake.accept_batch(path.name, stream, sha256_of(stream),
+                                                   declarant)
+        except BadFile as exc:
+            self._answer(path, stamp, "error", {"fileName": path.name, "error": str(exc)})
+            self._move(path, "rejected", stamp)
+            return
+        if summary["duplicate"]:
+            self._answer(path, stamp, "duplicate", summary)
+        self._move(path, "processed", summary["batchRef"])
+
+    def _answer(self, path: Path, stamp: str, kind: str, body: dict) -> None:
+        write_atomically(self.outbox / path.parent.name / outbox_name(path.name, stamp, kind),
+                         [json.dumps(body, ensure_ascii=False)])
+
+    @staticmethod
+    def _move(path: Path, folder: str, prefix: str) -> None:
+        target = path.parent / folder / f"{prefix}-{path.name}"
+        target.parent.mkdir(exist_ok=True)
+        shutil.move(path, target)
+
+    async def run(self, interval_s: float) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        while True:
+            try:
+                await asyncio.to_thread(self.scan)
+            except Exception:
+                log.exception("scanning the inbox failed; retrying")
+            await asyncio.sleep(interval_s)
