@@ -2,12 +2,12 @@
 
 Errors are problem+json (RFC 9457) with the wrong fields listed under `issues`."""
 
-from __future__ import annotations
 
 import base64
 import contextlib
 import hashlib
 import itertools
+import logging
 import tempfile
 from http import HTTPStatus
 from typing import Annotated
@@ -27,6 +27,9 @@ from services.intake.application import Intake
 from services.intake.domain import BadFile, Forbidden, Principal
 from services.intake.files import BatchViews
 from services.projections.adapter import RegisterReader
+
+
+log = logging.getLogger("dimona.intake.http")
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -91,6 +94,9 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
+            return problem(400, "the body is not UTF-8 JSON",
+                           [{"in": "body", "name": "body", "detail": "not UTF-8 JSON"}])
         return problem(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Unauthorized)
@@ -104,6 +110,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(BadFile)
     async def bad_file(_: Request, exc: BadFile):
         return problem(400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception):
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return problem(500, "intake failed to answer; the request may be sent again")
 
     @app.exception_handler(IdempotencyConflict)
     async def conflict(_: Request, exc: IdempotencyConflict):
@@ -192,8 +203,9 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
         return JSONResponse({"declarations": [
             {"declarationId": n, "href": f"/declarations/{n}",
              "worker": d.worker.to_json_dict(),
-             **d.dimona_in.to_json_dict(include={"start_date", "start_hour", "end_date",
-                                                 "end_hour"})}
+             **d.dimona_in.model_dump(mode="json", by_alias=True, exclude_none=True,
+                                      include={"start_date", "start_hour", "end_date",
+                                               "end_hour"})}
             for d, n in zip(declarations, numbers, strict=True)]},
             status_code=201, headers=replayed_header(replayed))
 

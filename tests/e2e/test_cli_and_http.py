@@ -66,7 +66,7 @@ def test_rest_declaration_is_numbered_at_once_then_decided(stack):
     assert answer.json() == {"declarationId": number}
 
     def decided():
-        r = httpx.get(f"{stack.api}/declarations/{number}")
+        r = httpx.get(f"{stack.api}/declarations/{number}", headers=KROON)
         assert r.status_code in (200, 404)
         return r.json() if r.status_code == 200 else None
     body = wait_until(decided, 30, "the result")
@@ -77,8 +77,8 @@ def test_rest_declaration_is_numbered_at_once_then_decided(stack):
     cancel = httpx.post(f"{stack.api}/declarations", headers=KROON,
                         json={"dimonaCancel": {"periodId": number}})
     cancel_id = cancel.json()["declarationId"]
-    body = wait_until(lambda: httpx.get(f"{stack.api}/declarations/{cancel_id}").status_code
-                      == 200 and httpx.get(f"{stack.api}/declarations/{cancel_id}").json(),
+    body = wait_until(lambda: (r := httpx.get(f"{stack.api}/declarations/{cancel_id}",
+                                              headers=KROON)).status_code == 200 and r.json(),
                       30, "the cancel's result")
     assert body["declarationStatus"]["result"] == "A"
     periods = json.loads(stack.cli("register", "periods", "--employer", "175110801",
@@ -87,7 +87,8 @@ def test_rest_declaration_is_numbered_at_once_then_decided(stack):
 
 
 def test_bad_requests_get_clear_answers(stack):
-    assert httpx.get(f"{stack.api}/declarations/680725377630").status_code == 404
+    assert httpx.get(f"{stack.api}/declarations/680725377630",
+                     headers=KROON).status_code == 404
     bad = httpx.post(f"{stack.api}/declarations", headers=KROON,
                      json={"dimonaCancel": {"periodId": "x"}, "colour": "blue"})
     assert bad.status_code == 400
@@ -106,10 +107,15 @@ def test_batches_over_http(stack):
     ack = httpx.post(f"{stack.api}/batches", content=data, headers=headers)
     assert ack.status_code == 202
     assert (ack.json()["lines"], ack.json()["accepted"]) == (5, 4)
+    assert [d["line"] for d in ack.json()["declarations"]] == [1, 2, 3, 4]
+    assert ack.json()["rejected"] == [{"line": 5, "reason": "not valid JSON"}]
     ref = ack.json()["batchRef"]
-    done = wait_until(lambda: (b := httpx.get(f"{stack.api}/batches/{ref}").json())["decided"]
-                      == 4 and b, 30, "the batch results")
-    assert [r["line"] for r in done["results"]] == [1, 2, 3, 4]
+    done = wait_until(lambda: (b := httpx.get(f"{stack.api}/batches/{ref}",
+                                              headers=headers).json())["complete"] and b,
+                      30, "the batch results")
+    assert [r["line"] for r in done["results"]] == [1, 2, 3, 4, 5]
+    assert done["decided"] == 4 and done["results"][4]["rejected"] == "not valid JSON"
+    assert httpx.get(f"{stack.api}/batches/{ref}", headers=KROON).status_code == 404
     assert httpx.post(f"{stack.api}/batches", content=b"\xff\xfe",
                       headers={**headers, "X-File-Name": "x"}).status_code == 400
     # The secretariat is a batch sender: its results go to return files, not to an e-Box.

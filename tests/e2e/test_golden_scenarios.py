@@ -27,7 +27,7 @@ def declare(stack, body: dict) -> int:
 def status(stack, number: int, final: bool = True) -> dict:
     """declarationStatus once decided (with `final`, once past S)."""
     def decided():
-        r = httpx.get(f"{stack.api}/declarations/{number}")
+        r = httpx.get(f"{stack.api}/declarations/{number}", headers=KROON)
         body = r.json()["declarationStatus"] if r.status_code == 200 else None
         return body if body and (not final or body["result"] != "S") else None
     return wait_until(decided, 60, f"the result of {number}")

@@ -1,0 +1,108 @@
+"""Batch files on the real PostgreSQL: streamed in one transaction, recognised when sent
+twice (even at the same time), refused whole when unreadable, and never held in memory."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import tracemalloc
+
+import psycopg
+import pytest
+
+from services.common.db import open_pool
+from services.intake.adapter import IntakeStore
+from services.intake.application import Intake
+from services.intake.domain import BadFile
+from services.intake.files import BatchViews, sha256_of
+from services.projections.adapter import RegisterReader
+from tests.unit.factories import IN
+
+pytestmark = pytest.mark.integration
+SECRETARIAT = "0477472701"
+
+
+def jsonl(*declarations: dict | str) -> bytes:
+    return "\n".join(d if isinstance(d, str) else json.dumps(d) for d in declarations).encode()
+
+
+def accept(intake: Intake, name: str, data: bytes) -> dict:
+    stream = io.BytesIO(data)
+    return intake.accept_batch(name, stream, sha256_of(stream), SECRETARIAT)
+
+
+def count(url: str, query: str, *params) -> int:
+    with psycopg.connect(url) as conn:
+        return conn.execute(query, params).fetchone()[0]
+
+
+@pytest.fixture
+def intake(database_url) -> Intake:
+    return Intake(IntakeStore(open_pool(database_url)), chunk_lines=3)
+
+
+def test_a_file_is_recorded_in_chunks_and_acknowledged_line_by_line(intake, database_url):
+    # The OUTs on lines 5 and 7 name only a period: the IN of line 1 (an earlier chunk)
+    # gives them their employer, so they go to its Kafka partition.
+    lines = [IN, "not json", IN, IN, None, IN, None]
+    first = accept(intake, "first.jsonl", jsonl(IN))
+    [(_, period)] = list(intake.store.declared_lines(first["batchRef"]))
+    out = {"dimonaOut": {"periodId": period, "endDate": "2026-07-08"}}
+    data = jsonl(*[out if d is None else d for d in lines])
+    summary = accept(intake, "week.jsonl", data)
+    assert (summary["lines"], summary["accepted"], summary["rejectedLines"]) == (7, 6, 1)
+
+    ack = json.loads("".join(BatchViews(intake.store, None).acknowledgement(summary)))
+    assert [d["line"] for d in ack["declarations"]] == [1, 3, 4, 5, 6, 7]
+    assert ack["rejected"] == [{"line": 2, "reason": "not valid JSON"}]
+    assert count(database_url, "SELECT count(DISTINCT employer_key) FROM intake.submissions "
+                 "WHERE batch_ref = %s", summary["batchRef"]) == 1
+
+    again = accept(intake, "week.jsonl", data)
+    assert again == {**summary, "duplicate": True}
+    renamed = accept(intake, "week-copy.jsonl", data)
+    assert not renamed["duplicate"]  # a file is its name and its content (INTERFACE.md §5)
+
+
+def test_the_same_file_sent_twice_at_once_is_processed_once(intake, database_url):
+    data = jsonl(*[IN] * 50)
+    answers: list[dict] = []
+    threads = [threading.Thread(target=lambda: answers.append(accept(intake, "x.jsonl", data)))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(a["duplicate"] for a in answers) == [False, True]
+    assert count(database_url, "SELECT count(*) FROM intake.submissions") == 50
+
+
+def test_an_unreadable_file_leaves_nothing_behind(intake, database_url):
+    good = jsonl(*[IN] * 7)
+    with pytest.raises(BadFile, match="line 8"):
+        accept(intake, "bad.jsonl", good + b"\n\xff\n")
+    assert count(database_url, "SELECT count(*) FROM intake.submissions") == 0
+    assert count(database_url, "SELECT count(*) FROM intake.batches") == 0
+    assert not accept(intake, "bad.jsonl", good)["duplicate"]  # the fixed file is new
+
+
+def test_memory_does_not_grow_with_the_size_of_the_file(database_url):
+    """A file of ten times the lines needs about the same memory: it is streamed (read,
+    recorded and acknowledged chunk by chunk), never held whole."""
+    intake = Intake(IntakeStore(open_pool(database_url)), chunk_lines=200)
+    views = BatchViews(intake.store, RegisterReader(intake.store.pool))
+
+    def peak_bytes(lines: int) -> int:
+        data = jsonl(*[{**IN, "references": {"declaration": f"{lines}-{i}"}}
+                       for i in range(lines)])
+        tracemalloc.start()
+        summary = accept(intake, f"{lines}.jsonl", data)
+        acknowledged = sum(len(piece) for piece in views.acknowledgement(summary))
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        assert summary["accepted"] == lines and acknowledged > lines * 30
+        return peak
+
+    small, large = peak_bytes(1_000), peak_bytes(10_000)
+    assert large < 1.5 * small, (small, large)
