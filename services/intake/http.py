@@ -28,7 +28,6 @@ from services.intake.domain import BadFile, Forbidden, Principal
 from services.intake.files import BatchViews
 from services.projections.adapter import RegisterReader
 
-
 log = logging.getLogger("dimona.intake.http")
 
 

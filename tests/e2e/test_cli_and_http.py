@@ -98,7 +98,11 @@ def test_bad_requests_get_clear_answers(stack):
                       headers=KROON).status_code == 400
     assert httpx.post(f"{stack.api}/declarations", json=FLEXI_IN,
                       headers={"Authorization": "Bearer nope"}).status_code == 401
-    assert httpx.get(f"{stack.api}/openapi.json").json()["info"]["title"] == "Dimona"
+    openapi = httpx.get(f"{stack.api}/openapi.json").json()
+    assert openapi["info"]["title"] == "Dimona"
+    assert {"/oauth/token", "/declarations", "/declarations/{declaration_id}",
+            "/multi-dimona", "/batches", "/batches/{batch_ref}"} <= set(openapi["paths"])
+    assert {"Declaration", "MultiDimona"} <= set(openapi["components"]["schemas"])
 
 
 def test_batches_over_http(stack):

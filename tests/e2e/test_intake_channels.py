@@ -168,7 +168,7 @@ def test_multi_dimona_gives_one_declaration_per_worker_and_day(stack):
     assert len({m["declarationId"] for m in made}) == 6
     kroon = RestClient(stack.api, "kroon-secret-token")
     results = [kroon.status(m["declarationId"]) for m in made]
-    assert all(r["period"]["id"] == m["declarationId"] for r, m in zip(results, made))
+    assert all(r["period"]["id"] == m["declarationId"] for r, m in zip(results, made, strict=True))
     assert {r["result"] for r in results} <= {"A", "W"}
     bad = httpx.post(f"{stack.api}/multi-dimona", json={**multi, "days": []}, headers=KROON)
     assert bad.status_code == 400 and bad.json()["issues"][0]["name"] == "days"
