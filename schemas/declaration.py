@@ -14,7 +14,11 @@ from pydantic.alias_generators import to_camel
 
 Hour = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3])[0-5]\d$")]
 Digits = Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")]
-Text = Annotated[str, StringConstraints(max_length=200)]
+# No NUL character: PostgreSQL cannot keep it in text or jsonb (found by fuzzing).
+Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
+# Any period number PostgreSQL can compare (bigint); an unknown one is refused by the
+# validator (00913-354), one past bigint is not a declaration.
+PeriodId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 DeclarationType = Literal["DIMONA_IN", "DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL"]
 
 
@@ -100,13 +104,13 @@ class DimonaIn(Contract):
 
 
 class DimonaOut(Contract):
-    period_id: int
+    period_id: PeriodId
     end_date: date
     end_hour: Hour | None = None
 
 
 class DimonaUpdate(Contract):
-    period_id: int
+    period_id: PeriodId
     start_date: date | None = None
     start_hour: Hour | None = None
     end_date: date | None = None
@@ -115,7 +119,7 @@ class DimonaUpdate(Contract):
 
 
 class DimonaCancel(Contract):
-    period_id: int
+    period_id: PeriodId
 
 
 class References(Contract):

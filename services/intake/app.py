@@ -15,9 +15,11 @@ from services.common.kafka import make_broker
 from services.directory import adapter as directory
 from services.intake.access import Access
 from services.intake.adapter import IntakeStore
-from services.intake.application import Intake, Reconciler, Relay
+from services.intake.application import Intake
+from services.intake.errors import BodyLimit, install_error_handlers
 from services.intake.files import BatchViews, Inbox, ReturnFiles
-from services.intake.http import BodyLimit, build_router, install_error_handlers
+from services.intake.http import build_router
+from services.intake.relay import Reconciler, Relay
 from services.intake.settings import IntakeSettings
 from services.projections.adapter import RegisterReader
 from services.validator.eventlog import EventLog

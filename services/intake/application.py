@@ -1,8 +1,9 @@
-"""Intake's use cases: record declarations, then publish them; recover what Kafka lost."""
+"""Intake's use cases: record declarations and batch files before anyone is answered."""
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -11,9 +12,7 @@ from itertools import islice
 from typing import BinaryIO, TypeVar
 
 import psycopg
-from faststream.kafka import KafkaBroker
 
-from schemas import topics
 from schemas.declaration import Declaration
 from schemas.events import Channel, DeclarationSubmitted, stable_id
 from services.intake.adapter import Idempotency, IntakeStore, Recording, SubmissionRow
@@ -24,7 +23,6 @@ from services.intake.domain import (
     employer_key,
     read_lines,
 )
-from services.validator.eventlog import EventLog
 
 log = logging.getLogger("dimona.intake")
 T = TypeVar("T")
@@ -38,6 +36,10 @@ def chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
     iterator = iter(items)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+class IdempotencyConflict(ValueError):
+    """An Idempotency-Key used again for another request (HTTP 422)."""
 
 
 class Intake:
@@ -121,71 +123,32 @@ class Intake:
             self.loop.call_soon_threadsafe(self.recorded.set)
 
 
-class Relay:
-    """Publishes recorded submissions that are not yet on Kafka (a transactional outbox)."""
+class Declare:
+    """A principal declares: a retry with the same Idempotency-Key gets the first answer;
+    otherwise its mandates are checked and the declarations recorded."""
 
-    def __init__(self, store: IntakeStore, broker: KafkaBroker, batch: int, idle_s: float,
-                 wake: asyncio.Event):
-        self.store, self.broker, self.batch, self.idle_s, self.wake = (
-            store, broker, batch, idle_s, wake)
+    def __init__(self, intake: Intake, check_may_declare: Callable[[Principal, list], None]):
+        self.intake = intake
+        self.check_may_declare = check_may_declare
 
-    async def run(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                published = await self.publish_pending()
-                backoff = 0.5
-            except Exception:  # broker or database away: retry, never lose
-                log.exception("relay failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
-                continue
-            if published < self.batch:
-                self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), self.idle_s)
-                except TimeoutError:
-                    pass
+    def __call__(self, who: Principal, declarations: list[Declaration], key: str | None
+                 ) -> tuple[list[int], bool]:
+        """Declaration numbers, and whether they are a replayed first answer."""
+        idem = None
+        if key:
+            digest = hashlib.sha256(b"\n".join(
+                d.model_dump_json().encode() for d in declarations)).hexdigest()
+            idem = Idempotency(who.name or "-", key, digest)
+            if (first := self.first_answer(idem)) is not None:
+                return first, True
+        self.check_may_declare(who, declarations)
+        try:
+            return self.intake.submit(declarations, who, idem), False
+        except psycopg.errors.UniqueViolation:  # the same key, sent twice at once
+            return self.first_answer(idem), True
 
-    async def publish_pending(self) -> int:
-        rows = await asyncio.to_thread(self.store.unpublished, self.batch)
-        pending = [await self.broker.publish(event.encode(), topics.SUBMISSIONS,
-                                             key=key.encode(), no_confirm=True,
-                                             headers={"content-type": "application/json"})
-                   for _, key, event in rows]
-        await asyncio.gather(*pending)
-        if rows:
-            await asyncio.to_thread(self.store.mark_published, [r[0] for r in rows])
-        return len(rows)
-
-
-class Reconciler:
-    """Re-publishes what was published but never decided (the embedded broker forgets
-    everything when it stops), and settles what the event store shows as decided."""
-
-    def __init__(self, store: IntakeStore, log_: EventLog, republish_after_s: float,
-                 wake: asyncio.Event, page: int = 50_000):
-        self.store, self.eventlog, self.republish_after_s, self.wake, self.page = (
-            store, log_, republish_after_s, wake, page)
-
-    def reconcile(self, after_s: float) -> tuple[int, int]:
-        """Returns (settled, re-published)."""
-        ids = self.store.unsettled(after_s, self.page)
-        decided = self.eventlog.decided(ids)
-        lost = [i for i in ids if i not in decided]
-        self.store.settle(list(decided))
-        self.store.unpublish(lost)
-        return len(decided), len(lost)
-
-    async def run(self, interval_s: float) -> None:
-        after_s = 0.0  # at start, the broker may be new: check everything at once
-        while True:
-            try:
-                settled, republished = await asyncio.to_thread(self.reconcile, after_s)
-                if republished:
-                    log.info("re-publishing %d undecided declarations", republished)
-                    self.wake.set()
-                after_s = self.republish_after_s
-            except Exception:
-                log.exception("reconciliation failed")
-            await asyncio.sleep(interval_s)
+    def first_answer(self, idem: Idempotency) -> list[int] | None:
+        found = self.intake.store.idempotent_answer(idem.principal, idem.key)
+        if found is not None and found[0] != idem.request_sha256:
+            raise IdempotencyConflict("this Idempotency-Key was used for another request")
+        return found[1] if found else None

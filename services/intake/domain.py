@@ -137,7 +137,7 @@ def describe(exc: ValidationError) -> str:
             parts.append("not valid JSON")
         else:
             parts.append(f"{where}: {err['msg']}")
-    return "; ".join(parts)[:1000]
+    return "; ".join(parts)[:1000].replace("\x00", "\\u0000")  # PostgreSQL text has no NUL
 
 
 def problems(exc: ValidationError) -> list[dict]:

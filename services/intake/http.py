@@ -1,128 +1,30 @@
 """The HTTP API (INTERFACE.md §7): thin routes over intake's use cases and the register.
-
-Errors are problem+json (RFC 9457) with the wrong fields listed under `issues`."""
-
+How errors are answered is in `errors.py`."""
 
 import base64
 import contextlib
 import hashlib
 import itertools
-import logging
 import tempfile
-from http import HTTPStatus
 from typing import Annotated
 from urllib.parse import parse_qs
 
-import psycopg
-from fastapi import APIRouter, Depends, FastAPI, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Depends, Header, HTTPException, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, StreamingResponse
-from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from schemas.declaration import Declaration, MultiDimona
 from services.intake.access import Access, Unauthorized
-from services.intake.adapter import Idempotency
-from services.intake.application import Intake
-from services.intake.domain import BadFile, Forbidden, Principal
+from services.intake.application import Declare, Intake
+from services.intake.domain import Principal
 from services.intake.files import BatchViews
 from services.projections.adapter import RegisterReader
-
-log = logging.getLogger("dimona.intake.http")
-
-
-class BodyTooLarge(StarletteHTTPException):
-    def __init__(self, limit: int):
-        super().__init__(413, f"the body is larger than {limit} bytes")
-
-
-class BodyLimit:
-    """ASGI middleware: a body larger than its path's limit is refused (413) as soon as the
-    limit is passed, never read whole."""
-
-    def __init__(self, app, default_bytes: int, limits: dict[str, int]):
-        self.app, self.default_bytes, self.limits = app, default_bytes, limits
-
-    async def __call__(self, scope, receive, send):
-        if scope["type"] != "http":
-            return await self.app(scope, receive, send)
-        limit = self.limits.get(scope["path"], self.default_bytes)
-        received = 0
-
-        async def limited_receive():
-            nonlocal received
-            message = await receive()
-            received += len(message.get("body", b""))
-            if received > limit:
-                raise BodyTooLarge(limit)
-            return message
-
-        await self.app(scope, limited_receive, send)
-
-
-class IdempotencyConflict(ValueError):
-    """An Idempotency-Key used again for another request (HTTP 422)."""
-
-
-def problem(status: int, detail: str, issues: list | None = None,
-            headers: dict | None = None) -> JSONResponse:
-    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
-            "detail": detail}
-    if issues:
-        body["issues"] = issues
-    return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                        headers=headers)
-
-
-def validation_issues(exc: RequestValidationError) -> list[dict]:
-    """Each wrong field of the body, named by its path in the declaration."""
-    issues = []
-    for err in exc.errors():
-        where, *path = err["loc"] or ("body",)
-        name = "body" if err["type"] == "json_invalid" else ".".join(map(str, path)) or where
-        detail = "not valid JSON" if err["type"] == "json_invalid" else err["msg"]
-        issues.append({"in": where, "name": name, "detail": detail})
-    return issues
-
-
-def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError):
-        return problem(400, "the request is not what this endpoint takes",
-                       validation_issues(exc))
-
-    @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
-        if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
-            return problem(400, "the body is not UTF-8 JSON",
-                           [{"in": "body", "name": "body", "detail": "not UTF-8 JSON"}])
-        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
-
-    @app.exception_handler(Unauthorized)
-    async def unauthorized(_: Request, exc: Unauthorized):
-        return problem(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
-
-    @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden):
-        return problem(403, str(exc))
-
-    @app.exception_handler(BadFile)
-    async def bad_file(_: Request, exc: BadFile):
-        return problem(400, str(exc))
-
-    @app.exception_handler(Exception)
-    async def failed(request: Request, exc: Exception):
-        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
-        return problem(500, "intake failed to answer; the request may be sent again")
-
-    @app.exception_handler(IdempotencyConflict)
-    async def conflict(_: Request, exc: IdempotencyConflict):
-        return problem(422, str(exc))
 
 
 def build_router(intake: Intake, access: Access, register: RegisterReader, views: BatchViews
                  ) -> APIRouter:
     router = APIRouter()
+    declare = Declare(intake, access.check_may_declare)
 
     def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
         return access.principal(authorization)
@@ -131,28 +33,6 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
         if who.kind == "anonymous":
             raise Unauthorized("reading needs a bearer token")
         return who
-
-    def declare(who: Principal, declarations: list[Declaration], key: str | None
-                ) -> tuple[list[int], bool]:
-        """Declaration numbers, and whether they are the first answer to this key."""
-        idem = None
-        if key:
-            digest = hashlib.sha256(b"\n".join(
-                d.model_dump_json().encode() for d in declarations)).hexdigest()
-            idem = Idempotency(who.name or "-", key, digest)
-            if (first := first_answer(idem)) is not None:
-                return first, True
-        access.check_may_declare(who, declarations)
-        try:
-            return intake.submit(declarations, who, idem), False
-        except psycopg.errors.UniqueViolation:  # the same key, sent twice at once
-            return first_answer(idem), True
-
-    def first_answer(idem: Idempotency) -> list[int] | None:
-        found = intake.store.idempotent_answer(idem.principal, idem.key)
-        if found is not None and found[0] != idem.request_sha256:
-            raise IdempotencyConflict("this Idempotency-Key was used for another request")
-        return found[1] if found else None
 
     @router.get("/health")
     def health() -> dict:
@@ -209,7 +89,8 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
             status_code=201, headers=replayed_header(replayed))
 
     @router.get("/declarations/{declaration_id}")
-    def get_declaration(declaration_id: int, who: Annotated[Principal, Depends(reader)]):
+    def get_declaration(declaration_id: Annotated[int, Path(ge=0, le=2**63 - 1)],
+                        who: Annotated[Principal, Depends(reader)]):
         """404 until the declaration is decided, then the declaration and its status."""
         found = register.result(declaration_id)
         if found is None or not access.may_read(who, found["declarant"],

@@ -87,8 +87,11 @@ def test_huge_bodies_wrong_types_and_headers_get_clear_answers(stack):
         **SECRETARIAT, "X-File-Name": "empty.jsonl"}), {400})
     assert_clear_answer(httpx.post(f"{stack.api}/batches", content=b"{}", headers={
         "X-File-Name": "anonymous.jsonl"}), {401})
-    assert_clear_answer(httpx.get(f"{stack.api}/declarations/not-a-number",
-                                  headers=KROON), {400})
+    for number in ("not-a-number", str(2**64)):
+        assert_clear_answer(httpx.get(f"{stack.api}/declarations/{number}",
+                                      headers=KROON), {400})
+    assert_clear_answer(httpx.post(f"{stack.api}/declarations", headers=KROON,
+                                   json={"dimonaCancel": {"periodId": 2**64}}), {400})
     assert_clear_answer(httpx.post(f"{stack.api}/declarations", json=GOOD,
                                    headers={"Authorization": "Basic abc"}), {401})
 

@@ -13,8 +13,9 @@ from services.common.db import open_pool
 from services.common.kafka import make_broker
 from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
-from services.intake.application import Intake, Reconciler, Relay
+from services.intake.application import Intake
 from services.intake.domain import Principal
+from services.intake.relay import Reconciler, Relay
 from services.validator.eventlog import EventLog
 from tests.conftest import declaration_ids_on
 from tests.integration.test_exactly_once import decider

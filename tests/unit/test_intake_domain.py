@@ -134,3 +134,12 @@ def test_outbox_names_are_one_safe_path_component():
     assert outbox_name("week 29.jsonl", "abc", "ack") == "week_29.jsonl.abc.ack.json"
     assert outbox_name("../../etc/passwd", "abc", "results") == "_.._etc_passwd.abc.results.jsonl"
     assert "/" not in outbox_name("a/b", "r", "error")
+
+
+def test_a_nul_character_is_refused_and_never_reaches_postgresql():
+    """PostgreSQL keeps no NUL in text or jsonb: a declaration carrying one is not a
+    declaration, and the reason given for it carries none either (found by fuzzing)."""
+    body = {**IN, "references": {"declaration": "a\u0000b"}, "\u0000": 1}
+    [(_, rejected)] = lines_of(json.dumps(body).encode())
+    assert isinstance(rejected, Rejected)
+    assert "\x00" not in rejected.reason and "references.declaration" in rejected.reason

@@ -1,0 +1,101 @@
+"""How intake answers what goes wrong: problem+json (RFC 9457) with the wrong fields under
+`issues`, and bodies too large refused before they are read whole."""
+
+import logging
+from http import HTTPStatus
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from services.intake.access import Unauthorized
+from services.intake.application import IdempotencyConflict
+from services.intake.domain import BadFile, Forbidden
+
+log = logging.getLogger("dimona.intake.http")
+
+
+class BodyTooLarge(StarletteHTTPException):
+    def __init__(self, limit: int):
+        super().__init__(413, f"the body is larger than {limit} bytes")
+
+
+class BodyLimit:
+    """ASGI middleware: a body larger than its path's limit is refused (413) as soon as the
+    limit is passed, never read whole."""
+
+    def __init__(self, app, default_bytes: int, limits: dict[str, int]):
+        self.app, self.default_bytes, self.limits = app, default_bytes, limits
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] != "http":
+            return await self.app(scope, receive, send)
+        limit = self.limits.get(scope["path"], self.default_bytes)
+        received = 0
+
+        async def limited_receive():
+            nonlocal received
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise BodyTooLarge(limit)
+            return message
+
+        await self.app(scope, limited_receive, send)
+
+
+def problem(status: int, detail: str, issues: list | None = None,
+            headers: dict | None = None) -> JSONResponse:
+    body = {"type": "about:blank", "title": HTTPStatus(status).phrase, "status": status,
+            "detail": detail}
+    if issues:
+        body["issues"] = issues
+    return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                        headers=headers)
+
+
+def validation_issues(exc: RequestValidationError) -> list[dict]:
+    """Each wrong field of the body, named by its path in the declaration."""
+    issues = []
+    for err in exc.errors():
+        where, *path = err["loc"] or ("body",)
+        name = "body" if err["type"] == "json_invalid" else ".".join(map(str, path)) or where
+        detail = "not valid JSON" if err["type"] == "json_invalid" else err["msg"]
+        issues.append({"in": where, "name": name, "detail": detail})
+    return issues
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid(_: Request, exc: RequestValidationError):
+        return problem(400, "the request is not what this endpoint takes",
+                       validation_issues(exc))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException):
+        if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
+            return problem(400, "the body is not UTF-8 JSON",
+                           [{"in": "body", "name": "body", "detail": "not UTF-8 JSON"}])
+        return problem(exc.status_code, str(exc.detail), headers=exc.headers)
+
+    @app.exception_handler(Unauthorized)
+    async def unauthorized(_: Request, exc: Unauthorized):
+        return problem(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception_handler(Forbidden)
+    async def forbidden(_: Request, exc: Forbidden):
+        return problem(403, str(exc))
+
+    @app.exception_handler(BadFile)
+    async def bad_file(_: Request, exc: BadFile):
+        return problem(400, str(exc))
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, exc: Exception):
+        log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
+        return problem(500, "intake failed to answer; the request may be sent again")
+
+    @app.exception_handler(IdempotencyConflict)
+    async def conflict(_: Request, exc: IdempotencyConflict):
+        return problem(422, str(exc))
