@@ -125,23 +125,19 @@ class Inbox:
 
     def scan(self) -> int:
         """Takes every file that is complete; returns how many."""
-        taken = 0
-        ready = []
+        seen, ready = {}, []
         for path in sorted(self.root.glob("*/*")):
             if not path.is_file() or path.name.startswith("."):
                 continue
             stat = path.stat()
-            signature = (stat.st_size, stat.st_mtime_ns)
-            if self.seen.get(path) == signature:
+            seen[path] = (stat.st_size, stat.st_mtime_ns)
+            if self.seen.get(path) == seen[path]:
                 ready.append(path)
-            self.seen[path] = signature
-        if ready:
-            known = self.declarants()
+        self.seen = {p: s for p, s in seen.items() if p not in ready}
+        known = self.declarants() if ready else set()
         for path in ready:
-            self.seen.pop(path, None)
             self.take(path, known)
-            taken += 1
-        return taken
+        return len(ready)
 
     def take(self, path: Path, known: set[str]) -> None:
         declarant = path.parent.name
