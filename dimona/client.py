@@ -107,6 +107,22 @@ class StackClient:
         """Every line's result in file order (rejected lines with their reason)."""
         return self.batch_views.results(batch_ref)
 
+    def rebuild(self, verify: bool, progress: bool) -> tuple[int, list]:
+        """Replays the event store into a fresh register: swapped in, or compared."""
+        from services.projections.rebuild import Rebuild
+
+        def show(count: int, seconds: float) -> None:
+            sys.stderr.write(f"\r{count} decisions replayed ({count / max(seconds, 1e-6):.0f}/s)")
+            sys.stderr.flush()
+        try:
+            found = Rebuild(self.state["database_url"], show if progress else
+                            (lambda n, s: None)).run(verify)
+        except psycopg.OperationalError as exc:
+            raise StackError(f"cannot reach the database: {exc}") from None
+        if progress:
+            sys.stderr.write("\n")
+        return found
+
     def result(self, declaration_id: int) -> dict | None:
         from services.projections.adapter import RegisterReader
         return RegisterReader(self.pool).result(declaration_id)

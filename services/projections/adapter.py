@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 
+import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
@@ -13,55 +14,70 @@ from services.common import tracking
 from services.common.db import ensure_schema
 
 SCHEMA = "register"
-DDL = """
-CREATE SCHEMA IF NOT EXISTS register;
-CREATE TABLE IF NOT EXISTS register.declarations (
+DDL_TEMPLATE = """
+CREATE SCHEMA IF NOT EXISTS {schema};
+CREATE TABLE IF NOT EXISTS {schema}.declarations (
   declaration_id bigint PRIMARY KEY, declaration_type text NOT NULL, result text NOT NULL,
   period_id bigint, anomalies jsonb NOT NULL, employer_key text NOT NULL, ssin text,
   declarant text, channel text NOT NULL, received_at timestamptz NOT NULL, batch_ref text,
   line integer, declaration jsonb NOT NULL);
-CREATE INDEX IF NOT EXISTS declarations_batch ON register.declarations (batch_ref, line);
-CREATE TABLE IF NOT EXISTS register.periods (
+CREATE INDEX IF NOT EXISTS declarations_batch ON {schema}.declarations (batch_ref, line);
+CREATE TABLE IF NOT EXISTS {schema}.periods (
   period_id bigint PRIMARY KEY, employer_key text NOT NULL, ssin text,
   joint_commission_number text NOT NULL, worker_type text NOT NULL,
   start_date date NOT NULL, start_hour text, end_date date, end_hour text,
   planned_hours_number integer, cancelled boolean NOT NULL, version integer NOT NULL,
   last_declaration_at timestamptz NOT NULL, late boolean NOT NULL DEFAULT false,
   using_joint_commission_number text);
-ALTER TABLE register.periods ADD COLUMN IF NOT EXISTS late boolean NOT NULL DEFAULT false;
-ALTER TABLE register.periods ADD COLUMN IF NOT EXISTS using_joint_commission_number text;
-CREATE INDEX IF NOT EXISTS periods_employer ON register.periods (employer_key, start_date);
-""" + tracking.TRACKING_DDL.format(schema=SCHEMA)
+ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS late boolean NOT NULL DEFAULT false;
+ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS using_joint_commission_number text;
+CREATE INDEX IF NOT EXISTS periods_employer ON {schema}.periods (employer_key, start_date);
+""" + tracking.TRACKING_DDL
+# The tables of the register and their keys: what `dimona rebuild --verify` compares.
+TABLES = {"declarations": "declaration_id", "periods": "period_id"}
 
 
-def migrate(database_url: str) -> None:
-    ensure_schema(database_url, DDL)
+def ddl(schema: str) -> str:
+    return DDL_TEMPLATE.format(schema=schema)
+
+
+def migrate(database_url: str, schema: str = SCHEMA) -> None:
+    ensure_schema(database_url, ddl(schema))
 
 
 class RegisterWriter:
-    """Writes decisions into the register, exactly once (see services.common.tracking)."""
+    """Writes decisions into the register, exactly once (see services.common.tracking);
+    into another schema when the register is rebuilt beside the live one."""
 
-    def __init__(self, pool: ConnectionPool):
+    def __init__(self, pool: ConnectionPool, schema: str = SCHEMA):
         self.pool = pool
+        self.schema = schema
 
     def watermark(self) -> int:
         with self.pool.connection() as conn:
-            return tracking.watermark(conn, SCHEMA)
+            return tracking.watermark(conn, self.schema)
 
     def apply(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
         with self.pool.connection() as conn, conn.transaction():
-            new = tracking.first_seen(conn, SCHEMA, [d.event_id for d in decisions])
-            fresh = [d for d in decisions if d.event_id in new]
-            with conn.cursor() as cur:
-                cur.executemany(INSERT_DECLARATION, [_declaration_row(d) for d in fresh])
-                periods = [(d.period_after, d.received_at) for d in fresh if d.period_after]
-                cur.executemany(UPSERT_PERIOD, [_period_row(p, at) for p, at in periods])
-            if position is not None:
-                tracking.set_watermark(conn, SCHEMA, position)
+            self.apply_in(conn, decisions, position)
+
+    def apply_in(self, conn: psycopg.Connection, decisions: Sequence[DeclarationDecided],
+                 position: int | None) -> None:
+        """Apply within the caller's transaction."""
+        new = tracking.first_seen(conn, self.schema, [d.event_id for d in decisions])
+        fresh = [d for d in decisions if d.event_id in new]
+        with conn.cursor() as cur:
+            cur.executemany(INSERT_DECLARATION.format(schema=self.schema),
+                            [_declaration_row(d) for d in fresh])
+            periods = [(d.period_after, d.received_at) for d in fresh if d.period_after]
+            cur.executemany(UPSERT_PERIOD.format(schema=self.schema),
+                            [_period_row(p, at) for p, at in periods])
+        if position is not None:
+            tracking.set_watermark(conn, self.schema, position)
 
 
 INSERT_DECLARATION = """
-INSERT INTO register.declarations AS d VALUES
+INSERT INTO {schema}.declarations AS d VALUES
  (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (declaration_id) DO UPDATE SET result = EXCLUDED.result,
   period_id = EXCLUDED.period_id, anomalies = EXCLUDED.anomalies, ssin = EXCLUDED.ssin,
@@ -72,7 +88,7 @@ WHERE d.result = 'S' AND EXCLUDED.result <> 'S'"""
 
 # A period row only moves forward: an older version arriving late changes nothing.
 UPSERT_PERIOD = """
-INSERT INTO register.periods AS p VALUES
+INSERT INTO {schema}.periods AS p VALUES
  (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
 ON CONFLICT (period_id) DO UPDATE SET ssin = EXCLUDED.ssin, late = EXCLUDED.late,
   start_date = EXCLUDED.start_date, start_hour = EXCLUDED.start_hour,

@@ -146,3 +146,32 @@ def test_a_second_stack_in_the_same_home_is_refused(stack):
     assert done.returncode == 2
     assert "a stack is already running" in done.stderr
     assert httpx.get(f"{stack.api}/health").status_code == 200  # the first one is untouched
+
+
+def test_rebuild_verify_then_swap_while_the_stack_runs(stack):
+    """`dimona rebuild --verify` finds the live register equal to the event store's; the
+    swap keeps the projection running into the new tables (INTERFACE.md §4)."""
+    def declare_and_wait(ssin: str) -> int:
+        answer = httpx.post(f"{stack.api}/declarations", headers=KROON,
+                            json=FLEXI_IN | {"worker": {"ssin": ssin}})
+        number = answer.json()["declarationId"]
+        wait_until(lambda: httpx.get(f"{stack.api}/declarations/{number}",
+                                     headers=KROON).status_code == 200, 60, "its result")
+        return number
+
+    declare_and_wait("90050100151")
+    report = json.loads(stack.cli("rebuild", "--verify", "--json").stdout)
+    assert report["decisions"] >= 1 and report["differences"] == []
+    assert stack.cli("rebuild").stdout.startswith(f"{report['decisions']} decisions")
+
+    number = declare_and_wait("73011136173")  # the projection goes on after the swap
+    again = json.loads(stack.cli("rebuild", "--verify", "--json").stdout)
+    assert again["differences"] == [] and again["decisions"] > report["decisions"]
+
+    stack.sql("UPDATE register.declarations SET result = 'B' WHERE declaration_id = %s "
+              "RETURNING declaration_id", (number,))
+    tampered = stack.cli("rebuild", "--verify", check=False)
+    assert tampered.returncode == 1 and f"declarations {number}" in tampered.stdout
+    stack.cli("rebuild")  # the swap repairs it
+    assert stack.sql("SELECT result FROM register.declarations WHERE declaration_id = %s",
+                     (number,)) != [("B",)]

@@ -1,0 +1,104 @@
+"""Rebuild the register from the event store (DESIGN.md decision 6; INTERFACE.md §4).
+
+The events are replayed into a shadow schema while the live register keeps serving. Then,
+in one transaction, the live writer is held (its next write waits on a lock; reads go on),
+the events decided meanwhile are replayed too, and the shadow is either swapped in
+(`rebuild`) or compared with the live register row by row (`verify`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import psycopg
+
+from services.common.db import open_pool
+from services.projections.adapter import SCHEMA, TABLES, RegisterWriter, migrate
+from services.validator.eventlog import EventLog
+
+SHADOW = "register_rebuild"
+Progress = Callable[[int, float], None]  # decisions replayed, seconds since the start
+
+
+@dataclass(frozen=True)
+class Difference:
+    table: str
+    key: object
+    columns: tuple[str, ...]  # the columns that differ; all of them when a side lacks the row
+    live: dict | None
+    rebuilt: dict | None
+
+
+class Rebuild:
+    def __init__(self, database_url: str, progress: Progress = lambda n, s: None,
+                 page: int = 5000):
+        self.database_url, self.progress, self.page = database_url, progress, page
+
+    def run(self, verify: bool, max_differences: int = 50) -> tuple[int, list[Difference]]:
+        """Replays every decision; swaps the result in, or (verify) compares it with the
+        live register and drops it. Returns (decisions replayed, differences)."""
+        started = time.monotonic()
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
+        migrate(self.database_url, SHADOW)
+        log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
+        writer = RegisterWriter(pool, SHADOW)
+        try:
+            position, count = self._replay(log, writer.apply, 0, 0, started)
+            with pool.connection() as conn, conn.transaction():
+                conn.execute(f"LOCK TABLE {SCHEMA}.applied_events IN EXCLUSIVE MODE")
+                _, count = self._replay(log, lambda d, p: writer.apply_in(conn, d, p),
+                                        position, count, started)
+                if verify:
+                    found = differences(conn, max_differences)
+                    conn.execute(f"DROP SCHEMA {SHADOW} CASCADE")
+                    return count, found
+                conn.execute(f"ALTER SCHEMA {SCHEMA} RENAME TO {SCHEMA}_old")
+                conn.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {SCHEMA}")
+                conn.execute(f"DROP SCHEMA {SCHEMA}_old CASCADE")
+            return count, []
+        finally:
+            log.close()
+            pool.close()
+
+    def _replay(self, log: EventLog, apply, position: int, count: int, started: float
+                ) -> tuple[int, int]:
+        while decisions := log.decisions_after(position, self.page):
+            position = decisions[-1][0]
+            apply([d for _, d in decisions], position)
+            count += len(decisions)
+            self.progress(count, time.monotonic() - started)
+        return position, count
+
+
+def differences(conn: psycopg.Connection, limit: int) -> list[Difference]:
+    """Rows that differ between the live register and the shadow, table by table."""
+    found: list[Difference] = []
+    for table, key in TABLES.items():
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
+            "AND table_name = %s ORDER BY ordinal_position", (SHADOW, table)).fetchall()]
+        listed = ", ".join(columns)
+        keys = [r[0] for r in conn.execute(
+            f"(SELECT {key} FROM (SELECT {listed} FROM {SCHEMA}.{table} EXCEPT "
+            f"SELECT {listed} FROM {SHADOW}.{table}) a UNION SELECT {key} FROM "
+            f"(SELECT {listed} FROM {SHADOW}.{table} EXCEPT SELECT {listed} FROM "
+            f"{SCHEMA}.{table}) b) ORDER BY 1 LIMIT %s", (limit - len(found),)).fetchall()]
+        for k in keys:
+            live, rebuilt = (_row(conn, schema, table, key, k, columns)
+                             for schema in (SCHEMA, SHADOW))
+            differing = tuple(c for c in columns if live is None or rebuilt is None
+                              or live[c] != rebuilt[c])
+            found.append(Difference(table, k, differing, live, rebuilt))
+        if len(found) >= limit:
+            break
+    return found
+
+
+def _row(conn: psycopg.Connection, schema: str, table: str, key: str, value, columns
+         ) -> dict | None:
+    row = conn.execute(f"SELECT {', '.join(columns)} FROM {schema}.{table} WHERE {key} = %s",
+                       (value,)).fetchone()
+    return dict(zip(columns, row, strict=True)) if row else None
