@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import psycopg
@@ -65,11 +66,16 @@ class Rebuild:
 
     def _replay(self, log: EventLog, apply, position: int, count: int, started: float
                 ) -> tuple[int, int]:
-        while decisions := log.decisions_after(position, self.page):
-            position = decisions[-1][0]
-            apply([d for _, d in decisions], position)
-            count += len(decisions)
-            self.progress(count, time.monotonic() - started)
+        """Apply every decision after `position`; the next page is read (and decoded) in
+        a thread while this one is written."""
+        with ThreadPoolExecutor(1) as reader:
+            page = reader.submit(log.decisions_after, position, self.page)
+            while decisions := page.result():
+                position = decisions[-1][0]
+                page = reader.submit(log.decisions_after, position, self.page)
+                apply([d for _, d in decisions], position)
+                count += len(decisions)
+                self.progress(count, time.monotonic() - started)
         return position, count
 
 
