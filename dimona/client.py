@@ -109,7 +109,7 @@ class StackClient:
 
     def rebuild(self, verify: bool, progress: bool) -> tuple[int, list]:
         """Replays the event store into a fresh register: swapped in, or compared."""
-        from services.projections.rebuild import Rebuild
+        from services.projections.rebuild import Rebuild, RebuildRunning
 
         def show(count: int, seconds: float) -> None:
             sys.stderr.write(f"\r{count} decisions replayed ({count / max(seconds, 1e-6):.0f}/s)")
@@ -119,6 +119,8 @@ class StackClient:
                             (lambda n, s: None)).run(verify)
         except psycopg.OperationalError as exc:
             raise StackError(f"cannot reach the database: {exc}") from None
+        except RebuildRunning as exc:
+            raise StackError(str(exc)) from None
         if progress:
             sys.stderr.write("\n")
         return found

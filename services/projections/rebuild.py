@@ -20,6 +20,11 @@ from services.projections.adapter import SCHEMA, TABLES, RegisterWriter, migrate
 from services.validator.eventlog import EventLog
 
 SHADOW = "register_rebuild"
+REBUILD_LOCK = 4_242_002  # pg advisory lock key: one rebuild at a time
+
+
+class RebuildRunning(RuntimeError):
+    """Another rebuild holds the shadow schema."""
 Progress = Callable[[int, float], None]  # decisions replayed, seconds since the start
 
 
@@ -41,9 +46,16 @@ class Rebuild:
         """Replays every decision; swaps the result in, or (verify) compares it with the
         live register and drops it. Returns (decisions replayed, differences)."""
         started = time.monotonic()
-        with psycopg.connect(self.database_url, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
-        migrate(self.database_url, SHADOW)
+        with psycopg.connect(self.database_url, autocommit=True) as guard:
+            if not guard.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)
+                                 ).fetchone()[0]:
+                raise RebuildRunning("another rebuild is running")
+            guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
+            migrate(self.database_url, SHADOW)
+            return self._rebuild(verify, max_differences, started)
+
+    def _rebuild(self, verify: bool, max_differences: int, started: float
+                 ) -> tuple[int, list[Difference]]:
         log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
         writer = RegisterWriter(pool, SHADOW)
         try:

@@ -10,7 +10,7 @@ import pytest
 from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.projections.adapter import RegisterWriter
-from services.projections.rebuild import Rebuild
+from services.projections.rebuild import REBUILD_LOCK, Rebuild, RebuildRunning
 from services.validator.eventlog import EventLog
 from tests.integration.test_exactly_once import OPEN_IN, PERIOD, decider
 from tests.unit.factories import IN, submitted
@@ -73,3 +73,11 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     live.apply(later, None)
     assert sql(database_url, "SELECT count(*) FROM register.declarations") == [(7,)]
     assert Rebuild(database_url).run(verify=True) == (7, [])
+
+
+def test_one_rebuild_at_a_time(database_url):
+    with psycopg.connect(database_url, autocommit=True) as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (REBUILD_LOCK,))
+        with pytest.raises(RebuildRunning):
+            Rebuild(database_url).run(verify=True)
+    assert Rebuild(database_url).run(verify=True) == (0, [])
