@@ -140,13 +140,6 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)[:1000].replace("\x00", "\\u0000")  # PostgreSQL text has no NUL
 
 
-def problems(exc: ValidationError) -> list[dict]:
-    """The wrong fields, for a problem+json body."""
-    return [{"in": "body", "name": ".".join(str(p) for p in err["loc"]) or "body",
-             "detail": err["msg"]}
-            for err in exc.errors(include_url=False)]
-
-
 def employer_key(declaration: Declaration, period_employers: Mapping[int, str]) -> str:
     """The employer of a declaration: its own, else the one of the period it is about
     (intake assigned the period number to the IN, so it knows that period's employer)."""
