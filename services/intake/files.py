@@ -61,6 +61,17 @@ class BatchViews:
         return heapq.merge(decided, rejected, key=lambda r: r["line"])
 
 
+async def every(interval_s: float, work: Callable[[], object], what: str) -> None:
+    """Runs blocking `work` in a thread every `interval_s`; a failure is logged and the
+    next round tries again (the database may be away for a while)."""
+    while True:
+        try:
+            await asyncio.to_thread(work)
+        except Exception:
+            log.exception("%s failed; retrying", what)
+        await asyncio.sleep(interval_s)
+
+
 def _joined(items: Iterable[str]) -> Iterator[str]:
     for i, item in enumerate(items):
         yield ("," if i else "") + item
@@ -104,12 +115,7 @@ class ReturnFiles:
         return written
 
     async def run(self, interval_s: float) -> None:
-        while True:
-            try:
-                await asyncio.to_thread(self.write_pending)
-            except Exception:
-                log.exception("writing return files failed; retrying")
-            await asyncio.sleep(interval_s)
+        await every(interval_s, self.write_pending, "writing return files")
 
 
 class Inbox:
@@ -168,9 +174,4 @@ class Inbox:
 
     async def run(self, interval_s: float) -> None:
         self.root.mkdir(parents=True, exist_ok=True)
-        while True:
-            try:
-                await asyncio.to_thread(self.scan)
-            except Exception:
-                log.exception("scanning the inbox failed; retrying")
-            await asyncio.sleep(interval_s)
+        await every(interval_s, self.scan, "scanning the inbox")
