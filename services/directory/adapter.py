@@ -175,3 +175,13 @@ def declarant_numbers(database_url: str) -> set[str]:
     with psycopg.connect(database_url) as conn:
         return {r[0] for r in conn.execute(
             "SELECT enterprise_number FROM directory.declarants").fetchall()}
+
+
+def employer_by_number(pool: ConnectionPool, number: str) -> DirectoryEmployer | None:
+    """An employer by its NSSO number or its enterprise number."""
+    with pool.connection() as conn:
+        row = conn.execute(
+            "SELECT doc FROM directory.employers WHERE employer_key = %s OR "
+            "employer_id::text = %s OR lpad(enterprise_number, 10, '0') = %s LIMIT 1",
+            (number, number, number.zfill(10))).fetchone()
+    return DirectoryEmployer.model_validate(row[0]) if row else None

@@ -1,9 +1,11 @@
-"""SQL of the register (schema `register`)."""
+"""SQL of the register (schema `register`): the projections written from the decisions,
+exactly once, and the queries of the register's views (docs/adr/0005-register-views.md)."""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import date, datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -12,6 +14,8 @@ from psycopg_pool import ConnectionPool
 from schemas.events import Anomaly, DeclarationDecided, PeriodState
 from services.common import tracking
 from services.common.db import ensure_schema
+from services.projections.domain import BRUSSELS, EVERY_ROW, Filters, Page
+from services.validator.domain.quotas import counts  # the one rule of what a period counts
 
 SCHEMA = "register"
 DDL_TEMPLATE = """
@@ -20,21 +24,48 @@ CREATE TABLE IF NOT EXISTS {schema}.declarations (
   declaration_id bigint PRIMARY KEY, declaration_type text NOT NULL, result text NOT NULL,
   period_id bigint, anomalies jsonb NOT NULL, employer_key text NOT NULL, ssin text,
   declarant text, channel text NOT NULL, received_at timestamptz NOT NULL, batch_ref text,
-  line integer, declaration jsonb NOT NULL);
+  line integer, declaration jsonb NOT NULL, about_period_id bigint);
+ALTER TABLE {schema}.declarations ADD COLUMN IF NOT EXISTS about_period_id bigint;
 CREATE INDEX IF NOT EXISTS declarations_batch ON {schema}.declarations (batch_ref, line);
+CREATE INDEX IF NOT EXISTS declarations_period ON {schema}.declarations (about_period_id);
 CREATE TABLE IF NOT EXISTS {schema}.periods (
   period_id bigint PRIMARY KEY, employer_key text NOT NULL, ssin text,
   joint_commission_number text NOT NULL, worker_type text NOT NULL,
   start_date date NOT NULL, start_hour text, end_date date, end_hour text,
   planned_hours_number integer, cancelled boolean NOT NULL, version integer NOT NULL,
   last_declaration_at timestamptz NOT NULL, late boolean NOT NULL DEFAULT false,
-  using_joint_commission_number text);
-ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS late boolean NOT NULL DEFAULT false;
-ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS using_joint_commission_number text;
+  using_joint_commission_number text, using_enterprise_number text);
+ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS using_enterprise_number text;
 CREATE INDEX IF NOT EXISTS periods_employer ON {schema}.periods (employer_key, start_date);
+CREATE INDEX IF NOT EXISTS periods_relation ON {schema}.periods (employer_key, ssin);
+CREATE TABLE IF NOT EXISTS {schema}.workers (
+  employer_key text NOT NULL, ssin text NOT NULL, family_name text, given_name text,
+  birth_date date, gender text, nationality text, relation_start date, relation_end date,
+  joint_commissions text[] NOT NULL DEFAULT '{{}}', worker_types text[] NOT NULL DEFAULT '{{}}',
+  PRIMARY KEY (employer_key, ssin));
+CREATE TABLE IF NOT EXISTS {schema}.quota_usage (
+  period_id bigint NOT NULL, kind text NOT NULL, subject text NOT NULL, year integer NOT NULL,
+  hours integer, days date[], PRIMARY KEY (period_id, kind));
+CREATE INDEX IF NOT EXISTS quota_subject ON {schema}.quota_usage (kind, subject, year);
+CREATE TABLE IF NOT EXISTS {schema}.notifications (
+  notification_id uuid PRIMARY KEY, declaration_id bigint NOT NULL, period_id bigint,
+  sent_at timestamptz NOT NULL, channel text NOT NULL, recipient text NOT NULL,
+  period_before jsonb, period_after jsonb, anomaly_codes text[] NOT NULL);
+CREATE INDEX IF NOT EXISTS notifications_declaration ON {schema}.notifications (declaration_id);
+CREATE INDEX IF NOT EXISTS notifications_period ON {schema}.notifications (period_id);
 """ + tracking.TRACKING_DDL
 # The tables of the register and their keys: what `dimona rebuild --verify` compares.
-TABLES = {"declarations": "declaration_id", "periods": "period_id"}
+TABLES = {"declarations": ("declaration_id",), "periods": ("period_id",),
+          "workers": ("employer_key", "ssin"), "quota_usage": ("period_id", "kind")}
+DECLARATION_COLUMNS = (
+    "declaration_id, declaration_type, result, period_id, anomalies, employer_key, ssin, "
+    "declarant, channel, received_at, batch_ref, line, declaration, about_period_id")
+PERIOD_COLUMNS = (
+    "period_id, employer_key, ssin, joint_commission_number, worker_type, start_date, "
+    "start_hour, end_date, end_hour, planned_hours_number, cancelled, version, "
+    "last_declaration_at, late, using_joint_commission_number, using_enterprise_number")
+NAME_COLUMNS = "employer_key, ssin, family_name, given_name, birth_date, gender, nationality"
+QUOTA_COLUMNS = "period_id, kind, subject, year, hours, days"
 
 
 def ddl(schema: str) -> str:
@@ -47,7 +78,8 @@ def migrate(database_url: str, schema: str = SCHEMA) -> None:
 
 class RegisterWriter:
     """Writes decisions into the register, exactly once (see services.common.tracking);
-    into another schema when the register is rebuilt beside the live one."""
+    into another schema when the register is rebuilt beside the live one. Each batch is
+    copied (COPY) into temporary tables and merged with one statement per table."""
 
     def __init__(self, pool: ConnectionPool, schema: str = SCHEMA):
         self.pool = pool
@@ -66,19 +98,46 @@ class RegisterWriter:
         """Apply within the caller's transaction."""
         new = tracking.first_seen(conn, self.schema, [d.event_id for d in decisions])
         fresh = [d for d in decisions if d.event_id in new]
-        with conn.cursor() as cur:
-            cur.executemany(INSERT_DECLARATION.format(schema=self.schema),
-                            [_declaration_row(d) for d in fresh])
-            periods = [(d.period_after, d.received_at) for d in fresh if d.period_after]
-            cur.executemany(UPSERT_PERIOD.format(schema=self.schema),
-                            [_period_row(p, at) for p, at in periods])
+        if fresh:
+            with conn.cursor() as cur:
+                self._write(cur, fresh)
         if position is not None:
             tracking.set_watermark(conn, self.schema, position)
 
+    def _write(self, cur: psycopg.Cursor, fresh: list[DeclarationDecided]) -> None:
+        s = self.schema
+        _stage(cur, s, "declarations", DECLARATION_COLUMNS, _declaration_rows(fresh))
+        cur.execute(MERGE_DECLARATIONS.format(schema=s, columns=DECLARATION_COLUMNS))
+        latest = _latest_periods(fresh)
+        if not latest:
+            return
+        _stage(cur, s, "periods", PERIOD_COLUMNS,
+               [_period_row(p, at) for p, at in latest.values()])
+        changed = [r[0] for r in cur.execute(MERGE_PERIODS.format(
+            schema=s, columns=PERIOD_COLUMNS)).fetchall()]
+        cur.execute(f"DELETE FROM {s}.quota_usage WHERE period_id = ANY(%s)", (changed,))
+        _copy(cur, f"{s}.quota_usage", QUOTA_COLUMNS,
+              [_quota_row(latest[i][0], c) for i in changed for c in counts(latest[i][0])])
+        _stage(cur, s, "workers", NAME_COLUMNS, _worker_rows(fresh))
+        cur.execute(MERGE_WORKERS.format(schema=s, columns=NAME_COLUMNS))
 
-INSERT_DECLARATION = """
-INSERT INTO {schema}.declarations AS d VALUES
- (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+
+def _stage(cur: psycopg.Cursor, schema: str, table: str, columns: str, rows: Iterable[tuple]
+           ) -> None:
+    """Copy rows into a temporary table shaped like `table`, emptied at commit."""
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} (LIKE {schema}.{table} "
+                "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+    _copy(cur, f"staged_{table}", columns, rows)
+
+
+def _copy(cur: psycopg.Cursor, table: str, columns: str, rows: Iterable[tuple]) -> None:
+    with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)
+
+
+MERGE_DECLARATIONS = """
+INSERT INTO {schema}.declarations AS d ({columns}) SELECT {columns} FROM staged_declarations
 ON CONFLICT (declaration_id) DO UPDATE SET result = EXCLUDED.result,
   period_id = EXCLUDED.period_id, anomalies = EXCLUDED.anomalies, ssin = EXCLUDED.ssin,
   declaration = EXCLUDED.declaration
@@ -87,15 +146,49 @@ WHERE d.result = 'S' AND EXCLUDED.result <> 'S'"""
 # replaces a recorded result.
 
 # A period row only moves forward: an older version arriving late changes nothing.
-UPSERT_PERIOD = """
-INSERT INTO {schema}.periods AS p VALUES
- (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+MERGE_PERIODS = """
+INSERT INTO {schema}.periods AS p ({columns}) SELECT {columns} FROM staged_periods
 ON CONFLICT (period_id) DO UPDATE SET ssin = EXCLUDED.ssin, late = EXCLUDED.late,
   start_date = EXCLUDED.start_date, start_hour = EXCLUDED.start_hour,
   end_date = EXCLUDED.end_date, end_hour = EXCLUDED.end_hour,
   planned_hours_number = EXCLUDED.planned_hours_number, cancelled = EXCLUDED.cancelled,
   version = EXCLUDED.version, last_declaration_at = EXCLUDED.last_declaration_at
-WHERE p.version < EXCLUDED.version"""
+WHERE p.version < EXCLUDED.version RETURNING period_id"""
+
+# The names a declaration gave are kept until another one gives others; the relation
+# (its first start, its last end or none while a period is open, the joint committees and
+# worker types used) is computed again from the periods that are not cancelled (seed 002:
+# the worker header leaves out the type of its cancelled period).
+MERGE_WORKERS = """
+INSERT INTO {schema}.workers AS w ({columns}) SELECT {columns} FROM staged_workers
+ON CONFLICT (employer_key, ssin) DO UPDATE SET
+  family_name = coalesce(EXCLUDED.family_name, w.family_name),
+  given_name = coalesce(EXCLUDED.given_name, w.given_name),
+  birth_date = coalesce(EXCLUDED.birth_date, w.birth_date),
+  gender = coalesce(EXCLUDED.gender, w.gender),
+  nationality = coalesce(EXCLUDED.nationality, w.nationality);
+UPDATE {schema}.workers w SET relation_start = r.relation_start,
+  relation_end = r.relation_end, joint_commissions = r.jcs, worker_types = r.types
+FROM (SELECT p.employer_key, p.ssin,
+        min(p.start_date) FILTER (WHERE NOT p.cancelled) AS relation_start,
+        CASE WHEN bool_or(p.end_date IS NULL AND NOT p.cancelled) THEN NULL
+             ELSE max(p.end_date) FILTER (WHERE NOT p.cancelled) END AS relation_end,
+        coalesce(array_agg(DISTINCT p.joint_commission_number ORDER BY
+                 p.joint_commission_number) FILTER (WHERE NOT p.cancelled), '{{}}') AS jcs,
+        coalesce(array_agg(DISTINCT p.worker_type ORDER BY p.worker_type)
+                 FILTER (WHERE NOT p.cancelled), '{{}}') AS types
+      FROM {schema}.periods p JOIN staged_workers s USING (employer_key, ssin)
+      GROUP BY p.employer_key, p.ssin) r
+WHERE w.employer_key = r.employer_key AND w.ssin = r.ssin"""
+
+
+def _declaration_rows(fresh: list[DeclarationDecided]) -> list[tuple]:
+    """One row per declaration: a final result in the batch wins over its `S`."""
+    rows: dict[int, tuple] = {}
+    for d in fresh:
+        if d.declaration_id not in rows or d.result != "S":
+            rows[d.declaration_id] = _declaration_row(d)
+    return list(rows.values())
 
 
 def _declaration_row(d: DeclarationDecided) -> tuple:
@@ -104,13 +197,52 @@ def _declaration_row(d: DeclarationDecided) -> tuple:
             Jsonb([a.model_dump(mode="json") for a in d.anomalies]), d.employer_key,
             worker.ssin if worker else None, d.declarant, d.channel, d.received_at,
             d.batch_ref, d.line, Jsonb(json.loads(d.declaration.model_dump_json(
-                by_alias=True, exclude_none=True))))
+                by_alias=True, exclude_none=True))),
+            d.period_id or d.declaration.period_id)
+
+
+def _latest_periods(fresh: list[DeclarationDecided]) -> dict[int, tuple[PeriodState, object]]:
+    """The newest version of each period the batch changed, with its declaration's time."""
+    latest: dict[int, tuple[PeriodState, object]] = {}
+    for d in fresh:
+        p = d.period_after
+        if p is not None and (p.period_id not in latest
+                              or latest[p.period_id][0].version < p.version):
+            latest[p.period_id] = (p, d.received_at)
+    return latest
 
 
 def _period_row(p: PeriodState, at) -> tuple:
     return (p.period_id, p.employer_key, p.ssin, p.joint_commission_number, p.worker_type,
             p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number,
-            p.cancelled, p.version, at, p.late, p.using_joint_commission_number)
+            p.cancelled, p.version, at, p.late, p.using_joint_commission_number,
+            p.using_enterprise_number)
+
+
+def _quota_row(p: PeriodState, c) -> tuple:
+    days = c.entry.get("days")
+    return (p.period_id, c.kind, c.subject, c.year, c.entry.get("hours"),
+            [date.fromisoformat(d) for d in days] if isinstance(days, list) else None)
+
+
+def _worker_rows(fresh: list[DeclarationDecided]) -> list[tuple]:
+    """The workers of the periods the batch changed, with the identity their declarations
+    gave (the last one given wins)."""
+    rows: dict[tuple[str, str], tuple] = {}
+    for d in fresh:
+        p, w = d.period_after, d.declaration.worker
+        if p is None or p.ssin is None:
+            continue
+        given = (w.family_name, w.given_name, w.birth_date, _text(w.gender),
+                 _text(w.nationality)) if w else (None,) * 5
+        known = rows.get((p.employer_key, p.ssin), (None,) * 7)[2:]
+        rows[(p.employer_key, p.ssin)] = (p.employer_key, p.ssin, *(
+            new if new is not None else old for new, old in zip(given, known, strict=True)))
+    return list(rows.values())
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
 
 
 class RegisterReader:
@@ -145,14 +277,174 @@ class RegisterReader:
                                 (list(batch_refs),)).fetchall()
         return {ref: 0 for ref in batch_refs} | dict(rows)
 
-    def periods(self, employer_key: str) -> list[dict]:
+    # The views of the personnel register (dimona-facts §10). `keys` are the register keys
+    # of one employer (its NSSO number and its enterprise number).
+
+    def periods(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
+                ) -> tuple[int, list[dict]]:
+        """The list of periods matching the search, by start; (total, the page)."""
+        where, params = _search(keys, filters)
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_PERIOD} FROM "
+                          f"register.periods p LEFT JOIN w USING (employer_key, ssin) "
+                          f"WHERE {where}", "p.start_date, p.start_hour NULLS FIRST, "
+                          "p.period_id", params, page)
+
+    def workers(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
+                ) -> tuple[int, list[dict]]:
+        """The workers having a period that matches the search, by name."""
+        where, params = _search(keys, filters)
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT w.* FROM w WHERE "
+                          f"w.employer_key = ANY(%(keys)s) AND EXISTS (SELECT FROM "
+                          f"register.periods p WHERE p.employer_key = w.employer_key AND "
+                          f"p.ssin = w.ssin AND {where})",
+                          "w.family_name NULLS LAST, w.given_name, w.ssin", params, page)
+
+    def _page(self, query: str, order: str, params: dict, page: Page
+              ) -> tuple[int, list[dict]]:
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT period_id, ssin, joint_commission_number, worker_type, start_date, "
-                "start_hour, end_date, end_hour, planned_hours_number, cancelled, "
-                "last_declaration_at, late FROM register.periods WHERE employer_key = %s "
-                "ORDER BY start_date, period_id", (employer_key,)).fetchall()
-        return [_period(r) for r in rows]
+            total = conn.execute(f"SELECT count(*) FROM ({query}) q", params).fetchone()[0]
+            cur = conn.execute(f"{query} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+                               {**params, "limit": page.limit, "offset": page.offset})
+            return total, _dicts(cur)
+
+    def period(self, period_id: int) -> dict | None:
+        """A period with its worker, its declarations and its notifications."""
+        with self.pool.connection() as conn:
+            found = _dicts(conn.execute(
+                f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
+                "register.periods p LEFT JOIN w USING (employer_key, ssin) "
+                "WHERE p.period_id = %s", (period_id,)))
+            if not found:
+                return None
+            period = found[0]
+            return {"period": period,
+                    "worker": self._worker(conn, period["employerKey"], period["ssin"]),
+                    "declarations": _dicts(conn.execute(
+                        f"SELECT {LISTED_DECLARATION} FROM register.declarations "
+                        "WHERE about_period_id = %s ORDER BY received_at, declaration_id",
+                        (period_id,))),
+                    "notifications": self._notifications(conn, "period_id", period_id)}
+
+    def declaration(self, declaration_id: int) -> dict | None:
+        """A declaration with what it is about: its worker, its period, its notifications."""
+        with self.pool.connection() as conn:
+            found = _dicts(conn.execute(
+                f"SELECT {LISTED_DECLARATION}, employer_key, ssin, declarant, channel, "
+                "batch_ref, line FROM register.declarations WHERE declaration_id = %s",
+                (declaration_id,)))
+            if not found:
+                return None
+            d = found[0]
+            period = self.period(d["aboutPeriodId"]) if d["aboutPeriodId"] else None
+            ssin = d["ssin"] or (period and period["period"]["ssin"])
+            return {"declaration": d, "period": period and period["period"],
+                    "worker": self._worker(conn, d["employerKey"], ssin) if ssin else None,
+                    "notifications": self._notifications(conn, "declaration_id",
+                                                         declaration_id)}
+
+    def _worker(self, conn: psycopg.Connection, employer_key: str, ssin: str | None
+                ) -> dict | None:
+        rows = _dicts(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
+                                   "employer_key = %s AND ssin = %s", (employer_key, ssin)))
+        return rows[0] if rows else None
+
+    def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
+        return _dicts(conn.execute(
+            "SELECT notification_id, declaration_id, sent_at, channel, recipient, "
+            "period_before, period_after, anomaly_codes FROM register.notifications "
+            f"WHERE {column} = %s ORDER BY sent_at, notification_id", (value,)))
+
+    def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
+        with self.pool.connection() as conn:
+            rows = _dicts(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
+                                       "employer_key = ANY(%s) AND ssin = ANY(%s)",
+                                       (keys, ssins)))
+        return {r["ssin"]: r for r in rows}
+
+    def quota_used(self, kind: str, subjects: list[str], year: int) -> dict[str, int]:
+        """What each subject used of a quota in a year: hours, or distinct days."""
+        amount = ("count(DISTINCT day)" if kind.startswith("HORECA") else
+                  "coalesce(sum(hours), 0)")
+        days = ", unnest(days) AS day" if kind.startswith("HORECA") else ""
+        with self.pool.connection() as conn:
+            rows = conn.execute(f"SELECT subject, {amount} FROM register.quota_usage{days} "
+                                "WHERE kind = %s AND subject = ANY(%s) AND year = %s "
+                                "GROUP BY subject", (kind, subjects, year)).fetchall()
+        return {s: 0 for s in subjects} | {s: int(n) for s, n in rows}
+
+    def quota_workers(self, keys: list[str], year: int) -> list[str]:
+        """The SSINs of an employer's students and horeca extras in a year."""
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT DISTINCT p.ssin FROM register.quota_usage q JOIN register.periods p "
+                "USING (period_id) WHERE p.employer_key = ANY(%s) AND q.year = %s AND "
+                "q.kind IN ('STUDENT', 'HORECA_WORKER') ORDER BY 1", (keys, year)).fetchall()]
+
+
+# The workers of an employer, named by their declarations or else by the directory's
+# identities (the stand-in for the national register, INTERFACE.md §6).
+NAMED_WORKERS = """
+SELECT w.employer_key, w.ssin, coalesce(w.family_name, i.family_name) AS family_name,
+  coalesce(w.given_name, i.given_name) AS given_name,
+  coalesce(w.birth_date, i.birth_date) AS birth_date, w.gender, w.nationality,
+  w.relation_start, w.relation_end, w.joint_commissions, w.worker_types
+FROM register.workers w LEFT JOIN LATERAL (SELECT family_name, given_name, birth_date
+  FROM directory.identities d WHERE d.ssin = w.ssin ORDER BY 1, 2, 3 LIMIT 1) i ON true"""
+LISTED_PERIOD = (
+    "p.period_id, p.ssin, w.family_name, w.given_name, p.joint_commission_number, "
+    "p.using_joint_commission_number, p.using_enterprise_number, p.worker_type, "
+    "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
+    "p.cancelled, p.late, p.last_declaration_at")
+LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
+                      "declaration, about_period_id")
+
+
+def _search(keys: list[str], f: Filters) -> tuple[str, dict]:
+    """The WHERE clause of a search over periods `p` joined with their named worker `w`."""
+    clauses = ["p.employer_key = ANY(%(keys)s)"]
+    params: dict = {"keys": keys}
+    for value, clause in (
+            (f.ssin, "p.ssin = %(ssin)s"),
+            (f.joint_commission_number, "p.joint_commission_number = %(jc)s"),
+            (f.worker_type, "p.worker_type = %(type)s"),
+            (f.user_enterprise_number, "lpad(p.using_enterprise_number, 10, '0') = %(user)s"),
+            (f.period_id, "p.period_id = %(period)s"),
+            (f.active_from, "p.start_date <= %(to)s AND (p.end_date IS NULL OR "
+                            "p.end_date >= %(from)s)"),
+            (f.name, "concat_ws(' ', w.family_name, w.given_name, w.family_name) "
+                     "ILIKE %(name)s"),
+            (f.exclude_cancelled or None, "NOT p.cancelled")):
+        if value is not None:
+            clauses.append(clause)
+    params |= {"ssin": f.ssin, "jc": f.joint_commission_number, "type": f.worker_type,
+               "user": (f.user_enterprise_number or "").zfill(10), "period": f.period_id,
+               "from": f.active_from, "to": f.active_to, "name": f"%{_like(f.name or '')}%"}
+    return " AND ".join(clauses), params
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _dicts(cur: psycopg.Cursor) -> list[dict]:
+    """Rows as JSON-ready dictionaries with camelCase keys (dates in ISO 8601)."""
+    keys = [_camel(c.name) for c in cur.description or ()]
+    return [dict(zip(keys, (_json(v) for v in row), strict=True)) for row in cur.fetchall()]
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _json(value):
+    if isinstance(value, datetime):
+        return value.astimezone(BRUSSELS).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value
 
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
@@ -169,11 +461,3 @@ def _result(row: tuple) -> dict:
     body["anomalies"] = [Anomaly.model_validate(a).to_result_json() for a in anomalies]
     return {"result": body, "declaration": declaration, "line": line, "declarant": declarant,
             "employerKey": employer_key}
-
-
-def _period(row: tuple) -> dict:
-    keys = ("periodId", "ssin", "jointCommissionNumber", "workerType", "startDate",
-            "startHour", "endDate", "endHour", "plannedHoursNumber", "cancelled",
-            "lastDeclarationAt", "late")
-    values = [v.isoformat() if hasattr(v, "isoformat") else v for v in row]
-    return dict(zip(keys, values, strict=True))

@@ -98,25 +98,28 @@ def differences(conn: psycopg.Connection, limit: int) -> list[Difference]:
         columns = [r[0] for r in conn.execute(
             "SELECT column_name FROM information_schema.columns WHERE table_schema = %s "
             "AND table_name = %s ORDER BY ordinal_position", (SHADOW, table)).fetchall()]
-        listed = ", ".join(columns)
-        keys = [r[0] for r in conn.execute(
-            f"(SELECT {key} FROM (SELECT {listed} FROM {SCHEMA}.{table} EXCEPT "
-            f"SELECT {listed} FROM {SHADOW}.{table}) a UNION SELECT {key} FROM "
+        listed, keyed = ", ".join(columns), ", ".join(key)
+        keys = conn.execute(
+            f"(SELECT {keyed} FROM (SELECT {listed} FROM {SCHEMA}.{table} EXCEPT "
+            f"SELECT {listed} FROM {SHADOW}.{table}) a UNION SELECT {keyed} FROM "
             f"(SELECT {listed} FROM {SHADOW}.{table} EXCEPT SELECT {listed} FROM "
-            f"{SCHEMA}.{table}) b) ORDER BY 1 LIMIT %s", (limit - len(found),)).fetchall()]
+            f"{SCHEMA}.{table}) b) ORDER BY {keyed} LIMIT %s", (limit - len(found),)
+        ).fetchall()
         for k in keys:
             live, rebuilt = (_row(conn, schema, table, key, k, columns)
                              for schema in (SCHEMA, SHADOW))
             differing = tuple(c for c in columns if live is None or rebuilt is None
                               or live[c] != rebuilt[c])
-            found.append(Difference(table, k, differing, live, rebuilt))
+            found.append(Difference(table, k[0] if len(k) == 1 else "/".join(map(str, k)),
+                                    differing, live, rebuilt))
         if len(found) >= limit:
             break
     return found
 
 
-def _row(conn: psycopg.Connection, schema: str, table: str, key: str, value, columns
-         ) -> dict | None:
-    row = conn.execute(f"SELECT {', '.join(columns)} FROM {schema}.{table} WHERE {key} = %s",
-                       (value,)).fetchone()
+def _row(conn: psycopg.Connection, schema: str, table: str, key: tuple[str, ...],
+         values: tuple, columns: list[str]) -> dict | None:
+    where = " AND ".join(f"{k} = %s" for k in key)
+    row = conn.execute(f"SELECT {', '.join(columns)} FROM {schema}.{table} WHERE {where}",
+                       values).fetchone()
     return dict(zip(columns, row, strict=True)) if row else None

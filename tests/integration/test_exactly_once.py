@@ -13,6 +13,7 @@ from services.directory.domain import Directory, EmployerIndex
 from services.notifier.adapter import Ebox
 from services.notifier.application import ConfirmDecisions
 from services.projections.adapter import RegisterReader, RegisterWriter
+from services.projections.domain import Filters
 from services.validator.application import DecideDeclarations
 from services.validator.eventlog import EventLog, open_event_store
 from tests.unit.factories import IN, KROON, submitted
@@ -66,7 +67,7 @@ def test_the_register_applies_each_decision_once_and_never_goes_back(database_ur
     writer.apply(decided, None)  # redelivered
     writer.apply([decided[0]], None)
     assert count(database_url, "SELECT count(*) FROM register.declarations") == 3
-    periods = RegisterReader(writer.pool).periods("175110801")
+    _, periods = RegisterReader(writer.pool).periods(["175110801"], Filters())
     assert [(p["periodId"], p["endDate"]) for p in periods] == [(PERIOD, "2026-07-09")]
 
 

@@ -1,0 +1,198 @@
+"""The personnel register's presentations (dimona-facts §10; docs/adr/0005-register-views.md):
+search filters, the rows of the list of periods, the monthly overview and the quotas. Pure
+functions over rows the adapter read; no SQL here."""
+
+from __future__ import annotations
+
+import calendar
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from services.validator.domain.quotas import HORECA_EMPLOYER_DAYS, HORECA_WORKER_DAYS, STUDENT_HOURS
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
+HOURS_TYPES = ("STU", "O17", "S17")  # their duration is the planned hours (§6.3)
+Presentation = Literal["workers", "periods", "monthly"]
+
+
+class BadQuery(ValueError):
+    """A search that cannot be run (HTTP 400, CLI exit 2)."""
+
+
+@dataclass(frozen=True)
+class Filters:
+    """The search screen (dimona-facts §10.2). `active_from`/`active_to` select the periods
+    active on some day between them (both given: active between dates; both None: the full
+    register). `today()` fills them for the "Today" choice."""
+
+    ssin: str | None = None
+    name: str | None = None  # part of the family or given name, any case
+    active_from: date | None = None
+    active_to: date | None = None
+    joint_commission_number: str | None = None
+    worker_type: str | None = None
+    user_enterprise_number: str | None = None  # the user of a temporary worker (JC 322)
+    exclude_cancelled: bool = False
+    period_id: int | None = None
+
+    def __post_init__(self) -> None:
+        if (self.active_from is None) != (self.active_to is None):
+            raise BadQuery("give both the first and the last day (--from and --to)")
+        if self.active_from and self.active_to and self.active_from > self.active_to:
+            raise BadQuery("the first day is after the last day")
+
+    @staticmethod
+    def today(now: datetime | None = None) -> tuple[date, date]:
+        day = (now or datetime.now(BRUSSELS)).astimezone(BRUSSELS).date()
+        return day, day
+
+
+@dataclass(frozen=True)
+class Page:
+    limit: int | None = None  # None: every row
+    offset: int = 0
+
+
+EVERY_ROW = Page()
+
+
+def month_bounds(month: str) -> tuple[date, date]:
+    """`YYYY-MM` -> its first and last day."""
+    try:
+        year, number = (int(part) for part in month.split("-"))
+        last = calendar.monthrange(year, number)[1]
+        return date(year, number, 1), date(year, number, last)
+    except (ValueError, calendar.IllegalMonthError):
+        raise BadQuery(f"month must be YYYY-MM, not {month!r}") from None
+
+
+def is_daily(p: dict) -> bool:
+    """A horeca day contract (EXT day flat-rate): a start hour and no end hour. Seed 002
+    shows "Journalier" in its end column."""
+    return p["workerType"] == "EXT" and p["startHour"] is not None and p["endHour"] is None
+
+
+def shift_hours(p: dict) -> float | None:
+    """The length of a shift with a start and an end hour (a flexi or extra's day), else
+    None; a shift over midnight ends on the next day."""
+    if p["startHour"] is None or p["endHour"] is None or p["endDate"] is None:
+        return None
+    start = datetime.combine(date.fromisoformat(p["startDate"]), _time(p["startHour"]))
+    end = datetime.combine(date.fromisoformat(p["endDate"]), _time(p["endHour"]))
+    if end <= start or end - start > timedelta(hours=24):
+        return None
+    return round((end - start).total_seconds() / 3600, 2)
+
+
+def _time(hhmm: str):
+    return datetime.strptime(hhmm, "%H%M").time()
+
+
+def present_period(p: dict) -> dict:
+    """A row of the list of periods (seed 000 and seed 002 columns): the stored period with
+    its status, its "PC (User)" label, "daily" and its duration."""
+    jc = p["jointCommissionNumber"]
+    user = p["usingJointCommissionNumber"]
+    return {**p, "status": "cancelled" if p["cancelled"] else "active",
+            "jointCommission": f"{jc} ({user})" if user else jc,
+            "daily": is_daily(p), "duration": duration(p)}
+
+
+def duration(p: dict) -> str | None:
+    """"10 hours" for the types counted in planned hours (seed 002: "10 heure(s)"), None
+    ("-") for every other period, as the seeds show for flexi shifts."""
+    if p["workerType"] in HOURS_TYPES and p["plannedHoursNumber"] is not None:
+        return f"{p['plannedHoursNumber']} hours"
+    return None
+
+
+def monthly_overview(periods: list[dict], workers: dict[str, dict], first: date, last: date
+                     ) -> list[dict]:
+    """Per worker, per day of the month: who worked under which period and worker type, and
+    how many hours when the period says (docs/adr/0005). A shift over midnight is counted
+    on its start day, as the quotas count it; a cancelled period is not work."""
+    days: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    for p in periods:
+        if p["cancelled"]:
+            continue
+        for day in _days_in(p, first, last):
+            days[p["ssin"]][day.isoformat()].append({
+                "periodId": p["periodId"], "jointCommissionNumber": p["jointCommissionNumber"],
+                "workerType": p["workerType"], "startHour": p["startHour"],
+                "endHour": p["endHour"], "hours": shift_hours(p)})
+    rows = []
+    for ssin, by_day in days.items():
+        hours = [e["hours"] for entries in by_day.values() for e in entries
+                 if e["hours"] is not None]
+        rows.append({**names(workers.get(ssin), ssin), "daysWorked": len(by_day),
+                     "hours": round(sum(hours), 2), "days": dict(sorted(by_day.items()))})
+    return sorted(rows, key=lambda r: (r["familyName"] or "", r["givenName"] or "", r["ssin"]))
+
+
+def _days_in(p: dict, first: date, last: date) -> list[date]:
+    start = date.fromisoformat(p["startDate"])
+    end = date.fromisoformat(p["endDate"]) if p["endDate"] else last
+    if shift_hours(p) is not None:
+        end = start  # a shift belongs to its start day
+    return [start + timedelta(days=i) for i in range((min(end, last) - start).days + 1)
+            if start + timedelta(days=i) >= first]
+
+
+def names(worker: dict | None, ssin: str) -> dict:
+    worker = worker or {}
+    return {"ssin": ssin, "familyName": worker.get("familyName"),
+            "givenName": worker.get("givenName")}
+
+
+def quotas(year: int, student_hours: int, horeca_days: int) -> dict:
+    """A worker's quotas of a year: a student's 650 hours and a horeca extra's 50 days,
+    used and left, over every employer (dimona-facts §7.2-7.3)."""
+    return {"year": year,
+            "studentHours": _used_left(student_hours, STUDENT_HOURS),
+            "horecaDays": _used_left(horeca_days, HORECA_WORKER_DAYS)}
+
+
+def employer_quota(year: int, horeca_days: int) -> dict:
+    """An employer's horeca quota of a year: 200 days of extras (§7.3)."""
+    return {"year": year, "horecaDays": _used_left(horeca_days, HORECA_EMPLOYER_DAYS)}
+
+
+def _used_left(used: int, limit: int) -> dict:
+    return {"used": used, "left": max(limit - used, 0), "limit": limit}
+
+
+def register_keys(number: str, employer_id: int | None, enterprise_number: str | None
+                  ) -> list[str]:
+    """The keys an employer's periods may be registered under: a declaration names its
+    employer by NSSO number or by enterprise number (DESIGN.md decision 2)."""
+    if not number.isdigit() or len(number) > 10:
+        raise BadQuery(f"an employer is an NSSO number or an enterprise number, not {number!r}")
+    keys = {number}
+    if employer_id is not None:
+        keys.add(str(employer_id))
+    if enterprise_number:
+        keys.add(enterprise_number.zfill(10))
+    return sorted(keys)
+
+
+def declared_content(declaration: dict, period: dict | None) -> dict:
+    """Part 5 of the declaration detail (seed 002, "Contenu de la déclaration"): the dates,
+    hours, joint committees, worker type and hours this declaration gave (what it did not
+    give comes from its period), and its three references."""
+    body = (declaration.get("dimonaIn") or declaration.get("dimonaOut")
+            or declaration.get("dimonaUpdate") or {})
+    features = body.get("features", {})
+    using = body.get("usingEmployer", {})
+    period = period or {}
+    return {"startDate": body.get("startDate"), "startHour": body.get("startHour"),
+            "endDate": body.get("endDate"), "endHour": body.get("endHour"),
+            "jointCommissionNumber": features.get("jointCommissionNumber",
+                                                  period.get("jointCommissionNumber")),
+            "usingJointCommissionNumber": using.get(
+                "jointCommissionNumber", period.get("usingJointCommissionNumber")),
+            "workerType": features.get("workerType", period.get("workerType")),
+            "plannedHoursNumber": body.get("plannedHoursNumber"),
+            "references": declaration.get("references", {})}
