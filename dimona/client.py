@@ -129,9 +129,10 @@ class StackClient:
         from services.projections.adapter import RegisterReader
         return RegisterReader(self.pool).result(declaration_id)
 
-    def periods(self, employer: str) -> list[dict]:
-        from services.projections.adapter import RegisterReader
-        return RegisterReader(self.pool).periods(employer)
+    @cached_property
+    def register(self):
+        from services.projections.application import Register
+        return Register(self.pool)
 
     def ebox(self, employer: str | None, declarant: str | None) -> list[dict]:
         from services.notifier.adapter import Ebox

@@ -60,16 +60,30 @@ class Access:
         principal.check_may_write()
         if principal.declarant is None:
             return
-        today = datetime.now(BRUSSELS).date()
         employers = self.store.period_employers(d.period_id for d in declarations
                                                 if d.employer is None and d.period_id)
         for key in {employer_key(d, employers) for d in declarations} - {UNKNOWN_EMPLOYER}:
-            employer, mandates = directory.employer_and_mandates(self.pool, key,
-                                                                 principal.declarant)
-            if employer is not None and not Directory([employer], mandates).may_declare(
-                    principal.declarant, employer, today):
+            if self._acts_for(principal.declarant, key) is False:
                 raise Forbidden(f"declarant {principal.declarant} has no mandate for "
                                 f"employer {key}")
+
+    def _acts_for(self, declarant: str, employer_number: str) -> bool | None:
+        """Whether a declarant is the employer or holds its mandate valid today; None when
+        the directory does not know the employer."""
+        employer, mandates = directory.employer_and_mandates(self.pool, employer_number,
+                                                             declarant)
+        if employer is None:
+            return None
+        return Directory([employer], mandates).may_declare(
+            declarant, employer, datetime.now(BRUSSELS).date())
+
+    def may_read_employer(self, principal: Principal, employer_number: str) -> bool:
+        """The register of an employer: its own, those of its mandators, every one for
+        an auditor."""
+        if principal.kind != "declarant":
+            return principal.kind == "auditor"
+        acts = self._acts_for(principal.declarant, employer_number)
+        return acts if acts is not None else principal.declarant == employer_number.zfill(10)
 
     def may_read(self, principal: Principal, declarant: str | None, employer: str) -> bool:
         if principal.kind != "declarant":

@@ -22,6 +22,7 @@ from services.intake.http import build_router
 from services.intake.relay import Reconciler, Relay
 from services.intake.settings import IntakeSettings
 from services.projections.adapter import RegisterReader
+from services.projections.application import Register
 from services.validator.eventlog import EventLog
 
 
@@ -51,7 +52,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
                               declarants).run(settings.inbox_poll_s))
         tasks = [asyncio.create_task(job) for job in jobs]
         app.include_router(build_router(intake, Access(store, settings.token_lifetime_s),
-                                        register, views))
+                                        register, views, Register(pool)))
         yield
         for task in tasks:
             task.cancel()

@@ -12,6 +12,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.intake.access import Unauthorized
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
+from services.projections.domain import BadQuery
 
 log = logging.getLogger("dimona.intake.http")
 
@@ -88,7 +89,8 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(403, str(exc))
 
     @app.exception_handler(BadFile)
-    async def bad_file(_: Request, exc: BadFile):
+    @app.exception_handler(BadQuery)
+    async def bad_input(_: Request, exc: BadFile | BadQuery):
         return problem(400, str(exc))
 
     @app.exception_handler(Exception)

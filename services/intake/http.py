@@ -18,11 +18,13 @@ from services.intake.access import Access, Unauthorized
 from services.intake.application import Declare, Intake
 from services.intake.domain import Principal
 from services.intake.files import BatchViews
+from services.intake.register_routes import build_register_router
 from services.projections.adapter import RegisterReader
+from services.projections.application import Register
 
 
-def build_router(intake: Intake, access: Access, register: RegisterReader, views: BatchViews
-                 ) -> APIRouter:
+def build_router(intake: Intake, access: Access, register: RegisterReader, views: BatchViews,
+                 register_views: Register) -> APIRouter:
     router = APIRouter()
     declare = Declare(intake, access.check_may_declare)
 
@@ -137,6 +139,7 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
                 "results": results,
                 "nextAfterLine": results[-1]["line"] if len(results) == limit else None}
 
+    router.include_router(build_register_router(register_views, access, reader))
     return router
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import calendar
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Literal
@@ -196,3 +197,33 @@ def declared_content(declaration: dict, period: dict | None) -> dict:
             "workerType": features.get("workerType", period.get("workerType")),
             "plannedHoursNumber": body.get("plannedHoursNumber"),
             "references": declaration.get("references", {})}
+
+
+CSV_COLUMNS = {
+    "periods": ["status", "familyName", "givenName", "ssin", "periodId", "jointCommission",
+                "workerType", "startDate", "startHour", "endDate", "endHour", "daily",
+                "duration", "plannedHoursNumber", "cancelled", "late", "lastDeclarationAt",
+                "usingEnterpriseNumber"],
+    "workers": ["ssin", "familyName", "givenName", "birthDate", "relationStart",
+                "relationEnd", "jointCommissions", "workerTypes"],
+    "monthly": ["ssin", "familyName", "givenName", "date", "periodId",
+                "jointCommissionNumber", "workerType", "startHour", "endHour", "hours"]}
+
+
+def csv_rows(presentation: Presentation, items: list[dict]) -> Iterator[list]:
+    """The export of a search (seed 000: "Exporteren"): a header, then one row per period,
+    per worker, or (monthly) per worker, day and period. Sets are written as the worker
+    header shows them: "-FLX-OTH-"."""
+    columns = CSV_COLUMNS[presentation]
+    yield columns
+    if presentation == "monthly":
+        items = [{**m, "date": day, **entry} for m in items
+                 for day, entries in m["days"].items() for entry in entries]
+    for item in items:
+        yield [_cell(item.get(c)) for c in columns]
+
+
+def _cell(value) -> object:
+    if isinstance(value, list):
+        return "-" + "-".join(value) + "-" if value else ""
+    return "" if value is None else value
