@@ -124,9 +124,10 @@ class RegisterWriter:
 
 def _stage(cur: psycopg.Cursor, schema: str, table: str, columns: str, rows: Iterable[tuple]
            ) -> None:
-    """Copy rows into a temporary table shaped like `table`, emptied at commit."""
+    """Copy rows into a temporary table shaped like `table`, emptied at commit and
+    before each use (a rebuild applies several pages in one transaction)."""
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS staged_{table} (LIKE {schema}.{table} "
-                "INCLUDING DEFAULTS) ON COMMIT DELETE ROWS")
+                f"INCLUDING DEFAULTS) ON COMMIT DELETE ROWS; DELETE FROM staged_{table}")
     _copy(cur, f"staged_{table}", columns, rows)
 
 

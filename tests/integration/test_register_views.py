@@ -324,6 +324,18 @@ def test_redelivery_changes_no_view(register):
     assert views() == before
 
 
+def test_pages_applied_in_one_transaction_as_the_rebuild_does(register):
+    """The period opened on the first page changes on the second: each page is merged on
+    its own."""
+    history = seed_002()
+    with register.writer.pool.connection() as conn, conn.transaction():
+        register.writer.apply_in(conn, history[:4], None)
+        register.writer.apply_in(conn, history[4:], None)
+    found = register.search("periods", "175110801", Filters())["items"]
+    assert [(p["periodId"], p["cancelled"], p["endDate"]) for p in found][:2] == [
+        (1001, True, "2022-05-02"), (1002, False, "2022-05-04")]
+
+
 def test_quotas_of_students_and_horeca_extras(register):
     student = ssin("040101", 7)
     extra = ssin("850730", 41)
