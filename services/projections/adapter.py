@@ -311,13 +311,9 @@ class RegisterReader:
     def period(self, period_id: int) -> dict | None:
         """A period with its worker, its declarations and its notifications."""
         with self.pool.connection() as conn:
-            found = _dicts(conn.execute(
-                f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
-                "register.periods p LEFT JOIN w USING (employer_key, ssin) "
-                "WHERE p.period_id = %s", (period_id,)))
-            if not found:
+            period = self._period(conn, period_id)
+            if period is None:
                 return None
-            period = found[0]
             return {"period": period,
                     "worker": self._worker(conn, period["employerKey"], period["ssin"]),
                     "declarations": _dicts(conn.execute(
@@ -336,12 +332,19 @@ class RegisterReader:
             if not found:
                 return None
             d = found[0]
-            period = self.period(d["aboutPeriodId"]) if d["aboutPeriodId"] else None
-            ssin = d["ssin"] or (period and period["period"]["ssin"])
-            return {"declaration": d, "period": period and period["period"],
+            period = self._period(conn, d["aboutPeriodId"]) if d["aboutPeriodId"] else None
+            ssin = d["ssin"] or (period and period["ssin"])
+            return {"declaration": d, "period": period,
                     "worker": self._worker(conn, d["employerKey"], ssin) if ssin else None,
                     "notifications": self._notifications(conn, "declaration_id",
                                                          declaration_id)}
+
+    def _period(self, conn: psycopg.Connection, period_id: int) -> dict | None:
+        rows = _dicts(conn.execute(
+            f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
+            "register.periods p LEFT JOIN w USING (employer_key, ssin) "
+            "WHERE p.period_id = %s", (period_id,)))
+        return rows[0] if rows else None
 
     def _worker(self, conn: psycopg.Connection, employer_key: str, ssin: str | None
                 ) -> dict | None:

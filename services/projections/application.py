@@ -51,9 +51,13 @@ class Register:
     def monthly(self, keys: list[str], filters: Filters, month: str | None) -> list[dict]:
         if month is None:
             raise domain.BadQuery("the monthly overview needs a month (YYYY-MM)")
+        if filters.active_from is not None:
+            raise domain.BadQuery("the monthly overview covers its month: leave out the "
+                                  "dates (today, from, to)")
         first, last = domain.month_bounds(month)
         _, periods = self.reader.periods(keys, replace(filters, active_from=first,
                                                        active_to=last))
+        periods = [p for p in periods if p["ssin"] is not None]
         names = self.reader.workers_named(keys, sorted({p["ssin"] for p in periods}))
         return domain.monthly_overview(periods, names, first, last)
 

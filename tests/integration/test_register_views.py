@@ -181,6 +181,8 @@ def test_each_search_filter(register):
         Filters(active_from=date(2026, 6, 1))
     with pytest.raises(BadQuery):
         register.search("monthly", "175110801", Filters(), month="2026-13")
+    with pytest.raises(BadQuery):  # the month is the range
+        register.search("monthly", "175110801", JUNE, month="2026-06")
     with pytest.raises(BadQuery):
         register.search("periods", "kroon", Filters())
 
