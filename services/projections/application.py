@@ -8,6 +8,7 @@ from dataclasses import replace
 from datetime import date
 
 from psycopg_pool import ConnectionPool
+from pydantic.alias_generators import to_camel
 
 from services.directory import adapter as directory
 from services.projections import domain
@@ -121,7 +122,7 @@ def _listed(d: dict, period: dict) -> dict:
 
 def criteria(filters: Filters, month: str | None) -> dict:
     """The selection criteria recalled above every result (seed 000)."""
-    chosen = {k: (v.isoformat() if isinstance(v, date) else v)
+    chosen = {to_camel(k): (v.isoformat() if isinstance(v, date) else v)
               for k, v in vars(filters).items() if v not in (None, False)}
     if filters.active_from is None:
         chosen["register"] = "full"

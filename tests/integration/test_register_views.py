@@ -122,9 +122,9 @@ def test_seed_000_june_list_of_flexi_periods(register):
          "1528", "2026-06-06", "1911", None, "2026-06-06T15:28:00+02:00"),
         ("active", "Claes", "DAPHNE", DAPHNE, 680446177265, "XXX", "FLX", "2026-06-07",
          "1158", "2026-06-07", "2056", None, "2026-06-07T11:58:00+02:00")]
-    assert found["criteria"] == {"active_from": "2026-06-01", "active_to": "2026-06-30",
-                                 "joint_commission_number": "XXX", "worker_type": "FLX",
-                                 "exclude_cancelled": True}
+    assert found["criteria"] == {"activeFrom": "2026-06-01", "activeTo": "2026-06-30",
+                                 "jointCommissionNumber": "XXX", "workerType": "FLX",
+                                 "excludeCancelled": True}
 
 
 def test_seed_000_as_workers_and_as_monthly_overview(register):
