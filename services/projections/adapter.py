@@ -3,13 +3,14 @@ exactly once, and the queries of the register's views (docs/adr/0005-register-vi
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
+from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
+from pydantic import TypeAdapter
 
 from schemas.events import Anomaly, DeclarationDecided, PeriodState
 from services.common import tracking
@@ -99,27 +100,53 @@ class RegisterWriter:
         new = tracking.first_seen(conn, self.schema, [d.event_id for d in decisions])
         fresh = [d for d in decisions if d.event_id in new]
         if fresh:
-            with conn.cursor() as cur:
-                self._write(cur, fresh)
+            self.write(conn, Rows.of(fresh))
         if position is not None:
             tracking.set_watermark(conn, self.schema, position)
 
-    def _write(self, cur: psycopg.Cursor, fresh: list[DeclarationDecided]) -> None:
+    def apply_rows(self, conn: psycopg.Connection, rows: Rows, position: int) -> None:
+        """Apply rows built elsewhere (a rebuild builds them in other processes) from
+        decisions that were never applied here."""
+        if len(tracking.first_seen(conn, self.schema, rows.event_ids)) != len(rows.event_ids):
+            raise RuntimeError("a decision was applied twice to a fresh register")
+        self.write(conn, rows)
+        tracking.set_watermark(conn, self.schema, position)
+
+    def write(self, conn: psycopg.Connection, rows: Rows) -> None:
         s = self.schema
-        _stage(cur, s, "declarations", DECLARATION_COLUMNS, _declaration_rows(fresh))
-        cur.execute(MERGE_DECLARATIONS.format(schema=s, columns=DECLARATION_COLUMNS))
-        latest = _latest_periods(fresh)
-        if not latest:
-            return
-        _stage(cur, s, "periods", PERIOD_COLUMNS,
-               [_period_row(p, at) for p, at in latest.values()])
-        changed = [r[0] for r in cur.execute(MERGE_PERIODS.format(
-            schema=s, columns=PERIOD_COLUMNS)).fetchall()]
-        cur.execute(f"DELETE FROM {s}.quota_usage WHERE period_id = ANY(%s)", (changed,))
-        _copy(cur, f"{s}.quota_usage", QUOTA_COLUMNS,
-              [_quota_row(latest[i][0], c) for i in changed for c in counts(latest[i][0])])
-        _stage(cur, s, "workers", NAME_COLUMNS, _worker_rows(fresh))
-        cur.execute(MERGE_WORKERS.format(schema=s, columns=NAME_COLUMNS))
+        with conn.cursor() as cur:
+            _stage(cur, s, "declarations", DECLARATION_COLUMNS, rows.declarations)
+            cur.execute(MERGE_DECLARATIONS.format(schema=s, columns=DECLARATION_COLUMNS))
+            if not rows.periods:
+                return
+            _stage(cur, s, "periods", PERIOD_COLUMNS, rows.periods)
+            changed = [r[0] for r in cur.execute(MERGE_PERIODS.format(
+                schema=s, columns=PERIOD_COLUMNS)).fetchall()]
+            cur.execute(f"DELETE FROM {s}.quota_usage WHERE period_id = ANY(%s)", (changed,))
+            _copy(cur, f"{s}.quota_usage", QUOTA_COLUMNS,
+                  [q for i in changed for q in rows.quotas.get(i, ())])
+            _stage(cur, s, "workers", NAME_COLUMNS, rows.workers)
+            cur.execute(MERGE_WORKERS.format(schema=s, columns=NAME_COLUMNS))
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a batch of decisions writes, as rows to copy: plain tuples, so that a rebuild
+    can build them in other processes."""
+
+    event_ids: list[UUID]
+    declarations: list[tuple]
+    periods: list[tuple]
+    quotas: dict[int, list[tuple]]  # by period: replaced when the period changes
+    workers: list[tuple]
+
+    @classmethod
+    def of(cls, decisions: Sequence[DeclarationDecided]) -> Rows:
+        latest = _latest_periods(decisions)
+        return cls([d.event_id for d in decisions], _declaration_rows(decisions),
+                   [_period_row(p, at) for p, at in latest.values()],
+                   {i: [_quota_row(p, c) for c in counts(p)] for i, (p, _) in latest.items()},
+                   _worker_rows(decisions))
 
 
 def _stage(cur: psycopg.Cursor, schema: str, table: str, columns: str, rows: Iterable[tuple]
@@ -183,7 +210,7 @@ FROM (SELECT p.employer_key, p.ssin,
 WHERE w.employer_key = r.employer_key AND w.ssin = r.ssin"""
 
 
-def _declaration_rows(fresh: list[DeclarationDecided]) -> list[tuple]:
+def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
     """One row per declaration: a final result in the batch wins over its `S`."""
     rows: dict[int, tuple] = {}
     for d in fresh:
@@ -193,16 +220,20 @@ def _declaration_rows(fresh: list[DeclarationDecided]) -> list[tuple]:
 
 
 def _declaration_row(d: DeclarationDecided) -> tuple:
+    """COPY takes JSON as text: pydantic writes it once, nothing parses it again here."""
     worker = d.declaration.worker
     return (d.declaration_id, d.declaration_type, d.result, d.period_id,
-            Jsonb([a.model_dump(mode="json") for a in d.anomalies]), d.employer_key,
+            ANOMALIES.dump_json(d.anomalies).decode(), d.employer_key,
             worker.ssin if worker else None, d.declarant, d.channel, d.received_at,
-            d.batch_ref, d.line, Jsonb(json.loads(d.declaration.model_dump_json(
-                by_alias=True, exclude_none=True))),
+            d.batch_ref, d.line, d.declaration.model_dump_json(by_alias=True,
+                                                              exclude_none=True),
             d.period_id or d.declaration.period_id)
 
 
-def _latest_periods(fresh: list[DeclarationDecided]) -> dict[int, tuple[PeriodState, object]]:
+ANOMALIES = TypeAdapter(tuple[Anomaly, ...])
+
+
+def _latest_periods(fresh: Sequence[DeclarationDecided]) -> dict[int, tuple[PeriodState, object]]:
     """The newest version of each period the batch changed, with its declaration's time."""
     latest: dict[int, tuple[PeriodState, object]] = {}
     for d in fresh:
@@ -226,7 +257,7 @@ def _quota_row(p: PeriodState, c) -> tuple:
             [date.fromisoformat(d) for d in days] if isinstance(days, list) else None)
 
 
-def _worker_rows(fresh: list[DeclarationDecided]) -> list[tuple]:
+def _worker_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
     """The workers of the periods the batch changed, with the identity their declarations
     gave (the last one given wins)."""
     rows: dict[tuple[str, str], tuple] = {}

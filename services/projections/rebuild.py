@@ -9,14 +9,17 @@ the events decided meanwhile are replayed too, and the shadow is either swapped 
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import partial
+from multiprocessing import get_context
 
 import psycopg
 
 from services.common.db import open_pool
-from services.projections.adapter import SCHEMA, TABLES, RegisterWriter, migrate
+from services.projections.adapter import SCHEMA, TABLES, RegisterWriter, Rows, migrate
 from services.validator.eventlog import EventLog
 
 SHADOW = "register_rebuild"
@@ -38,9 +41,14 @@ class Difference:
 
 
 class Rebuild:
+    """`span`: how many positions of the event store one task reads (about a third of them
+    are decisions); `workers`: the processes that read, decode and turn decisions into
+    rows while this one copies them into PostgreSQL, in order."""
+
     def __init__(self, database_url: str, progress: Progress = lambda n, s: None,
-                 page: int = 5000):
-        self.database_url, self.progress, self.page = database_url, progress, page
+                 span: int = 15_000, workers: int = 2):
+        self.database_url, self.progress = database_url, progress
+        self.span, self.workers = span, workers
 
     def run(self, verify: bool, max_differences: int = 50) -> tuple[int, list[Difference]]:
         """Replays every decision; swaps the result in, or (verify) compares it with the
@@ -52,17 +60,23 @@ class Rebuild:
                 raise RebuildRunning("another rebuild is running")
             guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
             migrate(self.database_url, SHADOW)
-            return self._rebuild(verify, max_differences, started)
+            with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
+                                     (self.database_url,)) as readers:
+                return self._rebuild(readers, verify, max_differences, started)
 
-    def _rebuild(self, verify: bool, max_differences: int, started: float
-                 ) -> tuple[int, list[Difference]]:
+    def _rebuild(self, readers: ProcessPoolExecutor, verify: bool, max_differences: int,
+                 started: float) -> tuple[int, list[Difference]]:
         log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
         writer = RegisterWriter(pool, SHADOW)
+
+        def apply(rows: Rows, position: int) -> None:
+            with pool.connection() as conn, conn.transaction():
+                writer.apply_rows(conn, rows, position)
         try:
-            position, count = self._replay(log, writer.apply, 0, 0, started)
+            position, count = self._replay(log, readers, apply, 0, 0, started)
             with pool.connection() as conn, conn.transaction():
                 conn.execute(f"LOCK TABLE {SCHEMA}.applied_events IN EXCLUSIVE MODE")
-                _, count = self._replay(log, lambda d, p: writer.apply_in(conn, d, p),
+                _, count = self._replay(log, readers, partial(writer.apply_rows, conn),
                                         position, count, started)
                 if verify:
                     found = differences(conn, max_differences)
@@ -76,19 +90,43 @@ class Rebuild:
             log.close()
             pool.close()
 
-    def _replay(self, log: EventLog, apply, position: int, count: int, started: float
-                ) -> tuple[int, int]:
-        """Apply every decision after `position`; the next page is read (and decoded) in
-        a thread while this one is written."""
-        with ThreadPoolExecutor(1) as reader:
-            page = reader.submit(log.decisions_after, position, self.page)
-            while decisions := page.result():
-                position = decisions[-1][0]
-                page = reader.submit(log.decisions_after, position, self.page)
-                apply([d for _, d in decisions], position)
-                count += len(decisions)
-                self.progress(count, time.monotonic() - started)
+    def _replay(self, log: EventLog, readers: ProcessPoolExecutor,
+                apply: Callable[[Rows, int], None], position: int, count: int,
+                started: float) -> tuple[int, int]:
+        """Apply every decision after `position`, span by span in their order, until none
+        is left; the readers work ahead, a few spans at most."""
+        while (end := log.last_position()) > position:
+            ahead: deque = deque()
+            for after in range(position, end, self.span):
+                ahead.append(readers.submit(_rows_between, after, min(after + self.span, end)))
+                if len(ahead) > 2 * self.workers:
+                    count = self._apply_next(ahead, apply, count, started)
+            while ahead:
+                count = self._apply_next(ahead, apply, count, started)
+            position = end
         return position, count
+
+    def _apply_next(self, ahead: deque, apply, count: int, started: float) -> int:
+        rows, upto = ahead.popleft().result()
+        if rows.event_ids:
+            apply(rows, upto)
+            count += len(rows.event_ids)
+            self.progress(count, time.monotonic() - started)
+        return count
+
+
+_log: EventLog | None = None  # each reader process's own connection to the event store
+
+
+def _open_log(database_url: str) -> None:
+    global _log
+    _log = EventLog(database_url)
+
+
+def _rows_between(after: int, upto: int) -> tuple[Rows, int]:
+    """In a reader process: the rows of the decisions at positions in (after, upto]."""
+    assert _log is not None
+    return Rows.of([d for _, d in _log.decisions_between(after, upto)]), upto
 
 
 def differences(conn: psycopg.Connection, limit: int) -> list[Difference]:

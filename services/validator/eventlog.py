@@ -37,6 +37,17 @@ class EventLog:
         return [(n.id, DeclarationDecided.model_validate(
             self.app.mapper.to_domain_event(n).decision)) for n in notifications]
 
+    def decisions_between(self, after: int, upto: int) -> list[tuple[int, DeclarationDecided]]:
+        """Recorded decisions at positions in (after, upto], oldest first."""
+        notifications = self.app.recorder.select_notifications(
+            start=after, limit=max(upto - after, 1), stop=upto, topics=DECIDED_TOPICS,
+            inclusive_of_start=False)
+        return [(n.id, DeclarationDecided.model_validate(
+            self.app.mapper.to_domain_event(n).decision)) for n in notifications]
+
+    def last_position(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
     def decided(self, declaration_ids: Iterable[int]) -> set[int]:
         """Which of these declarations have a recorded decision."""
         by_uuid = {Declaration.create_id(i): i for i in declaration_ids}
