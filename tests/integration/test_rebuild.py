@@ -20,7 +20,8 @@ SECOND = 680725377927
 
 
 def history() -> list:
-    """IN, UPDATE, OUT, a refused IN, a second period cancelled: every kind of change."""
+    """IN, UPDATE, OUT, a refused IN, a second period cancelled, a student's period (a
+    quota row): every kind of change, in every table of the register."""
     return [submitted(OPEN_IN, number=PERIOD),
             submitted({"dimonaUpdate": {"periodId": PERIOD, "startDate": "2026-07-09"}},
                       number=680725378026),
@@ -28,7 +29,11 @@ def history() -> list:
                       number=680725378125),
             submitted({**IN, "worker": {"ssin": "72011136173"}}, number=680725378224),
             submitted({**IN, "worker": {"ssin": "73011136173"}}, number=SECOND),
-            submitted({"dimonaCancel": {"periodId": SECOND}}, number=680725378323)]
+            submitted({"dimonaCancel": {"periodId": SECOND}}, number=680725378323),
+            submitted({**IN, "worker": {"ssin": "74011136194"}, "dimonaIn": {
+                "startDate": "2026-07-08", "endDate": "2026-07-31", "plannedHoursNumber": 40,
+                "features": {"jointCommissionNumber": "XXX", "workerType": "STU"}}},
+                number=680725378521)]
 
 
 def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
@@ -38,30 +43,37 @@ def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
 
 def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     decided = decider(database_url)(history())
-    assert [d.result for d in decided] == ["A", "A", "A", "B", "A", "A"]
+    assert [d.result for d in decided] == ["A", "A", "A", "B", "A", "A", "A"]
     live = RegisterWriter(open_pool(database_url))
     catch_up(EventLog(database_url), 0, live.apply)
     seen: list[int] = []
 
     count, found = Rebuild(database_url, lambda n, s: seen.append(n), span=3).run(verify=True)
-    assert (count, found) == (6, [])
-    assert len(seen) > 2 and seen == sorted(seen) and seen[-1] == 6  # progress, span by span
+    assert (count, found) == (7, [])
+    assert len(seen) > 2 and seen == sorted(seen) and seen[-1] == 7  # progress, span by span
 
     with psycopg.connect(database_url) as conn:
         conn.execute("UPDATE register.periods SET end_hour = '2359' WHERE period_id = %s",
                      (PERIOD,))
         conn.execute("DELETE FROM register.declarations WHERE declaration_id = %s",
                      (SECOND,))
+        conn.execute("UPDATE register.workers SET worker_types = '{STG}' WHERE ssin = %s",
+                     ("85073003328",))
+        conn.execute("DELETE FROM register.quota_usage")
     _, found = Rebuild(database_url).run(verify=True)
     assert sorted((d.table, d.key, d.columns[:1]) for d in found) == [
-        ("declarations", SECOND, ("declaration_id",)), ("periods", PERIOD, ("end_hour",))]
+        ("declarations", SECOND, ("declaration_id",)), ("periods", PERIOD, ("end_hour",)),
+        ("quota_usage", "680725378521/STUDENT", ("period_id",)),
+        ("workers", "175110801/85073003328", ("worker_types",))]
     [tampered] = [d for d in found if d.table == "periods"]
     assert (tampered.live["end_hour"], tampered.rebuilt["end_hour"]) == ("2359", None)
 
-    assert Rebuild(database_url).run(verify=False) == (6, [])  # swapped in
+    assert Rebuild(database_url).run(verify=False) == (7, [])  # swapped in
     assert sql(database_url, "SELECT end_hour, cancelled FROM register.periods ORDER BY "
-               "period_id") == [(None, False), ("1400", True)]
-    assert Rebuild(database_url).run(verify=True) == (6, [])
+               "period_id") == [(None, False), ("1400", True), (None, False)]
+    assert sql(database_url, "SELECT worker_types FROM register.workers WHERE ssin = %s",
+               ("85073003328",)) == [(["OTH"],)]
+    assert Rebuild(database_url).run(verify=True) == (7, [])
     assert sql(database_url, "SELECT count(*) FROM information_schema.schemata WHERE "
                "schema_name LIKE 'register_%%'") == [(0,)]
 
@@ -71,8 +83,8 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     later = decider(database_url)([submitted({**IN, "worker": {"ssin": "71011136174"}},
                                              number=680725378422)])
     live.apply(later, None)
-    assert sql(database_url, "SELECT count(*) FROM register.declarations") == [(7,)]
-    assert Rebuild(database_url).run(verify=True) == (7, [])
+    assert sql(database_url, "SELECT count(*) FROM register.declarations") == [(8,)]
+    assert Rebuild(database_url).run(verify=True) == (8, [])
 
 
 def test_one_rebuild_at_a_time(database_url):
