@@ -230,7 +230,7 @@ def run_search(home: Path, presentation: str, month: str | None = None, **option
     from services.projections.domain import BadQuery, Filters, Page, csv_rows
     if options["as_json"] and options["as_csv"]:
         raise click.UsageError("give at most one of --json and --csv")
-    if options["today"] and (options["full"] or options["from_"] or options["to"]):
+    if options["today"] + options["full"] + bool(options["from_"] or options["to"]) > 1:
         raise click.UsageError("give one of --today, --full and --from/--to")
     try:
         active = Filters.today() if options["today"] else (
