@@ -32,6 +32,18 @@ def print_rows(rows: list[dict], columns: list[str]) -> None:
                              for c in columns))
 
 
+def found_or_exit(found, missing: str):
+    """What a command looked up, or exit 1 saying what is missing."""
+    if found is None:
+        click.echo(f"dimona: {missing}", err=True)
+        sys.exit(1)
+    return found
+
+
+def print_criteria(criteria: dict) -> None:
+    click.echo("Selection: " + " | ".join(f"{k}: {v}" for k, v in criteria.items()))
+
+
 class Cli(click.Group):
     def invoke(self, ctx):
         try:
@@ -151,10 +163,8 @@ def _print_summary(summary: dict, rejected, shown: int = 20) -> None:
 @click.pass_obj
 def status(home: Path, declaration_id: int, as_json: bool) -> None:
     """The result of one declaration."""
-    found = StackClient(home).result(declaration_id)
-    if found is None:
-        click.echo(f"dimona: no result for declaration {declaration_id} (yet)", err=True)
-        sys.exit(1)
+    found = found_or_exit(StackClient(home).result(declaration_id),
+                          f"no result for declaration {declaration_id} (yet)")
     emit(found["result"], as_json, lambda r: click.echo(
         f"{r['declarationId']} {r['declarationType']} {r['result']} "
         f"period {r.get('periodId', '-')} " + " ".join(
@@ -261,7 +271,7 @@ def print_search(presentation: str, found: dict) -> None:
     click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
                f"{employer['enterpriseNumber'] or '-'}  NSSO number "
                f"{employer['employerId'] or '-'}")
-    click.echo("Selection: " + " | ".join(f"{k}: {v}" for k, v in found["criteria"].items()))
+    print_criteria(found["criteria"])
     rows = list(csv_rows(presentation, found["items"]))[1:]
     print_rows([dict(zip(CSV_COLUMNS[presentation], r, strict=True)) for r in rows],
                CSV_COLUMNS[presentation])
@@ -302,10 +312,8 @@ def monthly(home: Path, month: str, **options) -> None:
 @click.pass_obj
 def period_detail(home: Path, period_id: int, as_json: bool) -> None:
     """A period with its worker, its declarations and its notifications."""
-    found = StackClient(home).register.period(period_id)
-    if found is None:
-        click.echo(f"dimona: no period {period_id}", err=True)
-        sys.exit(1)
+    found = found_or_exit(StackClient(home).register.period(period_id),
+                          f"no period {period_id}")
     emit(found, as_json, print_period)
 
 
@@ -349,15 +357,13 @@ def print_notifications(rows: list[dict]) -> None:
 def declaration_detail(home: Path, declaration_id: int, as_json: bool) -> None:
     """The six parts of a declaration's detail: criteria, worker, period, technical data,
     content, notifications."""
-    found = StackClient(home).register.declaration(declaration_id)
-    if found is None:
-        click.echo(f"dimona: no declaration {declaration_id} (yet)", err=True)
-        sys.exit(1)
+    found = found_or_exit(StackClient(home).register.declaration(declaration_id),
+                          f"no declaration {declaration_id} (yet)")
     emit(found, as_json, print_declaration)
 
 
 def print_declaration(found: dict) -> None:
-    click.echo("Selection: " + " | ".join(f"{k}: {v}" for k, v in found["criteria"].items()))
+    print_criteria(found["criteria"])
     print_worker(found["worker"])
     if found["period"]:
         print_period_line(found["period"])
@@ -423,10 +429,8 @@ def ebox_list(home: Path, employer: str | None, declarant: str | None, as_json: 
 @click.pass_obj
 def ebox_show(home: Path, message_id: str, as_json: bool) -> None:
     """One e-Box message."""
-    found = StackClient(home).ebox_message(message_id)
-    if found is None:
-        click.echo(f"dimona: no message {message_id}", err=True)
-        sys.exit(1)
+    found = found_or_exit(StackClient(home).ebox_message(message_id),
+                          f"no message {message_id}")
     emit(found, as_json, lambda m: click.echo(
         f"{m['subject']}\n{json.dumps(m['content'], indent=2, ensure_ascii=False)}"))
 
