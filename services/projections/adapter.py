@@ -379,9 +379,7 @@ class RegisterReader:
 
     def _worker(self, conn: psycopg.Connection, employer_key: str, ssin: str | None
                 ) -> dict | None:
-        rows = _dicts(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
-                                   "employer_key = %s AND ssin = %s", (employer_key, ssin)))
-        return rows[0] if rows else None
+        return _named(conn, [employer_key], [ssin]).get(ssin)
 
     def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
         return _dicts(conn.execute(
@@ -391,10 +389,7 @@ class RegisterReader:
 
     def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
         with self.pool.connection() as conn:
-            rows = _dicts(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
-                                       "employer_key = ANY(%s) AND ssin = ANY(%s)",
-                                       (keys, ssins)))
-        return {r["ssin"]: r for r in rows}
+            return _named(conn, keys, ssins)
 
     def quota_used(self, kind: str, subjects: list[str], year: int) -> dict[str, int]:
         """What each subject used of a quota in a year: hours, or distinct days."""
@@ -432,6 +427,13 @@ LISTED_PERIOD = (
     "p.cancelled, p.late, p.last_declaration_at")
 LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
                       "declaration, about_period_id")
+
+
+def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:
+    """The named workers of these SSINs at an employer, by SSIN."""
+    rows = _dicts(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
+                               "employer_key = ANY(%s) AND ssin = ANY(%s)", (keys, ssins)))
+    return {r["ssin"]: r for r in rows}
 
 
 def _search(keys: list[str], f: Filters) -> tuple[str, dict]:

@@ -32,15 +32,16 @@ class EventLog:
     def decisions_after(self, position: int, limit: int = 1000
                         ) -> list[tuple[int, DeclarationDecided]]:
         """Recorded decisions after a notification position, oldest first."""
-        notifications = self.app.recorder.select_notifications(
-            start=position, limit=limit, topics=DECIDED_TOPICS, inclusive_of_start=False)
-        return [(n.id, DeclarationDecided.model_validate(
-            self.app.mapper.to_domain_event(n).decision)) for n in notifications]
+        return self._decisions(position, limit, None)
 
     def decisions_between(self, after: int, upto: int) -> list[tuple[int, DeclarationDecided]]:
         """Recorded decisions at positions in (after, upto], oldest first."""
+        return self._decisions(after, max(upto - after, 1), upto)
+
+    def _decisions(self, after: int, limit: int, upto: int | None
+                   ) -> list[tuple[int, DeclarationDecided]]:
         notifications = self.app.recorder.select_notifications(
-            start=after, limit=max(upto - after, 1), stop=upto, topics=DECIDED_TOPICS,
+            start=after, limit=limit, stop=upto, topics=DECIDED_TOPICS,
             inclusive_of_start=False)
         return [(n.id, DeclarationDecided.model_validate(
             self.app.mapper.to_domain_event(n).decision)) for n in notifications]
