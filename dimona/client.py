@@ -76,8 +76,10 @@ class StackClient:
     def batch_views(self):
         from services.intake.adapter import IntakeStore
         from services.intake.files import BatchViews
+        from services.notifier.adapter import ReturnEntries
         from services.projections.adapter import RegisterReader
-        return BatchViews(IntakeStore(self.pool), RegisterReader(self.pool))
+        return BatchViews(IntakeStore(self.pool), RegisterReader(self.pool),
+                          ReturnEntries(self.pool))
 
     def acknowledgement(self, summary: dict) -> Iterator[str]:
         return self.batch_views.acknowledgement(summary)
@@ -134,13 +136,11 @@ class StackClient:
         from services.projections.application import Register
         return Register(self.pool)
 
-    def ebox(self, employer: str | None, declarant: str | None) -> list[dict]:
+    @cached_property
+    def ebox(self):
         from services.notifier.adapter import Ebox
-        return Ebox(self.pool).messages(employer_key=employer, recipient=declarant)
-
-    def ebox_message(self, message_id: str) -> dict | None:
-        from services.notifier.adapter import Ebox
-        return Ebox(self.pool).message(message_id)
+        from services.notifier.application import ReadEbox
+        return ReadEbox(Ebox(self.pool), lambda number: self.register.employer(number)["keys"])
 
 
 def progress_line(lines: int, done: int, total: int, started: float) -> None:

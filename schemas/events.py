@@ -14,6 +14,7 @@ from schemas.declaration import Declaration, DeclarationType
 EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
 Channel = Literal["webservice", "batch", "web-unsecured"]
 Result = Literal["A", "W", "B", "S"]
+NotificationChannel = Literal["ebox", "batch"]
 
 
 def stable_id(*parts: object) -> UUID:
@@ -138,6 +139,26 @@ class DeclarationDecided(Reception):
         if self.identified_ssin is not None:
             body["identifiedSsin"] = self.identified_ssin
         return body
+
+
+class NotificationSent(Event):
+    """The notifier sent a confirmation (topic dimona.notifications, key employer): an
+    e-Box message, or an entry of a batch's return file. `event_id` is the notification's
+    id; `causation_id` the decision's event id; `occurred_at` when it was sent."""
+
+    event_type: Literal["NotificationSent"] = "NotificationSent"
+    declaration_id: int
+    employer_key: str
+    period_id: int | None
+    """The period the declaration is about (also for a refused OUT, UPDATE or CANCEL)."""
+    channel: NotificationChannel
+    recipient: str
+    result: Result
+    anomaly_codes: tuple[str, ...] = ()
+    period_before: PeriodState | None = None
+    period_after: PeriodState | None = None
+    batch_ref: str | None = None
+    line: int | None = None
 
 
 class DeadLetter(BaseModel):

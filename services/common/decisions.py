@@ -24,7 +24,8 @@ log = logging.getLogger("dimona")
 async def catch_up_from_event_store(database_url: str, watermark: Callable[[], int],
                                     apply: Apply, group_id: str) -> None:
     """Before consuming Kafka: apply what the event store holds beyond the watermark."""
-    read = await asyncio.to_thread(catch_up, EventLog(database_url), watermark(), apply)
+    read = await asyncio.to_thread(catch_up, EventLog(database_url).decisions_after,
+                                   watermark(), apply)
     log.info("%s: caught up, %d decisions re-read from the event store", group_id, read)
 
 

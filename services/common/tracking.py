@@ -10,12 +10,12 @@ everything when it stops.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import TypeVar
 from uuid import UUID
 
 import psycopg
 
 from schemas.events import DeclarationDecided
-from services.validator.eventlog import EventLog
 
 TRACKING_DDL = """
 CREATE TABLE IF NOT EXISTS {schema}.applied_events (event_id uuid PRIMARY KEY);
@@ -23,6 +23,7 @@ CREATE TABLE IF NOT EXISTS {schema}.catchup (
   name text PRIMARY KEY, position bigint NOT NULL);
 """
 
+T = TypeVar("T")
 Apply = Callable[[Sequence[DeclarationDecided], int | None], None]
 
 
@@ -34,23 +35,29 @@ def first_seen(conn: psycopg.Connection, schema: str, event_ids: Sequence[UUID])
     return {r[0] for r in rows}
 
 
-def watermark(conn: psycopg.Connection, schema: str) -> int:
-    row = conn.execute(f"SELECT position FROM {schema}.catchup WHERE name = 'eventstore'"
-                       ).fetchone()
+def watermark(conn: psycopg.Connection, schema: str, source: str = "eventstore") -> int:
+    """How far the consumer has caught up from `source` (the event store, or the
+    notifier's log of notifications)."""
+    row = conn.execute(f"SELECT position FROM {schema}.catchup WHERE name = %s",
+                       (source,)).fetchone()
     return row[0] if row else 0
 
 
-def set_watermark(conn: psycopg.Connection, schema: str, position: int) -> None:
+def set_watermark(conn: psycopg.Connection, schema: str, position: int,
+                  source: str = "eventstore") -> None:
     conn.execute(
-        f"INSERT INTO {schema}.catchup VALUES ('eventstore', %s) ON CONFLICT (name) "
-        "DO UPDATE SET position = GREATEST(EXCLUDED.position, catchup.position)", (position,))
+        f"INSERT INTO {schema}.catchup VALUES (%s, %s) ON CONFLICT (name) "
+        "DO UPDATE SET position = GREATEST(EXCLUDED.position, catchup.position)",
+        (source, position))
 
 
-def catch_up(log: EventLog, start: int, apply: Apply, page: int = 1000) -> int:
-    """Apply every recorded decision after `start`, page by page; returns how many."""
+def catch_up(read_after: Callable[[int, int], list[tuple[int, T]]], start: int,
+             apply: Callable[[list[T], int], None], page: int = 1000) -> int:
+    """Apply every event a log holds after `start` (the event store's decisions:
+    `EventLog.decisions_after`), page by page; returns how many."""
     position, count = start, 0
-    while decisions := log.decisions_after(position, page):
-        position = decisions[-1][0]
-        apply([d for _, d in decisions], position)
-        count += len(decisions)
+    while found := read_after(position, page):
+        position = found[-1][0]
+        apply([event for _, event in found], position)
+        count += len(found)
     return count

@@ -185,3 +185,10 @@ def employer_by_number(pool: ConnectionPool, number: str) -> DirectoryEmployer |
             "employer_id::text = %s OR lpad(enterprise_number, 10, '0') = %s LIMIT 1",
             (number, number, number.zfill(10))).fetchone()
     return DirectoryEmployer.model_validate(row[0]) if row else None
+
+
+def identity_names(conn: psycopg.Connection, ssins: Iterable[str]) -> dict[str, tuple[str, str]]:
+    """The family and given name of each SSIN the identities know."""
+    rows = conn.execute("SELECT ssin, family_name, given_name FROM directory.identities "
+                        "WHERE ssin = ANY(%s)", (list(set(ssins)),)).fetchall()
+    return {ssin: (family, given) for ssin, family, given in rows}

@@ -22,6 +22,9 @@ class Snapshot:
     employers: EmployerIndex
     declarants: dict[str, dict] = field(default_factory=dict)
 
+    def is_batch_sender(self, declarant: str | None) -> bool:
+        return bool(self.declarants.get(declarant or "", {}).get("batchSender"))
+
 
 def read_snapshot(database_url: str) -> Snapshot:
     employers, declarants = adapter.parties(database_url)

@@ -10,8 +10,10 @@ from functools import partial
 
 from fastapi import FastAPI
 
+from schemas import topics
 from services.common.db import open_pool
 from services.common.kafka import make_broker
+from services.common.relay import Relay
 from services.directory import adapter as directory
 from services.intake.access import Access
 from services.intake.adapter import IntakeStore
@@ -19,8 +21,10 @@ from services.intake.application import Intake
 from services.intake.errors import BodyLimit, install_error_handlers
 from services.intake.files import BatchViews, Inbox, ReturnFiles
 from services.intake.http import build_router
-from services.intake.relay import Reconciler, Relay
+from services.intake.relay import Reconciler
 from services.intake.settings import IntakeSettings
+from services.notifier.adapter import Ebox, ReturnEntries
+from services.notifier.application import ReadEbox
 from services.projections.adapter import RegisterReader
 from services.projections.application import Register
 from services.validator.eventlog import EventLog
@@ -38,9 +42,9 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         broker = make_broker(settings)
         await broker.start()
         register = RegisterReader(pool)
-        views = BatchViews(store, register)
-        relay = Relay(store, broker, settings.relay_batch, settings.relay_idle_s,
-                      intake.recorded)
+        views = BatchViews(store, register, ReturnEntries(pool))
+        relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
+                      settings.relay_idle_s, intake.recorded)
         reconciler = Reconciler(store, EventLog(settings.database_url),
                                 settings.republish_after_s, intake.recorded)
         jobs = [relay.run(), reconciler.run(settings.reconcile_interval_s),
@@ -51,8 +55,10 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
             jobs.append(Inbox(intake, settings.inbox_dir, settings.outbox_dir,
                               declarants).run(settings.inbox_poll_s))
         tasks = [asyncio.create_task(job) for job in jobs]
+        register_views = Register(pool)
+        ebox = ReadEbox(Ebox(pool), lambda number: register_views.employer(number)["keys"])
         app.include_router(build_router(intake, Access(store, settings.token_lifetime_s),
-                                        register, views, Register(pool)))
+                                        register, views, register_views, ebox))
         yield
         for task in tasks:
             task.cancel()

@@ -19,6 +19,7 @@ from typing import BinaryIO
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import BadFile, outbox_name
+from services.notifier.adapter import ReturnEntries
 from services.projections.adapter import RegisterReader
 
 log = logging.getLogger("dimona.intake.files")
@@ -35,9 +36,11 @@ def sha256_of(stream: BinaryIO) -> str:
 class BatchViews:
     """What a batch sender reads about its file, streamed from the database."""
 
-    def __init__(self, store: IntakeStore, register: RegisterReader):
+    def __init__(self, store: IntakeStore, register: RegisterReader,
+                 returns: ReturnEntries | None = None):
         self.store = store
         self.register = register
+        self.returns = returns
 
     def acknowledgement(self, summary: dict) -> Iterator[str]:
         """The acknowledgement as JSON text, in pieces: the summary, then `declarations`
@@ -56,6 +59,16 @@ class BatchViews:
         reason, in file order, as far as they are known."""
         decided = ({**r["result"], "line": r["line"]}
                    for r in self.register.batch_results(batch_ref, after_line))
+        return self._with_rejected(decided, batch_ref, after_line)
+
+    def return_file(self, batch_ref: str) -> Iterator[dict]:
+        """The results file: the notifier's return-file entries (one per line, the final
+        one for a line that waited for identification) and the rejected lines."""
+        assert self.returns is not None
+        return self._with_rejected(self.returns.of(batch_ref), batch_ref)
+
+    def _with_rejected(self, decided: Iterable[dict], batch_ref: str, after_line: int = 0
+                       ) -> Iterator[dict]:
         rejected = ({"line": r.line, "rejected": r.reason}
                     for r in self.store.rejected_lines(batch_ref, after_line))
         return heapq.merge(decided, rejected, key=lambda r: r["line"])
@@ -88,7 +101,8 @@ def write_atomically(path: Path, pieces: Iterable[str]) -> None:
 
 class ReturnFiles:
     """Writes, in `outbox/<declarant>/`, each batch's acknowledgement at once, and its
-    results file once every accepted line has a result. Every intake replica may run it:
+    results file once the notifier has an entry for every accepted line (a line waiting
+    for identification, `S`, counts). Every intake replica may run it:
     a batch is claimed with a row lock, and a file written twice is written the same."""
 
     def __init__(self, store: IntakeStore, views: BatchViews, outbox: Path):
@@ -97,7 +111,7 @@ class ReturnFiles:
     def write_pending(self, limit: int = 50) -> int:
         written = 0
         with self.store.claim_batches(limit) as claim:
-            decided = self.views.register.decided_counts([b.batch_ref for b in claim.batches])
+            decided = self.views.returns.counts([b.batch_ref for b in claim.batches])
             for b in claim.batches:
                 folder = self.outbox / b.declarant
                 name = b.summary["fileName"]
@@ -109,7 +123,7 @@ class ReturnFiles:
                 if decided[b.batch_ref] >= b.summary["accepted"]:
                     write_atomically(folder / outbox_name(name, b.batch_ref, "results"),
                                      (json.dumps(r, ensure_ascii=False) + "\n"
-                                      for r in self.views.results(b.batch_ref)))
+                                      for r in self.views.return_file(b.batch_ref)))
                     claim.results_written(b.batch_ref)
                     written += 1
         return written

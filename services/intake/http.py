@@ -17,14 +17,16 @@ from schemas.declaration import Declaration, MultiDimona
 from services.intake.access import Access, Unauthorized
 from services.intake.application import Declare, Intake
 from services.intake.domain import Principal
+from services.intake.ebox_routes import build_ebox_router
 from services.intake.files import BatchViews
 from services.intake.register_routes import build_register_router
+from services.notifier.application import ReadEbox
 from services.projections.adapter import RegisterReader
 from services.projections.application import Register
 
 
 def build_router(intake: Intake, access: Access, register: RegisterReader, views: BatchViews,
-                 register_views: Register) -> APIRouter:
+                 register_views: Register, ebox: ReadEbox) -> APIRouter:
     router = APIRouter()
     declare = Declare(intake, access.check_may_declare)
 
@@ -140,6 +142,7 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
                 "nextAfterLine": results[-1]["line"] if len(results) == limit else None}
 
     router.include_router(build_register_router(register_views, access, reader))
+    router.include_router(build_ebox_router(ebox, access, reader))
     return router
 
 

@@ -1,55 +1,15 @@
-"""Intake's transactional outbox: publish what was recorded; recover what Kafka lost."""
+"""Intake's transactional outbox: publish what was recorded (services.common.relay);
+recover what Kafka lost."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
 
-from faststream.kafka import KafkaBroker
-
-from schemas import topics
 from services.intake.adapter import IntakeStore
 from services.validator.eventlog import EventLog
 
 log = logging.getLogger("dimona.intake")
-
-
-class Relay:
-    """Publishes recorded submissions that are not yet on Kafka (a transactional outbox)."""
-
-    def __init__(self, store: IntakeStore, broker: KafkaBroker, batch: int, idle_s: float,
-                 wake: asyncio.Event):
-        self.store, self.broker, self.batch, self.idle_s, self.wake = (
-            store, broker, batch, idle_s, wake)
-
-    async def run(self) -> None:
-        backoff = 0.5
-        while True:
-            try:
-                published = await self.publish_pending()
-                backoff = 0.5
-            except Exception:  # broker or database away: retry, never lose
-                log.exception("relay failed; retrying in %.1fs", backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, 10)
-                continue
-            if published < self.batch:
-                self.wake.clear()
-                try:
-                    await asyncio.wait_for(self.wake.wait(), self.idle_s)
-                except TimeoutError:
-                    pass
-
-    async def publish_pending(self) -> int:
-        rows = await asyncio.to_thread(self.store.unpublished, self.batch)
-        pending = [await self.broker.publish(event.encode(), topics.SUBMISSIONS,
-                                             key=key.encode(), no_confirm=True,
-                                             headers={"content-type": "application/json"})
-                   for _, key, event in rows]
-        await asyncio.gather(*pending)
-        if rows:
-            await asyncio.to_thread(self.store.mark_published, [r[0] for r in rows])
-        return len(rows)
 
 
 class Reconciler:

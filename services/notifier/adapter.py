@@ -1,14 +1,20 @@
-"""SQL of the notifier (schema `notifier`)."""
+"""SQL of the notifier (schema `notifier`): e-Box messages, return-file entries, the names
+of the workers it has seen, and the log of NotificationSent (its transactional outbox)."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from uuid import UUID
 
+import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from schemas.events import DeclarationDecided, NotificationSent
 from services.common import tracking
 from services.common.db import ensure_schema
+from services.directory.adapter import identity_names
+from services.notifier.domain import Names, Notices, ssin_of
 
 SCHEMA = "notifier"
 DDL = """
@@ -20,18 +26,37 @@ CREATE TABLE IF NOT EXISTS notifier.ebox_messages (
   read_at timestamptz);
 CREATE INDEX IF NOT EXISTS ebox_recipient ON notifier.ebox_messages (recipient, created_at);
 CREATE INDEX IF NOT EXISTS ebox_employer ON notifier.ebox_messages (employer_key, created_at);
+CREATE TABLE IF NOT EXISTS notifier.return_entries (
+  notification_id uuid PRIMARY KEY, batch_ref text NOT NULL, line integer NOT NULL,
+  declaration_id bigint NOT NULL, result jsonb NOT NULL,
+  position bigint GENERATED ALWAYS AS IDENTITY);
+CREATE INDEX IF NOT EXISTS return_entries_batch
+  ON notifier.return_entries (batch_ref, line, position);
+CREATE TABLE IF NOT EXISTS notifier.workers (
+  employer_key text NOT NULL, ssin text NOT NULL, family_name text, given_name text,
+  PRIMARY KEY (employer_key, ssin));
+CREATE TABLE IF NOT EXISTS notifier.notifications (
+  position bigint GENERATED ALWAYS AS IDENTITY UNIQUE, notification_id uuid PRIMARY KEY,
+  employer_key text NOT NULL, event text NOT NULL, published_at timestamptz);
+CREATE INDEX IF NOT EXISTS notifications_unpublished ON notifier.notifications (position)
+  WHERE published_at IS NULL;
 """ + tracking.TRACKING_DDL.format(schema=SCHEMA)
 
-INSERT = """INSERT INTO notifier.ebox_messages
- (message_id, declaration_id, recipient, employer_key, language, subject, content)
- VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING"""
+MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, language, subject, "
+                   "content, created_at, read_at")
+REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
+ ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
+ given_name = EXCLUDED.given_name"""
 
 
 def migrate(database_url: str) -> None:
     ensure_schema(database_url, DDL)
 
 
-class Ebox:
+class Outbox:
+    """Writes what a batch of decisions sends, exactly once, and hands the NotificationSent
+    to the relay (services.common.relay)."""
+
     def __init__(self, pool: ConnectionPool):
         self.pool = pool
 
@@ -39,35 +64,132 @@ class Ebox:
         with self.pool.connection() as conn:
             return tracking.watermark(conn, SCHEMA)
 
-    def deliver(self, event_ids: Sequence, messages_of, position: int | None) -> None:
-        """Store the messages of the events not seen before, in one transaction."""
+    def deliver(self, decisions: Sequence[DeclarationDecided],
+                notices_of: Callable[[list[DeclarationDecided], Names], Notices],
+                position: int | None) -> int:
+        """Store what the decisions not seen before send, in one transaction; returns how
+        many notifications that made."""
         with self.pool.connection() as conn, conn.transaction():
-            new = tracking.first_seen(conn, SCHEMA, event_ids)
-            rows = [(m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
-                     m.subject, Jsonb(m.content)) for m in messages_of(new)]
-            with conn.cursor() as cur:
-                cur.executemany(INSERT, rows)
+            new = tracking.first_seen(conn, SCHEMA, [d.event_id for d in decisions])
+            fresh = [d for d in decisions if d.event_id in new]
+            found = notices_of(fresh, _known_names(conn, fresh)) if fresh else Notices()
+            _write(conn, found)
             if position is not None:
                 tracking.set_watermark(conn, SCHEMA, position)
+        return len(found.notifications)
 
-    def messages(self, *, employer_key: str | None = None,
-                 recipient: str | None = None) -> list[dict]:
-        column, value = ("employer_key", employer_key) if employer_key else (
-            "recipient", recipient)
+    def unpublished(self, limit: int) -> list[tuple[UUID, str, bytes]]:
         with self.pool.connection() as conn:
             rows = conn.execute(
-                "SELECT message_id, declaration_id, recipient, employer_key, language, "
-                f"subject, content, created_at, read_at FROM notifier.ebox_messages "
-                f"WHERE {column} = %s ORDER BY created_at, declaration_id", (value,)).fetchall()
-        return [_message(r) for r in rows]
+                "SELECT notification_id, employer_key, event FROM notifier.notifications "
+                "WHERE published_at IS NULL ORDER BY position LIMIT %s", (limit,)).fetchall()
+        return [(i, key, event.encode()) for i, key, event in rows]
+
+    def mark_published(self, ids: Sequence[UUID]) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("UPDATE notifier.notifications SET published_at = now() "
+                         "WHERE notification_id = ANY(%s)", (list(ids),))
+
+
+def _known_names(conn: psycopg.Connection, fresh: Sequence[DeclarationDecided]) -> Names:
+    """The names the notifier has seen for these workers, else the identities'."""
+    keys = {(d.employer_key, s) for d in fresh if (s := ssin_of(d))}
+    if not keys:
+        return {}
+    employers, ssins = zip(*keys, strict=True)
+    rows = conn.execute(
+        "SELECT employer_key, ssin, family_name, given_name FROM notifier.workers "
+        "WHERE (employer_key, ssin) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+        (list(employers), list(ssins))).fetchall()
+    seen = {(k, s): (f, g) for k, s, f, g in rows}
+    identities = identity_names(conn, [s for k, s in keys if (k, s) not in seen])
+    return {**{(k, s): identities[s] for k, s in keys if s in identities}, **seen}
+
+
+def _write(conn: psycopg.Connection, found: Notices) -> None:
+    with conn.cursor() as cur:
+        cur.executemany(
+            f"INSERT INTO notifier.ebox_messages ({MESSAGE_COLUMNS.rsplit(', ', 2)[0]}) "
+            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
+              m.subject, Jsonb(m.content)) for m in found.messages])
+        cur.executemany(
+            "INSERT INTO notifier.return_entries (notification_id, batch_ref, line, "
+            "declaration_id, result) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            [(e.notification_id, e.batch_ref, e.line, e.declaration_id, Jsonb(e.result))
+             for e in found.entries])
+        cur.executemany(REMEMBER_NAMES, [(*key, *name) for key, name in found.names.items()])
+        if found.notifications:
+            # Positions in commit order, as the eventsourcing library does for its
+            # notification log: a reader following the positions never skips a row
+            # committed late.
+            cur.execute("LOCK TABLE notifier.notifications IN EXCLUSIVE MODE")
+            cur.executemany(
+                "INSERT INTO notifier.notifications (notification_id, employer_key, event) "
+                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+                [(n.event_id, n.employer_key, n.model_dump_json())
+                 for n in found.notifications])
+
+
+class SentLog:
+    """The notifications sent, in the order they were recorded: what the register catches
+    up from (the embedded broker forgets) and rebuilds from."""
+
+    def __init__(self, conn: psycopg.Connection):
+        self.conn = conn
+
+    def after(self, position: int, limit: int) -> list[tuple[int, NotificationSent]]:
+        rows = self.conn.execute(
+            "SELECT position, event FROM notifier.notifications WHERE position > %s "
+            "ORDER BY position LIMIT %s", (position, limit)).fetchall()
+        return [(p, NotificationSent.model_validate_json(e)) for p, e in rows]
+
+
+class Ebox:
+    """The e-Box: messages by recipient or by employer, one message, mark read."""
+
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def messages(self, *, employer_keys: Sequence[str] = (), recipient: str | None = None,
+                 unread: bool = False) -> list[dict]:
+        """The messages about an employer (any of its keys) or to a recipient, oldest
+        first, without their content."""
+        where = "employer_key = ANY(%s)" if employer_keys else "recipient = %s"
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                f"SELECT {MESSAGE_COLUMNS} FROM notifier.ebox_messages WHERE {where}"
+                + (" AND read_at IS NULL" if unread else "")
+                + " ORDER BY created_at, declaration_id, message_id",
+                (list(employer_keys) if employer_keys else recipient,)).fetchall()
+        return [_listed(_message(r)) for r in rows]
 
     def message(self, message_id: str) -> dict | None:
         with self.pool.connection() as conn:
-            row = conn.execute(
-                "SELECT message_id, declaration_id, recipient, employer_key, language, "
-                "subject, content, created_at, read_at FROM notifier.ebox_messages "
-                "WHERE message_id = %s", (message_id,)).fetchone()
+            row = conn.execute(f"SELECT {MESSAGE_COLUMNS} FROM notifier.ebox_messages "
+                               "WHERE message_id = %s", (_uuid(message_id),)).fetchone()
         return _message(row) if row else None
+
+    def mark_read(self, message_id: str) -> dict | None:
+        """Marks a message read (the first reading is kept); None if there is none."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                "UPDATE notifier.ebox_messages SET read_at = coalesce(read_at, now()) "
+                f"WHERE message_id = %s RETURNING {MESSAGE_COLUMNS}",
+                (_uuid(message_id),)).fetchone()
+        return _message(row) if row else None
+
+
+def _listed(message: dict) -> dict:
+    content = message.pop("content")
+    return {**message, "result": content["declarations"]["result"]}
+
+
+def _uuid(text: str) -> UUID | None:
+    try:
+        return UUID(text)
+    except ValueError:
+        return None
 
 
 def _message(row: tuple) -> dict:
@@ -76,3 +198,30 @@ def _message(row: tuple) -> dict:
     values = [str(row[0]), *row[1:7], row[7].isoformat(),
               row[8].isoformat() if row[8] else None]
     return dict(zip(keys, values, strict=True))
+
+
+class ReturnEntries:
+    """The entries of the batches' return files, as intake writes them out."""
+
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def of(self, batch_ref: str) -> Iterator[dict]:
+        """The latest entry of each line of a batch, with `line`, in line order (a line
+        that waited for identification has two), streamed."""
+        with self.pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="return_entries") as cur:
+                cur.itersize = 5000
+                cur.execute("SELECT DISTINCT ON (line) line, result FROM "
+                            "notifier.return_entries WHERE batch_ref = %s "
+                            "ORDER BY line, position DESC", (batch_ref,))
+                for line, result in cur:
+                    yield {**result, "line": line}
+
+    def counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
+        """How many lines of each batch have an entry."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT batch_ref, count(DISTINCT line) FROM notifier.return_entries "
+                "WHERE batch_ref = ANY(%s) GROUP BY batch_ref", (list(batch_refs),)).fetchall()
+        return {**dict.fromkeys(batch_refs, 0), **dict(rows)}

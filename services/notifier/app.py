@@ -7,13 +7,15 @@ from functools import partial
 
 from faststream import FastStream
 
+from schemas import topics
 from services.common.db import open_pool
 from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
+from services.common.relay import Relay
 from services.directory.cache import DirectoryCache, read_snapshot
 from services.notifier import handlers
-from services.notifier.adapter import Ebox
-from services.notifier.application import ConfirmDecisions
+from services.notifier.adapter import Outbox
+from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
 
 
@@ -21,15 +23,31 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
     settings = settings or NotifierSettings()
     broker = make_broker(settings)
     app = FastStream(broker)
+    relays: list[Relay] = []
+    jobs: list[asyncio.Task] = []
 
     @app.on_startup
     async def wire() -> None:
-        ebox = Ebox(await asyncio.to_thread(open_pool, settings.database_url))
-        confirm = ConfirmDecisions(
-            ebox, DirectoryCache(partial(read_snapshot, settings.database_url),
-                                 settings.directory_refresh_s))
-        await catch_up_from_event_store(settings.database_url, ebox.watermark, confirm,
+        outbox = Outbox(await asyncio.to_thread(open_pool, settings.database_url))
+        loop, wake = asyncio.get_running_loop(), asyncio.Event()
+        notify = NotifyDecisions(
+            outbox, DirectoryCache(partial(read_snapshot, settings.database_url),
+                                   settings.directory_refresh_s),
+            sent=lambda: loop.call_soon_threadsafe(wake.set))
+        await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")
-        handlers.register(broker, confirm, settings)
+        handlers.register(broker, notify, settings)
+        relays.append(Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
+                            settings.relay_idle_s, wake))
+
+    @app.after_startup
+    async def publish() -> None:
+        """The relay publishes NotificationSent once the broker is connected."""
+        jobs.extend(asyncio.create_task(relay.run()) for relay in relays)
+
+    @app.on_shutdown
+    async def stop() -> None:
+        for job in jobs:
+            job.cancel()
 
     return app

@@ -1,31 +1,63 @@
-"""Use case of the notifier: confirm every decision to its declarant, exactly once."""
+"""Use case of the notifier: notify every decision, exactly once (services.notifier.domain
+says what and to whom)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
 
 from schemas.events import DeclarationDecided
 from services.directory.cache import Snapshot
-from services.notifier.adapter import Ebox
-from services.notifier.domain import EboxMessage, confirmation
+from services.notifier import render
+from services.notifier.adapter import Ebox, Outbox
+from services.notifier.domain import Names, Notices, notices
 
 
-class ConfirmDecisions:
-    def __init__(self, ebox: Ebox, directory: Callable[[], Snapshot]):
-        self.ebox = ebox
-        self.directory = directory
+class NotifyDecisions:
+    def __init__(self, outbox: Outbox, directory: Callable[[], Snapshot],
+                 sent: Callable[[], None] = lambda: None):
+        """`sent` is called after notifications were recorded (it wakes the relay)."""
+        self.outbox, self.directory, self.sent = outbox, directory, sent
 
     def __call__(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
         snapshot = self.directory()
 
-        def messages_of(new_ids) -> list[EboxMessage]:
-            found = (self._confirmation(d, snapshot) for d in decisions if d.event_id in new_ids)
-            return [m for m in found if m is not None]
+        def notices_of(fresh: list[DeclarationDecided], names: Names) -> Notices:
+            return notices(fresh, snapshot.employers.by_key, snapshot.is_batch_sender, names,
+                           datetime.now(UTC))
 
-        self.ebox.deliver([d.event_id for d in decisions], messages_of, position)
+        if self.outbox.deliver(decisions, notices_of, position):
+            self.sent()
 
-    @staticmethod
-    def _confirmation(d: DeclarationDecided, snapshot: Snapshot) -> EboxMessage | None:
-        employer = snapshot.employers.by_key(d.employer_key)
-        declarant = snapshot.declarants.get(d.declarant or "", {})
-        return confirmation(d, employer, bool(declarant.get("batchSender")))
+
+class ReadEbox:
+    """The e-Box (INTERFACE.md §4): an employer's or a declarant's messages, one message
+    shown in any of the four languages as text and HTML, marking a message read. Who may
+    read what is the caller's to check."""
+
+    def __init__(self, ebox: Ebox, employer_keys: Callable[[str], list[str]]):
+        """`employer_keys(number)`: the keys an employer's messages are stored under (its
+        NSSO number and its enterprise number)."""
+        self.ebox, self.employer_keys = ebox, employer_keys
+
+    def of_employer(self, number: str, unread: bool = False) -> list[dict]:
+        return self.ebox.messages(employer_keys=self.employer_keys(number), unread=unread)
+
+    def of_declarant(self, number: str, unread: bool = False) -> list[dict]:
+        return self.ebox.messages(recipient=number.zfill(10), unread=unread)
+
+    def message(self, message_id: str, language: str | None = None) -> dict | None:
+        """The message with its text and HTML, in `language` (default: the employer's)."""
+        found = self.ebox.message(message_id)
+        return shown(found, language) if found else None
+
+    def mark_read(self, message_id: str) -> dict | None:
+        found = self.ebox.mark_read(message_id)
+        return shown(found) if found else None
+
+
+def shown(message: dict, language: str | None = None) -> dict:
+    language = language or message["language"]
+    content = message["content"]
+    return {**message, "shownIn": language, "subject": render.subject(content, language),
+            "text": render.text(content, language), "html": render.html(content, language)}

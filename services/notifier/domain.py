@@ -1,38 +1,69 @@
-"""What a confirmation says (seed 002, "Confirmation of receipt"). Pure."""
+"""What the notifier sends for a decision (seed 002, "Confirmation of receipt"; dimona-facts
+§3.2), and to whom. Pure.
+
+- A declarant that is not a batch sender gets an e-Box message: the declarations, employer
+  and employees parts, and the period before and after an OUT, UPDATE or CANCEL. Its
+  content is language-neutral; `render` shows it in the employer's language (or another).
+- A declaration sent in a batch file gets an entry in that batch's return file.
+- Each message and each entry is announced by a `NotificationSent` event.
+A declaration that first got `S` has two decisions (two event ids), so two of each.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
 from pydantic import BaseModel, ConfigDict
 
-from schemas.events import DeclarationDecided, stable_id
+from schemas.events import DeclarationDecided, NotificationChannel, NotificationSent, stable_id
 from services.directory.domain import DirectoryEmployer
+from services.notifier import render
 
-SUBJECTS = {
-    "nl": "Dimona-bevestiging {type} {number}: {status}",
-    "fr": "Confirmation Dimona {type} {number} : {status}",
-    "de": "Dimona-Bestätigung {type} {number}: {status}",
-    "en": "Dimona confirmation {type} {number}: {status}",
-}
-STATUS = {
-    "nl": {"A": "Aanvaard", "W": "Aanvaard (waarschuwing)", "B": "Geweigerd",
-           "S": "In afwachting"},
-    "fr": {"A": "Acceptée", "W": "Acceptée (avertissement)", "B": "Refusée",
-           "S": "En attente"},
-    "de": {"A": "Angenommen", "W": "Angenommen (Warnung)", "B": "Abgelehnt",
-           "S": "Ausstehend"},
-    "en": {"A": "Accepted", "W": "Accepted with warning", "B": "Refused", "S": "Pending"},
-}
+DEFAULT_LANGUAGE = "nl"
+BRUSSELS = ZoneInfo("Europe/Brussels")
+Name = tuple[str | None, str | None]  # family name, given name
+Names = Mapping[tuple[str, str], Name]  # by (employer key, SSIN)
 
 
 class EboxMessage(BaseModel):
     model_config = ConfigDict(frozen=True)
-    message_id: str
+    message_id: str  # the id of its NotificationSent
     declaration_id: int
     recipient: str
     employer_key: str
     language: str
     subject: str
     content: dict
+
+
+class ReturnEntry(BaseModel):
+    """One line's result in the return file of its batch (INTERFACE.md §3, with `line`)."""
+
+    model_config = ConfigDict(frozen=True)
+    notification_id: str
+    batch_ref: str
+    line: int
+    declaration_id: int
+    result: dict
+
+
+@dataclass
+class Notices:
+    """What a batch of decisions sends."""
+
+    notifications: list[NotificationSent] = field(default_factory=list)
+    messages: list[EboxMessage] = field(default_factory=list)
+    entries: list[ReturnEntry] = field(default_factory=list)
+    names: dict[tuple[str, str], Name] = field(default_factory=dict)  # to remember
+
+
+def language_of(employer: DirectoryEmployer | None) -> str:
+    """The employer's language; Dutch when the directory does not know it."""
+    language = employer.language if employer else None
+    return language if language in render.LANGUAGES else DEFAULT_LANGUAGE
 
 
 def recipient_of(decided: DeclarationDecided, employer: DirectoryEmployer | None) -> str:
@@ -44,47 +75,111 @@ def recipient_of(decided: DeclarationDecided, employer: DirectoryEmployer | None
     return decided.employer_key
 
 
-def confirmation(decided: DeclarationDecided, employer: DirectoryEmployer | None,
-                 batch_sender: bool) -> EboxMessage | None:
-    """The e-Box message for a decision; None for a batch sender (its return file has it)."""
-    if batch_sender:
-        return None
-    language = employer.language if employer and employer.language in SUBJECTS else "nl"
-    recipient = recipient_of(decided, employer)
-    worker = decided.declaration.worker
-    refs = decided.declaration.references
-    content = {
-        "declarations": {
-            "type": decided.declaration_type, "declarationId": decided.declaration_id,
-            "result": decided.result, "status": STATUS[language][decided.result],
-            "anomalies": [a.to_result_json() for a in decided.anomalies],
-            "sentAt": decided.received_at.isoformat(), "periodId": decided.period_id,
-            "references": refs.to_json_dict() if refs else {},
-            **identification(decided, language)},
-        "employer": {"name": employer.name if employer else None,
-                     "enterpriseNumber": employer.enterprise_number if employer else None,
-                     "employerId": employer.employer_id if employer else None},
-        "employees": [{"ssin": worker.ssin, "familyName": worker.family_name,
-                       "givenName": worker.given_name}] if worker else [],
-        "periodBefore": _period(decided.period_before),
-        "periodAfter": _period(decided.period_after),
-    }
-    subject = SUBJECTS[language].format(type=decided.declaration_type,
-                                        number=decided.declaration_id,
-                                        status=STATUS[language][decided.result])
+def notices(decisions: Sequence[DeclarationDecided], employer_of, is_batch_sender,
+            names: Names, sent_at: datetime) -> Notices:
+    """The messages and return-file entries of `decisions`, and their NotificationSent.
+    `employer_of(key)` and `is_batch_sender(declarant)` read the directory."""
+    found = Notices(names=names_given(decisions))
+    names = {**names, **found.names}
+    for d in decisions:
+        employer = employer_of(d.employer_key)
+        if not is_batch_sender(d.declarant):
+            message = confirmation(d, employer, names)
+            found.messages.append(message)
+            found.notifications.append(sent(d, "ebox", message.recipient, sent_at))
+        if d.batch_ref is not None and d.line is not None and d.declarant:
+            notification = sent(d, "batch", d.declarant, sent_at)
+            found.entries.append(ReturnEntry(
+                notification_id=str(notification.event_id), batch_ref=d.batch_ref,
+                line=d.line, declaration_id=d.declaration_id, result=d.to_result_json()))
+            found.notifications.append(notification)
+    return found
+
+
+def sent(d: DeclarationDecided, channel: NotificationChannel, recipient: str,
+         sent_at: datetime) -> NotificationSent:
+    """A notification's id is stable: the same decision notified again keeps it."""
+    return NotificationSent(
+        event_id=stable_id("notification", d.event_id, channel, recipient),
+        occurred_at=sent_at, correlation_id=d.correlation_id, causation_id=str(d.event_id),
+        declaration_id=d.declaration_id, employer_key=d.employer_key,
+        period_id=d.period_id or d.declaration.period_id, channel=channel,
+        recipient=recipient, result=d.result,
+        anomaly_codes=tuple(a.code for a in d.anomalies), period_before=d.period_before,
+        period_after=d.period_after, batch_ref=d.batch_ref, line=d.line)
+
+
+def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,
+                 names: Names) -> EboxMessage:
+    """The e-Box message of a decision, in the employer's language."""
+    recipient = recipient_of(d, employer)
+    content = {"declarations": _declaration_part(d), "employer": _employer_part(employer),
+               "employees": [_employee(d, names)],
+               "periodBefore": _period(d.period_before), "periodAfter": _period(d.period_after)}
+    language = language_of(employer)
     return EboxMessage(
-        message_id=str(stable_id("ebox", decided.event_id, recipient)),
-        declaration_id=decided.declaration_id, recipient=recipient,
-        employer_key=decided.employer_key, language=language, subject=subject,
-        content=content)
+        message_id=str(stable_id("notification", d.event_id, "ebox", recipient)),
+        declaration_id=d.declaration_id, recipient=recipient, employer_key=d.employer_key,
+        language=language, subject=render.subject(content, language), content=content)
 
 
-def identification(decided: DeclarationDecided, language: str) -> dict:
-    """A final result after S says so: the message shows both results and the SSIN found."""
-    if decided.identified_ssin is None:
-        return {}
-    return {"identification": {"previousResult": "S", "previousStatus": STATUS[language]["S"],
-                               "identifiedSsin": decided.identified_ssin}}
+def _declaration_part(d: DeclarationDecided) -> dict:
+    refs = d.declaration.references
+    start, end = moments(d)
+    part = {"type": d.declaration_type, "declarationId": d.declaration_id,
+            "result": d.result, "anomalies": [a.to_result_json() for a in d.anomalies],
+            "sentAt": d.received_at.astimezone(BRUSSELS).isoformat(),
+            "start": start, "end": end, "periodId": d.period_id,
+            "references": refs.to_json_dict() if refs else {}}
+    if d.identified_ssin is not None:
+        part["identification"] = {"previousResult": "S", "identifiedSsin": d.identified_ssin}
+    return part
+
+
+def moments(d: DeclarationDecided) -> tuple[dict | None, dict | None]:
+    """The start and end the declaration gives, completed from its period (an OUT gives
+    only its end; a CANCEL nothing)."""
+    given = d.declaration.dimona_in or d.declaration.dimona_out or d.declaration.dimona_update
+    period = d.period_after or d.period_before
+
+    def moment(which: str) -> dict | None:
+        day = getattr(given, f"{which}_date", None) or getattr(period, f"{which}_date", None)
+        hour = getattr(given, f"{which}_hour", None) or getattr(period, f"{which}_hour", None)
+        return {"date": day.isoformat(), "hour": hour} if day else None
+    return moment("start"), moment("end")
+
+
+def _employer_part(employer: DirectoryEmployer | None) -> dict:
+    if employer is None:
+        return {"name": None, "enterpriseNumber": None, "employerId": None}
+    return {"name": employer.name, "enterpriseNumber": employer.enterprise_number,
+            "employerId": employer.employer_id}
+
+
+def ssin_of(d: DeclarationDecided) -> str | None:
+    worker = d.declaration.worker
+    period = d.period_after or d.period_before
+    return (d.identified_ssin or (worker.ssin if worker else None)
+            or (period.ssin if period else None))
+
+
+def _employee(d: DeclarationDecided, names: Names) -> dict:
+    """SSIN and names: those the declaration gives, else those known for the worker (an
+    OUT, UPDATE or CANCEL gives only a period number)."""
+    worker, ssin = d.declaration.worker, ssin_of(d)
+    family, given = names.get((d.employer_key, ssin), (None, None)) if ssin else (None, None)
+    return {"ssin": ssin, "familyName": (worker and worker.family_name) or family,
+            "givenName": (worker and worker.given_name) or given}
+
+
+def names_given(decisions: Sequence[DeclarationDecided]) -> dict[tuple[str, str], Name]:
+    """The names the accepted (or waiting) declarations give, the last one winning."""
+    given: dict[tuple[str, str], Name] = {}
+    for d in decisions:
+        worker, ssin = d.declaration.worker, ssin_of(d)
+        if d.result != "B" and ssin and worker and (worker.family_name or worker.given_name):
+            given[(d.employer_key, ssin)] = (worker.family_name, worker.given_name)
+    return given
 
 
 def _period(state) -> dict | None:

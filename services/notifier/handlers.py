@@ -3,10 +3,11 @@
 from faststream.kafka import KafkaBroker
 
 from services.common.decisions import register_decision_consumer
-from services.notifier.application import ConfirmDecisions
+from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
 
 
-def register(broker: KafkaBroker, confirm: ConfirmDecisions, settings: NotifierSettings) -> None:
-    """dimona.decisions -> e-Box messages (consumer group `notifier`)."""
-    register_decision_consumer(broker, confirm, settings, "notifier")
+def register(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSettings) -> None:
+    """dimona.decisions -> e-Box messages, return-file entries, NotificationSent
+    (consumer group `notifier`)."""
+    register_decision_consumer(broker, notify, settings, "notifier")

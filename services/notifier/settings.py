@@ -5,3 +5,5 @@ class NotifierSettings(CommonSettings):
     """DIMONA_* settings of the notifier."""
 
     directory_refresh_s: float = 2.0
+    relay_batch: int = 2000  # NotificationSent published per round
+    relay_idle_s: float = 0.5  # how often the outbox is looked at when nothing woke it

@@ -3,6 +3,7 @@ exactly once, and the queries of the register's views (docs/adr/0005-register-vi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -12,9 +13,10 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from pydantic import TypeAdapter
 
-from schemas.events import Anomaly, DeclarationDecided, PeriodState
+from schemas.events import Anomaly, DeclarationDecided, NotificationSent, PeriodState
 from services.common import tracking
 from services.common.db import ensure_schema
+from services.notifier.adapter import SentLog
 from services.projections.domain import BRUSSELS, EVERY_ROW, Filters, Page
 from services.validator.domain.quotas import counts  # the one rule of what a period counts
 
@@ -57,7 +59,8 @@ CREATE INDEX IF NOT EXISTS notifications_period ON {schema}.notifications (perio
 """ + tracking.TRACKING_DDL
 # The tables of the register and their keys: what `dimona rebuild --verify` compares.
 TABLES = {"declarations": ("declaration_id",), "periods": ("period_id",),
-          "workers": ("employer_key", "ssin"), "quota_usage": ("period_id", "kind")}
+          "workers": ("employer_key", "ssin"), "quota_usage": ("period_id", "kind"),
+          "notifications": ("notification_id",)}
 DECLARATION_COLUMNS = (
     "declaration_id, declaration_type, result, period_id, anomalies, employer_key, ssin, "
     "declarant, channel, received_at, batch_ref, line, declaration, about_period_id")
@@ -67,6 +70,9 @@ PERIOD_COLUMNS = (
     "last_declaration_at, late, using_joint_commission_number, using_enterprise_number")
 NAME_COLUMNS = "employer_key, ssin, family_name, given_name, birth_date, gender, nationality"
 QUOTA_COLUMNS = "period_id, kind, subject, year, hours, days"
+NOTIFICATION_COLUMNS = ("notification_id, declaration_id, period_id, sent_at, channel, "
+                        "recipient, period_before, period_after, anomaly_codes")
+SENT_LOG = "notifications"  # the catch-up source of the notifications: the notifier's log
 
 
 def ddl(schema: str) -> str:
@@ -86,9 +92,9 @@ class RegisterWriter:
         self.pool = pool
         self.schema = schema
 
-    def watermark(self) -> int:
+    def watermark(self, source: str = "eventstore") -> int:
         with self.pool.connection() as conn:
-            return tracking.watermark(conn, self.schema)
+            return tracking.watermark(conn, self.schema, source)
 
     def apply(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
         with self.pool.connection() as conn, conn.transaction():
@@ -112,6 +118,22 @@ class RegisterWriter:
         self.write(conn, rows)
         tracking.set_watermark(conn, self.schema, position)
 
+    def record(self, sent: Sequence[NotificationSent], position: int | None = None) -> None:
+        with self.pool.connection() as conn, conn.transaction():
+            self.record_in(conn, sent, position)
+
+    def record_in(self, conn: psycopg.Connection, sent: Sequence[NotificationSent],
+                  position: int | None) -> None:
+        """Notifications into the register (seed 002's list of notifications); one seen
+        before changes nothing. `position`: how far the notifier's log was read."""
+        with conn.cursor() as cur:
+            _stage(cur, self.schema, "notifications", NOTIFICATION_COLUMNS,
+                   [_notification_row(n) for n in sent])
+            cur.execute(f"INSERT INTO {self.schema}.notifications SELECT * FROM "
+                        "staged_notifications ON CONFLICT DO NOTHING")
+        if position is not None:
+            tracking.set_watermark(conn, self.schema, position, SENT_LOG)
+
     def write(self, conn: psycopg.Connection, rows: Rows) -> None:
         s = self.schema
         with conn.cursor() as cur:
@@ -127,6 +149,14 @@ class RegisterWriter:
                   [q for i in changed for q in rows.quotas.get(i, ())])
             _stage(cur, s, "workers", NAME_COLUMNS, rows.workers)
             cur.execute(MERGE_WORKERS.format(schema=s, columns=NAME_COLUMNS))
+
+
+def catch_up_notifications(writer: RegisterWriter, page: int = 5000) -> int:
+    """Record what the notifier's log holds beyond the register's watermark (the embedded
+    broker forgets everything when it stops); returns how many were read."""
+    with writer.pool.connection() as conn:
+        return tracking.catch_up(SentLog(conn).after, writer.watermark(SENT_LOG),
+                                 writer.record, page)
 
 
 @dataclass(frozen=True)
@@ -273,6 +303,22 @@ def _worker_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
     return list(rows.values())
 
 
+def _notification_row(n: NotificationSent) -> tuple:
+    return (n.event_id, n.declaration_id, n.period_id, n.occurred_at, n.channel,
+            n.recipient, _period_change(n.period_before), _period_change(n.period_after),
+            list(n.anomaly_codes))
+
+
+def _period_change(p: PeriodState | None) -> str | None:
+    """A side of seed 002's "before / after modification" columns: start, end, hours."""
+    if p is None:
+        return None
+    return json.dumps({"startDate": p.start_date.isoformat(), "startHour": p.start_hour,
+                       "endDate": p.end_date and p.end_date.isoformat(),
+                       "endHour": p.end_hour, "plannedHoursNumber": p.planned_hours_number,
+                       "cancelled": p.cancelled})
+
+
 def _text(value) -> str | None:
     return None if value is None else str(value)
 
@@ -383,7 +429,7 @@ class RegisterReader:
 
     def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
         return _dicts(conn.execute(
-            "SELECT notification_id, declaration_id, sent_at, channel, recipient, "
+            "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
             "period_before, period_after, anomaly_codes FROM register.notifications "
             f"WHERE {column} = %s ORDER BY sent_at, notification_id", (value,)))
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from faststream import FastStream
 
@@ -10,8 +11,10 @@ from services.common.db import open_pool
 from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
 from services.projections import handlers
-from services.projections.adapter import RegisterWriter
+from services.projections.adapter import RegisterWriter, catch_up_notifications
 from services.projections.settings import ProjectionsSettings
+
+log = logging.getLogger("dimona")
 
 
 def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
@@ -24,6 +27,8 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
         writer = RegisterWriter(await asyncio.to_thread(open_pool, settings.database_url))
         await catch_up_from_event_store(settings.database_url, writer.watermark,
                                         writer.apply, "projections")
+        sent = await asyncio.to_thread(catch_up_notifications, writer)
+        log.info("projections: caught up, %d notifications re-read from the notifier", sent)
         handlers.register(broker, writer, settings)
 
     return app

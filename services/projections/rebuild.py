@@ -1,4 +1,5 @@
-"""Rebuild the register from the event store (DESIGN.md decision 6; INTERFACE.md §4).
+"""Rebuild the register from the event store (DESIGN.md decision 6; INTERFACE.md §4), and
+its notifications from the notifier's log of what it sent.
 
 The events are replayed into a shadow schema while the live register keeps serving. Then,
 in one transaction, the live writer is held (its next write waits on a lock; reads go on),
@@ -19,7 +20,16 @@ from multiprocessing import get_context
 import psycopg
 
 from services.common.db import open_pool
-from services.projections.adapter import SCHEMA, TABLES, RegisterWriter, Rows, migrate
+from services.common.tracking import catch_up, watermark
+from services.notifier.adapter import SentLog
+from services.projections.adapter import (
+    SCHEMA,
+    SENT_LOG,
+    TABLES,
+    RegisterWriter,
+    Rows,
+    migrate,
+)
 from services.validator.eventlog import EventLog
 
 SHADOW = "register_rebuild"
@@ -74,10 +84,15 @@ class Rebuild:
                 writer.apply_rows(conn, rows, position)
         try:
             position, count = self._replay(log, readers, apply, 0, 0, started)
+            with pool.connection() as conn:
+                catch_up(SentLog(conn).after, 0, writer.record, 5000)
             with pool.connection() as conn, conn.transaction():
-                conn.execute(f"LOCK TABLE {SCHEMA}.applied_events IN EXCLUSIVE MODE")
+                conn.execute(f"LOCK TABLE {SCHEMA}.applied_events, {SCHEMA}.notifications "
+                             "IN EXCLUSIVE MODE")
                 _, count = self._replay(log, readers, partial(writer.apply_rows, conn),
                                         position, count, started)
+                catch_up(SentLog(conn).after, watermark(conn, SHADOW, SENT_LOG),
+                         partial(writer.record_in, conn), 5000)
                 if verify:
                     found = differences(conn, max_differences)
                     conn.execute(f"DROP SCHEMA {SHADOW} CASCADE")

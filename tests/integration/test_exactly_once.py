@@ -85,7 +85,8 @@ def test_catch_up_from_the_event_store_applies_what_kafka_lost(database_url):
     writer = RegisterWriter(open_pool(database_url))
     writer.apply(decided[:1], None)  # only the first arrived through Kafka
     log = EventLog(database_url)
-    assert catch_up(log, writer.watermark(), writer.apply, page=2) == 3
+    assert catch_up(log.decisions_after, writer.watermark(), writer.apply, page=2) == 3
     assert count(database_url, "SELECT count(*) FROM register.declarations") == 3
-    assert catch_up(log, writer.watermark(), writer.apply) == 0  # watermark moved on
+    # the watermark moved on
+    assert catch_up(log.decisions_after, writer.watermark(), writer.apply) == 0
     assert log.decided([PERIOD, 680725377729, 1]) == {PERIOD, 680725377729}

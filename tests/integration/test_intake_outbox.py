@@ -11,11 +11,12 @@ from schemas import topics
 from schemas.declaration import Declaration
 from services.common.db import open_pool
 from services.common.kafka import make_broker
+from services.common.relay import Relay
 from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import Principal
-from services.intake.relay import Reconciler, Relay
+from services.intake.relay import Reconciler
 from services.validator.eventlog import EventLog
 from tests.conftest import declaration_ids_on
 from tests.integration.test_exactly_once import decider
@@ -37,7 +38,7 @@ def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, databas
                                 Principal("declarant", "0403170701"))
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
-        relay = Relay(store, broker, 100, 0.1, asyncio.Event())
+        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1, asyncio.Event())
         assert await relay.publish_pending() == 2
         assert await relay.publish_pending() == 0  # nothing left to publish
         assert set(numbers) <= set(await published_ids(infra.broker.bootstrap, set(numbers)))

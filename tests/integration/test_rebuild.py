@@ -45,7 +45,7 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     decided = decider(database_url)(history())
     assert [d.result for d in decided] == ["A", "A", "A", "B", "A", "A", "A"]
     live = RegisterWriter(open_pool(database_url))
-    catch_up(EventLog(database_url), 0, live.apply)
+    catch_up(EventLog(database_url).decisions_after, 0, live.apply)
     seen: list[int] = []
 
     count, found = Rebuild(database_url, lambda n, s: seen.append(n), span=3).run(verify=True)

@@ -1,46 +1,136 @@
-"""What the e-Box confirmation holds (seed 002) and who gets one."""
+"""What the notifier sends (seed 002, "Confirmation of receipt"; dimona-facts §3.2), to whom,
+and through which channel."""
 
+from datetime import UTC, date, datetime
+
+from schemas.events import PeriodState
 from services.directory.domain import DirectoryEmployer
-from services.notifier.domain import confirmation
-from services.validator.domain import decide
-from tests.unit.factories import IN, KROON, FakeContext, submitted
+from services.notifier.domain import confirmation, notices
+from services.validator.domain import decide, identified
+from tests.unit.factories import IN, KROON, PARC, SECRETARIAT, FakeContext, submitted
+from tests.unit.rulebook import dimona_in, utc
+from tests.unit.test_rules_parties import PERSON
+
+SENT = datetime(2026, 7, 7, 18, 1, tzinfo=UTC)
+PERIOD = 680725377630
+OPEN = PeriodState(period_id=PERIOD, employer_key="175110801", ssin="85073003328",
+                   joint_commission_number="XXX", worker_type="OTH",
+                   start_date=date(2026, 7, 1), start_hour=None)
+NAMES = {("175110801", "85073003328"): ("Peeters", "An")}
+
+
+def notices_of(decided, batch_senders=(), names=None):
+    employers = {"175110801": KROON, "197100119": PARC}
+    return notices([decided], employers.get, lambda d: d in batch_senders, names or {}, SENT)
+
+
+def an_out(end="2026-07-09", periods=None):
+    return decide(submitted({"dimonaOut": {"periodId": PERIOD, "endDate": end}},
+                            number=680725377729),
+                  FakeContext(periods={PERIOD: OPEN} if periods is None else periods))
 
 
 def test_confirmation_has_the_three_parts_in_the_employer_language():
-    decided = decide(submitted({**IN, "references": {"declaration": "shift-991"}}),
-                     FakeContext())
-    m = confirmation(decided, KROON, batch_sender=False)
+    body = {**IN, "references": {"declaration": "shift-991"},
+            "worker": {"ssin": "85073003328", "familyName": "Janssens", "givenName": "Els"}}
+    m = confirmation(decide(submitted(body), FakeContext()), KROON, {})
     assert m.recipient == "0403170701" and m.language == "nl"
-    assert m.subject == "Dimona-bevestiging DIMONA_IN 680725377630: Aanvaard"
-    assert m.content["declarations"]["references"] == {"declaration": "shift-991"}
-    assert m.content["employer"]["name"] == "Brasserie De Kroon"
-    assert m.content["employees"] == [{"ssin": "85073003328", "familyName": None,
-                                       "givenName": None}]
-    assert m.content["periodAfter"]["period_id"] == 680725377630
+    assert m.subject == "Dimona-bevestiging Dimona IN 680725377630: Aanvaard"
+    part = m.content["declarations"]
+    assert part["references"] == {"declaration": "shift-991"}
+    assert part["start"] == {"date": "2026-07-08", "hour": "0800"}
+    assert part["end"] == {"date": "2026-07-08", "hour": "1400"}
+    assert part["sentAt"] == "2026-07-07T20:00:00+02:00"  # reception, in Brussels
+    assert m.content["employer"] == {"name": "Brasserie De Kroon",
+                                     "enterpriseNumber": "0403170701", "employerId": 175110801}
+    assert m.content["employees"] == [{"ssin": "85073003328", "familyName": "Janssens",
+                                       "givenName": "Els"}]
+    assert m.content["periodBefore"] is None
+    assert m.content["periodAfter"]["period_id"] == PERIOD
 
 
-def test_batch_senders_get_no_ebox_message():
-    decided = decide(submitted(IN, declarant="0477472701"), FakeContext())
-    assert confirmation(decided, KROON, batch_sender=True) is None
+def test_an_out_shows_the_period_before_and_after_and_the_worker_known_by_name():
+    m = confirmation(an_out(), KROON, NAMES)
+    assert m.content["periodBefore"]["end_date"] is None
+    assert m.content["periodAfter"]["end_date"] == "2026-07-09"
+    # The OUT gives only its end; its start is the period's.
+    assert m.content["declarations"]["start"] == {"date": "2026-07-01", "hour": None}
+    assert m.content["declarations"]["end"] == {"date": "2026-07-09", "hour": None}
+    assert m.content["employees"] == [{"ssin": "85073003328", "familyName": "Peeters",
+                                       "givenName": "An"}]
 
 
-def test_non_secured_channel_confirms_to_the_employer_and_message_ids_are_stable():
+def test_a_refused_out_is_notified_about_its_period_without_a_period_number():
+    refused = an_out(periods={})  # no such period: 00913-354
+    assert refused.result == "B"
+    found = notices_of(refused)
+    [message], [sent] = found.messages, found.notifications
+    assert message.content["declarations"]["periodId"] is None  # dimona-facts §3.1
+    assert sent.period_id == PERIOD  # the register lists it under the period it is about
+    assert sent.anomaly_codes == tuple(a.code for a in refused.anomalies) != ()
+    assert message.content["declarations"]["anomalies"][0]["code"] == "00913-354"
+
+
+def test_batch_senders_get_a_return_file_entry_and_no_ebox_message():
+    line = decide(submitted(IN, declarant=SECRETARIAT), FakeContext()).model_copy(
+        update={"batch_ref": "b-1", "line": 7})
+    found = notices_of(line, batch_senders={SECRETARIAT})
+    assert found.messages == []
+    [entry] = found.entries
+    assert (entry.batch_ref, entry.line, entry.result["result"]) == ("b-1", 7, "A")
+    [sent] = found.notifications
+    assert (sent.channel, sent.recipient, str(sent.event_id)) == (
+        "batch", SECRETARIAT, entry.notification_id)
+
+
+def test_a_file_from_a_declarant_that_is_no_batch_sender_gets_both():
+    line = decide(submitted(IN), FakeContext()).model_copy(update={"batch_ref": "b-2",
+                                                                   "line": 1})
+    found = notices_of(line)
+    assert [n.channel for n in found.notifications] == ["ebox", "batch"]
+    assert len(found.messages) == len(found.entries) == 1
+
+
+def test_a_batch_sender_declaring_outside_a_file_gets_no_message():
+    """Its answer is the web service's (GET /declarations/{id}); see docs/adr/0006."""
+    rest = decide(submitted(IN, declarant=SECRETARIAT), FakeContext())
+    found = notices_of(rest, batch_senders={SECRETARIAT})
+    assert found.notifications == found.messages == found.entries == []
+
+
+def test_non_secured_channel_confirms_to_the_employer_and_ids_are_stable():
     decided = decide(submitted(IN, declarant=None), FakeContext())
     french = DirectoryEmployer(employer_id=175110801, enterprise_number="0403170701",
                                name="Kroon", language="fr")
-    m = confirmation(decided, french, batch_sender=False)
+    m = confirmation(decided, french, {})
     assert m.recipient == "0403170701" and m.subject.startswith("Confirmation Dimona")
-    assert confirmation(decided, french, False).message_id == m.message_id
+    assert confirmation(decided, french, {}).message_id == m.message_id
+    assert str(notices_of(decided).notifications[0].event_id) == m.message_id
 
 
-def test_the_final_result_after_identification_shows_both_results():
-    from services.validator.domain import identified
-    waiting = submitted({**IN, "worker": {"familyName": "Peeters"}})
-    final = decide(identified(waiting, "90050100151"), FakeContext(),
-                   identified_ssin="90050100151")
-    m = confirmation(final, KROON, batch_sender=False)
-    assert m.content["declarations"]["identification"] == {
-        "previousResult": "S", "previousStatus": "In afwachting",
-        "identifiedSsin": "90050100151"}
-    assert m.content["declarations"]["result"] == final.result
-    assert m.content["employees"][0]["ssin"] == "90050100151"
+def test_an_unknown_employer_or_language_gets_dutch():
+    decided = decide(submitted(IN), FakeContext())
+    assert confirmation(decided, None, {}).language == "nl"
+    odd = KROON.model_copy(update={"language": "es"})
+    assert confirmation(decided, odd, {}).language == "nl"
+
+
+def test_a_declaration_waiting_for_identification_gets_two_messages():
+    sub = submitted({**dimona_in(ssin=None), "worker": PERSON}, received=utc("2026-07-01 10:00"))
+    waiting = decide(sub, FakeContext())
+    final = decide(identified(sub, "90050100151"), FakeContext(), identified_ssin="90050100151")
+    first, second = confirmation(waiting, KROON, {}), confirmation(final, KROON, {})
+    assert waiting.result == "S" and first.subject.endswith("In afwachting")
+    assert second.message_id != first.message_id
+    assert second.content["declarations"]["identification"] == {
+        "previousResult": "S", "identifiedSsin": "90050100151"}
+    assert second.content["employees"][0]["ssin"] == "90050100151"
+
+
+def test_names_given_by_an_in_are_remembered_for_later_declarations():
+    body = {**IN, "worker": {"ssin": "85073003328", "familyName": "Janssens",
+                             "givenName": "Els"}}
+    found = notices_of(decide(submitted(body), FakeContext()))
+    assert found.names == {("175110801", "85073003328"): ("Janssens", "Els")}
+    refused = decide(submitted({**body, "employer": {"employerId": 100006}}), FakeContext())
+    assert refused.result == "B" and notices_of(refused).names == {}

@@ -1,0 +1,434 @@
+"""Render an e-Box confirmation message (the NSSO "confirmation of receipt") as text or HTML.
+
+The message content stored with an e-Box message is language-neutral (codes, numbers, ISO dates,
+anomaly labels in every catalogue language), so the same message can be shown in any of the four
+languages: nl, fr, de, en (`dimona ebox show --lang`). Pure: no I/O, only constant tables here.
+
+`sections()` walks the content once into (heading, [(label, value)]) rows; `text()` and `html()`
+only lay those rows out.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from html import escape
+
+LANGUAGES = ("nl", "fr", "de", "en")
+
+STATUS: dict[str, dict[str, str]] = {
+    "nl": {"A": "Aanvaard", "W": "Aanvaard (waarschuwing)", "B": "Geweigerd", "S": "In afwachting"},
+    "fr": {"A": "Acceptée", "W": "Acceptée (avertissement)", "B": "Refusée", "S": "En attente"},
+    "de": {"A": "Angenommen", "W": "Angenommen (Warnung)", "B": "Abgelehnt", "S": "Ausstehend"},
+    "en": {"A": "Accepted", "W": "Accepted with warning", "B": "Refused", "S": "Pending"},
+}
+
+SUBJECTS = {
+    "nl": "Dimona-bevestiging {type} {number}: {status}",
+    "fr": "Confirmation Dimona {type} {number} : {status}",
+    "de": "Dimona-Bestätigung {type} {number}: {status}",
+    "en": "Dimona confirmation {type} {number}: {status}",
+}
+
+TYPE_NAMES: dict[str, dict[str, str]] = {
+    "nl": {
+        "DIMONA_IN": "Dimona IN",
+        "DIMONA_OUT": "Dimona OUT",
+        "DIMONA_UPDATE": "Wijziging",
+        "DIMONA_CANCEL": "Annulatie",
+    },
+    "fr": {
+        "DIMONA_IN": "Dimona IN",
+        "DIMONA_OUT": "Dimona OUT",
+        "DIMONA_UPDATE": "Modification",
+        "DIMONA_CANCEL": "Annulation",
+    },
+    "de": {
+        "DIMONA_IN": "Dimona IN",
+        "DIMONA_OUT": "Dimona OUT",
+        "DIMONA_UPDATE": "Änderung",
+        "DIMONA_CANCEL": "Stornierung",
+    },
+    "en": {
+        "DIMONA_IN": "Dimona IN",
+        "DIMONA_OUT": "Dimona OUT",
+        "DIMONA_UPDATE": "Modification",
+        "DIMONA_CANCEL": "Cancellation",
+    },
+}
+
+# Only these declarations change an existing period, so only they show it before and after.
+CHANGE_TYPES = frozenset({"DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL"})
+
+# The anomaly catalogue has labels in Dutch, French and English only, no German: German
+# messages show the French label (the other official language used alongside German in Belgium).
+ANOMALY_LABEL_KEYS = {"nl": "labelNl", "fr": "labelFr", "de": "labelFr", "en": "labelEn"}
+
+LABELS: dict[str, dict[str, str]] = {
+    "nl": {
+        "opening": "Wij bevestigen de ontvangst van uw aangifte, waarvan u hieronder de details "
+        "vindt.",
+        "declarations": "Aangiften",
+        "employer": "Werkgever",
+        "employees": "Werknemers",
+        "before": "Voor wijziging",
+        "after": "Na wijziging",
+        "type": "Type",
+        "number": "Aangiftenummer",
+        "status": "Status",
+        "anomaly": "Anomalie",
+        "severity": "Ernst",
+        "B": "blokkerend",
+        "NP": "niet-blokkerend",
+        "quota": "Quotum",
+        "limit": "Limiet",
+        "exceedingHours": "Overschrijding (uren)",
+        "exceedingDays": "Overschrijding (dagen)",
+        "sentAt": "Datum/uur van verzending",
+        "start": "Begin",
+        "end": "Einde",
+        "period": "Periodenummer",
+        "refEmployer": "Referentie werkgever",
+        "refWorker": "Referentie werknemer",
+        "refDeclaration": "Referentie aangifte",
+        "identification": "Identificatie",
+        "identified": "Deze aangifte had eerst de status '{status}'; de werknemer werd "
+        "geïdentificeerd met INSZ {ssin}.",
+        "name": "Naam",
+        "enterpriseNumber": "Ondernemingsnummer",
+        "employerId": "RSZ-nummer",
+        "ssin": "INSZ",
+        "familyName": "Familienaam",
+        "givenName": "Voornaam",
+        "jc": "Paritair comité",
+        "workerType": "Type werknemer",
+        "plannedHours": "Geplande uren",
+        "cancelled": "Geannuleerd",
+        "yes": "ja",
+        "no": "nee",
+    },
+    "fr": {
+        "opening": "Nous vous confirmons la réception de votre déclaration dont le détail est "
+        "repris ci-dessous.",
+        "declarations": "Déclarations",
+        "employer": "Employeur",
+        "employees": "Travailleurs",
+        "before": "Avant modification",
+        "after": "Après modification",
+        "type": "Type",
+        "number": "Numéro de déclaration",
+        "status": "Statut",
+        "anomaly": "Anomalie",
+        "severity": "Gravité",
+        "B": "bloquante",
+        "NP": "non bloquante",
+        "quota": "Quota",
+        "limit": "Limite",
+        "exceedingHours": "Dépassement (heures)",
+        "exceedingDays": "Dépassement (jours)",
+        "sentAt": "Date/heure d'envoi",
+        "start": "Début",
+        "end": "Fin",
+        "period": "Numéro de période",
+        "refEmployer": "Référence employeur",
+        "refWorker": "Référence travailleur",
+        "refDeclaration": "Référence déclaration",
+        "identification": "Identification",
+        "identified": "Cette déclaration avait d'abord le statut '{status}' ; le travailleur a "
+        "été identifié avec le NISS {ssin}.",
+        "name": "Nom",
+        "enterpriseNumber": "Numéro d'entreprise",
+        "employerId": "Numéro ONSS",
+        "ssin": "NISS",
+        "familyName": "Nom",
+        "givenName": "Prénom",
+        "jc": "Commission paritaire",
+        "workerType": "Type de travailleur",
+        "plannedHours": "Heures prévues",
+        "cancelled": "Annulée",
+        "yes": "oui",
+        "no": "non",
+    },
+    "de": {
+        "opening": "Wir bestätigen Ihnen den Eingang Ihrer Meldung, deren Einzelheiten "
+        "nachstehend aufgeführt sind.",
+        "declarations": "Meldungen",
+        "employer": "Arbeitgeber",
+        "employees": "Arbeitnehmer",
+        "before": "Vor der Änderung",
+        "after": "Nach der Änderung",
+        "type": "Art",
+        "number": "Meldungsnummer",
+        "status": "Status",
+        "anomaly": "Anomalie",
+        "severity": "Schweregrad",
+        "B": "blockierend",
+        "NP": "nicht blockierend",
+        "quota": "Kontingent",
+        "limit": "Grenze",
+        "exceedingHours": "Überschreitung (Stunden)",
+        "exceedingDays": "Überschreitung (Tage)",
+        "sentAt": "Datum/Uhrzeit des Versands",
+        "start": "Beginn",
+        "end": "Ende",
+        "period": "Periodennummer",
+        "refEmployer": "Referenz Arbeitgeber",
+        "refWorker": "Referenz Arbeitnehmer",
+        "refDeclaration": "Referenz Meldung",
+        "identification": "Identifizierung",
+        "identified": "Diese Meldung hatte zunächst den Status '{status}'; der Arbeitnehmer "
+        "wurde mit der ENSS {ssin} identifiziert.",
+        "name": "Name",
+        "enterpriseNumber": "Unternehmensnummer",
+        "employerId": "LSS-Nummer",
+        "ssin": "ENSS",
+        "familyName": "Name",
+        "givenName": "Vorname",
+        "jc": "Paritätische Kommission",
+        "workerType": "Arbeitnehmerart",
+        "plannedHours": "Geplante Stunden",
+        "cancelled": "Storniert",
+        "yes": "ja",
+        "no": "nein",
+    },
+    "en": {
+        "opening": "We confirm receipt of your declaration, detailed below.",
+        "declarations": "Declarations",
+        "employer": "Employer",
+        "employees": "Employees",
+        "before": "Before the change",
+        "after": "After the change",
+        "type": "Type",
+        "number": "Declaration number",
+        "status": "Status",
+        "anomaly": "Anomaly",
+        "severity": "Severity",
+        "B": "blocking",
+        "NP": "non-blocking",
+        "quota": "Quota",
+        "limit": "Limit",
+        "exceedingHours": "Exceeding hours",
+        "exceedingDays": "Exceeding days",
+        "sentAt": "Date/time of sending",
+        "start": "Start",
+        "end": "End",
+        "period": "Period number",
+        "refEmployer": "Employer reference",
+        "refWorker": "Worker reference",
+        "refDeclaration": "Declaration reference",
+        "identification": "Identification",
+        "identified": "This declaration first had the status '{status}'; the worker was "
+        "identified with SSIN {ssin}.",
+        "name": "Name",
+        "enterpriseNumber": "Enterprise number",
+        "employerId": "NSSO number",
+        "ssin": "SSIN",
+        "familyName": "Family name",
+        "givenName": "Given name",
+        "jc": "Joint committee",
+        "workerType": "Worker type",
+        "plannedHours": "Planned hours",
+        "cancelled": "Cancelled",
+        "yes": "yes",
+        "no": "no",
+    },
+}
+
+MISSING = "-"
+
+Row = tuple[str, str]
+Section = tuple[str, list[Row]]
+
+
+def _labels(language: str) -> dict[str, str]:
+    if language not in LANGUAGES:
+        raise ValueError(f"unknown language {language!r}: expected one of {', '.join(LANGUAGES)}")
+    return LABELS[language]
+
+
+def _value(value: object) -> str:
+    return MISSING if value is None or value == "" else str(value)
+
+
+def _date(value: str | None) -> str:
+    return MISSING if not value else date.fromisoformat(value).strftime("%d/%m/%Y")
+
+
+def _hour(value: str | None) -> str:
+    """An hour "HHMM" as "HH:MM"."""
+    return MISSING if not value else f"{value[:2]}:{value[2:]}"
+
+
+def _moment(day: str | None, hour: str | None) -> str:
+    """A date and optional hour, e.g. "01/06/2026 08:00"; "-" without a date."""
+    if not day:
+        return MISSING
+    return f"{_date(day)} {_hour(hour)}" if hour else _date(day)
+
+
+def _sent_at(value: str | None) -> str:
+    """The ISO date/time of sending, as written (Brussels time), e.g. "01/06/2026 10:00"."""
+    return MISSING if not value else datetime.fromisoformat(value).strftime("%d/%m/%Y %H:%M")
+
+
+def type_name(declaration_type: str, language: str) -> str:
+    return TYPE_NAMES[language].get(declaration_type, declaration_type)
+
+
+def anomaly_label(anomaly: dict, language: str) -> str:
+    _labels(language)
+    return anomaly.get(ANOMALY_LABEL_KEYS[language]) or ""
+
+
+def subject(content: dict, language: str) -> str:
+    _labels(language)
+    d = content["declarations"]
+    return SUBJECTS[language].format(
+        type=type_name(d["type"], language),
+        number=d["declarationId"],
+        status=STATUS[language].get(d["result"], d["result"]),
+    )
+
+
+def _anomaly_rows(anomaly: dict, language: str) -> list[Row]:
+    label = LABELS[language]
+    code = f"{anomaly.get('code', '')} {anomaly_label(anomaly, language)}".strip()
+    severity = anomaly.get("severity")
+    severity_text = f"{label.get(severity, severity)} ({severity})" if severity else MISSING
+    rows = [(label["anomaly"], _value(code)), (label["severity"], severity_text)]
+    quota = anomaly.get("quota")
+    if quota:
+        rows += [
+            (label["quota"], _value(quota.get("quotaType"))),
+            (label["limit"], _value(quota.get("limit"))),
+        ]
+        rows += [
+            (label[key], str(quota[key]))
+            for key in ("exceedingHours", "exceedingDays")
+            if quota.get(key) is not None
+        ]
+    return rows
+
+
+def _declaration_rows(d: dict, language: str) -> list[Row]:
+    label = LABELS[language]
+    refs = d.get("references") or {}
+    start, end = d.get("start") or {}, d.get("end") or {}
+    rows = [
+        (label["type"], type_name(d["type"], language)),
+        (label["number"], _value(d.get("declarationId"))),
+        (label["status"], STATUS[language].get(d["result"], d["result"])),
+    ]
+    for anomaly in d.get("anomalies") or []:
+        rows += _anomaly_rows(anomaly, language)
+    rows += [
+        (label["sentAt"], _sent_at(d.get("sentAt"))),
+        (label["start"], _moment(start.get("date"), start.get("hour"))),
+        (label["end"], _moment(end.get("date"), end.get("hour"))),
+        (label["period"], _value(d.get("periodId"))),
+        (label["refEmployer"], _value(refs.get("employer"))),
+        (label["refWorker"], _value(refs.get("worker"))),
+        (label["refDeclaration"], _value(refs.get("declaration"))),
+    ]
+    return rows + _identification_rows(d.get("identification"), language)
+
+
+def _identification_rows(identification: dict | None, language: str) -> list[Row]:
+    if not identification:
+        return []
+    previous = identification.get("previousResult") or "S"
+    sentence = LABELS[language]["identified"].format(
+        status=STATUS[language].get(previous, previous),
+        ssin=_value(identification.get("identifiedSsin")),
+    )
+    return [(LABELS[language]["identification"], sentence)]
+
+
+def _employer_rows(employer: dict, language: str) -> list[Row]:
+    label = LABELS[language]
+    return [
+        (label[key], _value(employer.get(key)))
+        for key in ("name", "enterpriseNumber", "employerId")
+    ]
+
+
+def _employee_rows(employees: list[dict], language: str) -> list[Row]:
+    """SSIN, family name, given name for each employee (all "-" when there is none)."""
+    label = LABELS[language]
+    return [
+        (label[key], _value(employee.get(key)))
+        for employee in employees or [{}]
+        for key in ("ssin", "familyName", "givenName")
+    ]
+
+
+def _period_rows(period: dict | None, language: str) -> list[Row]:
+    """A period (snake_case model dump); every value "-" for a side that does not exist."""
+    label, p = LABELS[language], period or {}
+    cancelled = MISSING if period is None else label["yes" if p.get("cancelled") else "no"]
+    return [
+        (label["start"], _moment(p.get("start_date"), p.get("start_hour"))),
+        (label["end"], _moment(p.get("end_date"), p.get("end_hour"))),
+        (label["jc"], _value(p.get("joint_commission_number"))),
+        (label["workerType"], _value(p.get("worker_type"))),
+        (label["plannedHours"], _value(p.get("planned_hours_number"))),
+        (label["cancelled"], cancelled),
+    ]
+
+
+def sections(content: dict, language: str) -> list[Section]:
+    """The message as (heading, [(label, value)]) sections, values not yet escaped."""
+    label = _labels(language)
+    d = content["declarations"]
+    result = [
+        (label["declarations"], _declaration_rows(d, language)),
+        (label["employer"], _employer_rows(content.get("employer") or {}, language)),
+        (label["employees"], _employee_rows(content.get("employees") or [], language)),
+    ]
+    before, after = content.get("periodBefore"), content.get("periodAfter")
+    if d["type"] in CHANGE_TYPES and (before is not None or after is not None):
+        result += [
+            (label["before"], _period_rows(before, language)),
+            (label["after"], _period_rows(after, language)),
+        ]
+    return result
+
+
+def text(content: dict, language: str) -> str:
+    """The message as plain text: the opening sentence, then each section as aligned rows."""
+    parts = [_labels(language)["opening"]]
+    for heading, rows in sections(content, language):
+        width = max(len(label) for label, _ in rows) + 1
+        lines = [heading, "=" * len(heading)]
+        lines += [f"{label + ':':<{width}} {value}" for label, value in rows]
+        parts.append("\n".join(lines))
+    return "\n\n".join(parts) + "\n"
+
+
+def _html_table(rows: list[Row]) -> str:
+    cells = [
+        f'<tr><th scope="row">{escape(label)}</th><td>{escape(value)}</td></tr>'
+        for label, value in rows
+    ]
+    return "<table>\n" + "\n".join(cells) + "\n</table>"
+
+
+def html(content: dict, language: str) -> str:
+    """The message as a small self-contained HTML document; every content value is escaped."""
+    body = [f"<p>{escape(_labels(language)['opening'])}</p>"]
+    for heading, rows in sections(content, language):
+        body += [f"<h2>{escape(heading)}</h2>", _html_table(rows)]
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            f'<html lang="{language}">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f"<title>{escape(subject(content, language))}</title>",
+            "</head>",
+            "<body>",
+            *body,
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
