@@ -344,10 +344,23 @@ def print_worker(w: dict | None) -> None:
 
 
 def print_notifications(rows: list[dict]) -> None:
+    """Seed 002's list of notifications: before and after as start - end (hours)."""
     click.echo("Notifications:" + ("" if rows else " none"))
     if rows:
-        print_rows(rows, ["sentAt", "channel", "recipient", "periodBefore", "periodAfter",
-                          "anomalyCodes"])
+        print_rows([{**r, "periodBefore": _change(r["periodBefore"]),
+                     "periodAfter": _change(r["periodAfter"]),
+                     "anomalyCodes": " ".join(r["anomalyCodes"]) or "-"} for r in rows],
+                   ["sentAt", "declarationId", "channel", "recipient", "periodBefore",
+                    "periodAfter", "anomalyCodes"])
+
+
+def _change(side: dict | None) -> str:
+    if side is None:
+        return "-"
+    start = f"{side['startDate']} {side['startHour'] or ''}".strip()
+    end = f"{side['endDate'] or ''} {side['endHour'] or ''}".strip()
+    hours = f" ({side['plannedHoursNumber']} h)" if side["plannedHoursNumber"] else ""
+    return f"{start} - {end}{hours}" + (" cancelled" if side["cancelled"] else "")
 
 
 @register.command(name="declaration")
@@ -440,7 +453,8 @@ def ebox_show(home: Path, message_id: str, lang: str | None, as_html: bool,
     """One e-Box message, as text (or HTML, or JSON with its content)."""
     found = found_or_exit(StackClient(home).ebox.message(message_id, lang),
                           f"no message {message_id}")
-    emit(found, as_json, lambda m: click.echo(m["html"] if as_html else m["text"]))
+    emit(found, as_json, lambda m: click.echo(
+        m["html"] if as_html else f"{m['subject']}\n\n{m['text']}"))
 
 
 @ebox.command(name="read")

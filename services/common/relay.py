@@ -14,12 +14,12 @@ log = logging.getLogger("dimona")
 
 
 class Unpublished(Protocol):
-    def unpublished(self, limit: int) -> Sequence[tuple[object, str, bytes]]: ...
+    def unpublished(self, limit: int) -> Sequence[tuple[object, str, str]]: ...
     def mark_published(self, ids: Sequence) -> None: ...
 
 
 class Relay:
-    """Publishes `store.unpublished()` rows (id, key, event) on `topic`; `wake` is set by
+    """Publishes `store.unpublished()` rows (id, key, event JSON) on `topic`; `wake` is set by
     whoever records new rows, and every `idle_s` the store is looked at anyway."""
 
     def __init__(self, store: Unpublished, broker: KafkaBroker, topic: str, batch: int,

@@ -14,7 +14,7 @@ from schemas.events import DeclarationDecided, NotificationSent
 from services.common import tracking
 from services.common.db import ensure_schema
 from services.directory.adapter import identity_names
-from services.notifier.domain import Names, Notices, ssin_of
+from services.notifier.domain import BRUSSELS, Names, Notices, ssin_of
 
 SCHEMA = "notifier"
 DDL = """
@@ -78,12 +78,12 @@ class Outbox:
                 tracking.set_watermark(conn, SCHEMA, position)
         return len(found.notifications)
 
-    def unpublished(self, limit: int) -> list[tuple[UUID, str, bytes]]:
+    def unpublished(self, limit: int) -> list[tuple[UUID, str, str]]:
         with self.pool.connection() as conn:
             rows = conn.execute(
                 "SELECT notification_id, employer_key, event FROM notifier.notifications "
                 "WHERE published_at IS NULL ORDER BY position LIMIT %s", (limit,)).fetchall()
-        return [(i, key, event.encode()) for i, key, event in rows]
+        return rows
 
     def mark_published(self, ids: Sequence[UUID]) -> None:
         with self.pool.connection() as conn:
@@ -195,8 +195,8 @@ def _uuid(text: str) -> UUID | None:
 def _message(row: tuple) -> dict:
     keys = ("messageId", "declarationId", "recipient", "employerKey", "language", "subject",
             "content", "createdAt", "readAt")
-    values = [str(row[0]), *row[1:7], row[7].isoformat(),
-              row[8].isoformat() if row[8] else None]
+    values = [str(row[0]), *row[1:7], row[7].astimezone(BRUSSELS).isoformat(),
+              row[8].astimezone(BRUSSELS).isoformat() if row[8] else None]
     return dict(zip(keys, values, strict=True))
 
 

@@ -431,7 +431,8 @@ class RegisterReader:
         return _dicts(conn.execute(
             "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
             "period_before, period_after, anomaly_codes FROM register.notifications "
-            f"WHERE {column} = %s ORDER BY sent_at, notification_id", (value,)))
+            f"WHERE {column} = %s ORDER BY sent_at, declaration_id, channel, recipient",
+            (value,)))
 
     def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
         with self.pool.connection() as conn:

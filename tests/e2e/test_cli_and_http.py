@@ -49,7 +49,7 @@ def test_submit_wait_json_answers_every_line_in_order(stack):
                                     "--json").stdout)
         return [m for m in ebox if m["declarationId"] == rows[0]["declarationId"]]
     [message] = wait_until(confirmed, 30, "the e-Box confirmation")
-    assert message["content"]["declarations"]["result"] == "A"
+    assert message["result"] == "A"
 
     again = json.loads(stack.cli("submit", str(ROOT / "examples/batch.jsonl"), "--as",
                                  "0403170701", "--json").stdout)

@@ -154,7 +154,8 @@ def test_a_worker_without_ssin_gets_s_then_the_final_result(stack):
         mine = [m for m in ebox if m["declarationId"] == number]
         return mine if len(mine) == 2 else None
     messages = wait_until(both_messages, 60, "the S and final e-Box messages")
-    results = sorted(m["content"]["declarations"]["result"] for m in messages)
-    assert results == ["A", "S"]
-    [last] = [m for m in messages if m["content"]["declarations"]["result"] == "A"]
+    assert sorted(m["result"] for m in messages) == ["A", "S"]
+    [last] = [json.loads(stack.cli("ebox", "show", m["messageId"], "--json").stdout)
+              for m in messages if m["result"] == "A"]
     assert last["content"]["declarations"]["identification"]["identifiedSsin"] == "90050100151"
+    assert "90050100151" in last["text"] and "In afwachting" in last["text"]

@@ -4,8 +4,10 @@
 - the whole stack stops in the middle of a batch and starts again (the embedded broker has
   forgotten everything, PostgreSQL has not);
 - the broker alone dies in the middle of a batch.
+- the notifier alone is killed (SIGKILL) in the middle of a batch (issue 6).
 In every case each acknowledged declaration ends with exactly one recorded decision, one
-register row and one e-Box message.
+register row, one e-Box message and one return-file entry, and the register lists each of
+those two notifications once.
 """
 
 from __future__ import annotations
@@ -52,6 +54,18 @@ def assert_exactly_once(stack: StackProcess, ack: dict, timeout_s: float = 180) 
         "WHERE declaration_id = ANY(%s)", (ids,))
     assert messages == declarations == n
     assert decided_count(stack, ack["batchRef"]) == n
+    assert stack.sql("SELECT count(*), count(DISTINCT line) FROM notifier.return_entries "
+                     "WHERE batch_ref = %s", (ack["batchRef"],)) == [(n, n)]
+    # Kroon is no batch sender: an e-Box message and a return-file entry per line, each
+    # announced once by NotificationSent and listed once by the register.
+    wait_until(lambda: stack.sql("SELECT count(*) FROM register.notifications WHERE "
+                                 "declaration_id = ANY(%s)", (ids,))[0][0] >= 2 * n,
+               timeout_s, f"{2 * n} notifications in the register")
+    assert stack.sql(
+        "SELECT count(*), count(DISTINCT (declaration_id, channel, recipient)) "
+        "FROM register.notifications WHERE declaration_id = ANY(%s)", (ids,)) == [(2 * n, 2 * n)]
+    assert stack.sql("SELECT count(*) FROM notifier.notifications WHERE published_at IS NULL"
+                     ) == [(0,)]
     expected_refused = sum(1 for line in range(1, n + 1) if line % 20 == 0)
     assert stack.sql("SELECT count(*) FROM register.declarations WHERE batch_ref = %s "
                      "AND result = 'B'", (ack["batchRef"],)) == [(expected_refused,)]
@@ -92,4 +106,20 @@ def test_broker_death_in_the_middle_of_a_batch(new_stack, tmp_path):
     os.kill(stack.state["broker_pid"], signal.SIGKILL)
     wait_until(lambda: stack.state["pids"]["validator"] != old_pids["validator"], 60,
                "the services to restart on the new broker")
+    assert_exactly_once(stack, ack)
+
+
+def test_notifier_killed_in_the_middle_of_a_batch(new_stack, tmp_path):
+    stack = new_stack()
+    ack = submit(stack, write_batch(tmp_path / "notifier.jsonl", 6000))
+    ids = [d["declarationId"] for d in ack["declarations"]]
+
+    def messages() -> int:
+        return stack.sql("SELECT count(*) FROM notifier.ebox_messages WHERE "
+                         "declaration_id = ANY(%s)", (ids,))[0][0]
+    wait_until(lambda: 0 < messages() < len(ids), 120, "the notifier at work")
+    old = stack.state["pids"]["notifier"]
+    os.kill(old, signal.SIGKILL)  # while it works through the batch, as a power cut would
+    assert messages() < len(ids)
+    wait_until(lambda: stack.state["pids"]["notifier"] != old, 60, "a new notifier")
     assert_exactly_once(stack, ack)

@@ -10,8 +10,8 @@ from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
 from services.directory.domain import Directory, EmployerIndex
-from services.notifier.adapter import Ebox
-from services.notifier.application import ConfirmDecisions
+from services.notifier.adapter import Ebox, Outbox
+from services.notifier.application import NotifyDecisions
 from services.projections.adapter import RegisterReader, RegisterWriter
 from services.projections.domain import Filters
 from services.validator.application import DecideDeclarations
@@ -73,11 +73,12 @@ def test_the_register_applies_each_decision_once_and_never_goes_back(database_ur
 
 def test_the_ebox_gets_one_message_per_declaration(database_url):
     decided = decider(database_url)(a_batch())
-    ebox = Ebox(open_pool(database_url))
-    confirm = ConfirmDecisions(ebox, lambda: Snapshot(EmployerIndex([KROON]), {}))
-    confirm(decided, None)
-    confirm(decided[:2], None)
-    assert len(ebox.messages(recipient="0403170701")) == 3
+    pool = open_pool(database_url)
+    notify = NotifyDecisions(Outbox(pool), lambda: Snapshot(EmployerIndex([KROON]), {}))
+    notify(decided, None)
+    notify(decided[:2], None)
+    assert len(Ebox(pool).messages(recipient="0403170701")) == 3
+    assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 3
 
 
 def test_catch_up_from_the_event_store_applies_what_kafka_lost(database_url):

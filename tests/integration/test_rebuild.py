@@ -7,13 +7,18 @@ from __future__ import annotations
 import psycopg
 import pytest
 
+from schemas.events import stable_id
 from services.common.db import open_pool
 from services.common.tracking import catch_up
-from services.projections.adapter import RegisterWriter
+from services.directory.cache import Snapshot
+from services.directory.domain import EmployerIndex
+from services.notifier.adapter import Outbox
+from services.notifier.application import NotifyDecisions
+from services.projections.adapter import RegisterWriter, catch_up_notifications
 from services.projections.rebuild import REBUILD_LOCK, Rebuild, RebuildRunning
 from services.validator.eventlog import EventLog
 from tests.integration.test_exactly_once import OPEN_IN, PERIOD, decider
-from tests.unit.factories import IN, submitted
+from tests.unit.factories import IN, KROON, submitted
 
 pytestmark = pytest.mark.integration
 SECOND = 680725377927
@@ -46,6 +51,9 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     assert [d.result for d in decided] == ["A", "A", "A", "B", "A", "A", "A"]
     live = RegisterWriter(open_pool(database_url))
     catch_up(EventLog(database_url).decisions_after, 0, live.apply)
+    notify = NotifyDecisions(Outbox(live.pool), lambda: Snapshot(EmployerIndex([KROON])))
+    notify(decided, None)
+    assert catch_up_notifications(live) == 7
     seen: list[int] = []
 
     count, found = Rebuild(database_url, lambda n, s: seen.append(n), span=3).run(verify=True)
@@ -60,9 +68,14 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
         conn.execute("UPDATE register.workers SET worker_types = '{STG}' WHERE ssin = %s",
                      ("85073003328",))
         conn.execute("DELETE FROM register.quota_usage")
+        conn.execute("DELETE FROM register.notifications WHERE declaration_id = %s",
+                     (SECOND,))
     _, found = Rebuild(database_url).run(verify=True)
-    assert sorted((d.table, d.key, d.columns[:1]) for d in found) == [
-        ("declarations", SECOND, ("declaration_id",)), ("periods", PERIOD, ("end_hour",)),
+    lost = stable_id("notification", decided[4].event_id, "ebox", "0403170701")
+    assert sorted((d.table, str(d.key), d.columns[:1]) for d in found) == [
+        ("declarations", str(SECOND), ("declaration_id",)),
+        ("notifications", str(lost), ("notification_id",)),
+        ("periods", str(PERIOD), ("end_hour",)),
         ("quota_usage", "680725378521/STUDENT", ("period_id",)),
         ("workers", "175110801/85073003328", ("worker_types",))]
     [tampered] = [d for d in found if d.table == "periods"]
@@ -73,6 +86,7 @@ def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
                "period_id") == [(None, False), ("1400", True), (None, False)]
     assert sql(database_url, "SELECT worker_types FROM register.workers WHERE ssin = %s",
                ("85073003328",)) == [(["OTH"],)]
+    assert sql(database_url, "SELECT count(*) FROM register.notifications") == [(7,)]
     assert Rebuild(database_url).run(verify=True) == (7, [])
     assert sql(database_url, "SELECT count(*) FROM information_schema.schemata WHERE "
                "schema_name LIKE 'register_%%'") == [(0,)]
