@@ -35,6 +35,9 @@ CREATE TABLE IF NOT EXISTS intake.batches (
   UNIQUE (declarant, file_name, sha256));
 ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS ack_written_at timestamptz;
 ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_written_at timestamptz;
+ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_upto bigint NOT NULL DEFAULT 0;
+ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_waiting integer NOT NULL DEFAULT 0;
+ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_files integer NOT NULL DEFAULT 0;
 CREATE TABLE IF NOT EXISTS intake.rejected_lines (
   batch_ref text NOT NULL, line integer NOT NULL, reason text NOT NULL,
   PRIMARY KEY (batch_ref, line));
@@ -130,6 +133,8 @@ class OpenBatch:
     declarant: str
     summary: dict
     ack_written: bool
+    results_files: int  # the results file, then one more for each group of final results
+    results_upto: int  # the notifier's last return-file entry written out
 
 
 @dataclass(frozen=True)
@@ -141,9 +146,13 @@ class BatchClaim:
         self.conn.execute("UPDATE intake.batches SET ack_written_at = now() "
                           "WHERE batch_ref = %s", (batch_ref,))
 
-    def results_written(self, batch_ref: str) -> None:
-        self.conn.execute("UPDATE intake.batches SET results_written_at = now() "
-                          "WHERE batch_ref = %s", (batch_ref,))
+    def results_written(self, batch_ref: str, upto: int, waiting: int) -> None:
+        """A results file is written, up to the entry at `upto`; `waiting` lines still
+        wait for their final result (a follow-up file will carry it)."""
+        self.conn.execute(
+            "UPDATE intake.batches SET results_written_at = now(), results_upto = %s, "
+            "results_waiting = %s, results_files = results_files + 1 WHERE batch_ref = %s",
+            (upto, waiting, batch_ref))
 
 
 class IntakeStore:
@@ -194,12 +203,14 @@ class IntakeStore:
 
     @contextlib.contextmanager
     def claim_batches(self, limit: int) -> Iterator[BatchClaim]:
-        """Batches whose acknowledgement or results file is still to write, locked for this
-        process (another intake replica skips them) until the block ends."""
+        """Batches whose acknowledgement or results file is still to write, or with lines
+        waiting for a final result, locked for this process (another intake replica skips
+        them) until the block ends."""
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
-                "SELECT batch_ref, declarant, acknowledgement, ack_written_at IS NOT NULL "
-                "FROM intake.batches WHERE results_written_at IS NULL "
+                "SELECT batch_ref, declarant, acknowledgement, ack_written_at IS NOT NULL, "
+                "results_files, results_upto FROM intake.batches "
+                "WHERE results_written_at IS NULL OR results_waiting > 0 "
                 "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,)).fetchall()
             yield BatchClaim(conn, [OpenBatch(*r) for r in rows])
 

@@ -153,10 +153,12 @@ OUTBOX_SUFFIXES = {"ack": "ack.json", "results": "results.jsonl", "error": "erro
 
 
 def outbox_name(file_name: str, ref: str, kind: str) -> str:
-    """`<file>.<batch ref>.ack.json`, `<file>.<batch ref>.results.jsonl`, and for files of
+    """`<file>.<batch ref>.ack.json`, `<file>.<batch ref>.results.jsonl` (then
+    `.results.2.jsonl`... with final results that came later), and for files of
     the inbox that were not taken, `<file>.<stamp>.error.json` or `.duplicate.json`: sorted
     next to each other, never overwriting the files of an earlier batch of the same name."""
-    return f"{safe_file_name(file_name)}.{ref}.{OUTBOX_SUFFIXES[kind]}"
+    suffix = OUTBOX_SUFFIXES.get(kind) or f"{kind}.jsonl"  # results.2, results.3...
+    return f"{safe_file_name(file_name)}.{ref}.{suffix}"
 
 
 def safe_file_name(file_name: str) -> str:

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from services.intake.adapter import IntakeStore
+from services.intake.adapter import BatchClaim, IntakeStore, OpenBatch
 from services.intake.application import Intake
 from services.intake.domain import BadFile, outbox_name
 from services.notifier.adapter import ReturnEntries
@@ -61,11 +61,11 @@ class BatchViews:
                    for r in self.register.batch_results(batch_ref, after_line))
         return self._with_rejected(decided, batch_ref, after_line)
 
-    def return_file(self, batch_ref: str) -> Iterator[dict]:
-        """The results file: the notifier's return-file entries (one per line, the final
-        one for a line that waited for identification) and the rejected lines."""
+    def return_file(self, batch_ref: str, upto: int) -> Iterator[dict]:
+        """The results file: the notifier's return-file entries up to the position
+        `upto` (one per line) and the rejected lines."""
         assert self.returns is not None
-        return self._with_rejected(self.returns.of(batch_ref), batch_ref)
+        return self._with_rejected(self.returns.of(batch_ref, upto=upto), batch_ref)
 
     def _with_rejected(self, decided: Iterable[dict], batch_ref: str, after_line: int = 0
                        ) -> Iterator[dict]:
@@ -100,9 +100,10 @@ def write_atomically(path: Path, pieces: Iterable[str]) -> None:
 
 
 class ReturnFiles:
-    """Writes, in `outbox/<declarant>/`, each batch's acknowledgement at once, and its
-    results file once the notifier has an entry for every accepted line (a line waiting
-    for identification, `S`, counts). Every intake replica may run it:
+    """Writes, in `outbox/<declarant>/`, each batch's acknowledgement at once, its results
+    file once the notifier has an entry for every accepted line (a line waiting for
+    identification counts with its `S`), and a follow-up results file (`results.2.jsonl`,
+    ...) with the final results of such lines as they come. Every intake replica may run it:
     a batch is claimed with a row lock, and a file written twice is written the same."""
 
     def __init__(self, store: IntakeStore, views: BatchViews, outbox: Path):
@@ -111,22 +112,34 @@ class ReturnFiles:
     def write_pending(self, limit: int = 50) -> int:
         written = 0
         with self.store.claim_batches(limit) as claim:
-            decided = self.views.returns.counts([b.batch_ref for b in claim.batches])
+            entries = self.views.returns.counts([b.batch_ref for b in claim.batches])
             for b in claim.batches:
-                folder = self.outbox / b.declarant
-                name = b.summary["fileName"]
                 if not b.ack_written:
-                    write_atomically(folder / outbox_name(name, b.batch_ref, "ack"),
-                                     self.views.acknowledgement(b.summary))
+                    self._write(b, "ack", self.views.acknowledgement(b.summary))
                     claim.ack_written(b.batch_ref)
                     written += 1
-                if decided[b.batch_ref] >= b.summary["accepted"]:
-                    write_atomically(folder / outbox_name(name, b.batch_ref, "results"),
-                                     (json.dumps(r, ensure_ascii=False) + "\n"
-                                      for r in self.views.return_file(b.batch_ref)))
-                    claim.results_written(b.batch_ref)
-                    written += 1
+                if entries[b.batch_ref] >= b.summary["accepted"]:
+                    written += self._write_results(claim, b)
         return written
+
+    def _write_results(self, claim: BatchClaim, b: OpenBatch) -> int:
+        """The results file, or a follow-up with the final results of lines that had `S`
+        (the entries after those written out)."""
+        upto, waiting = self.views.returns.progress(b.batch_ref)
+        if b.results_files == 0:
+            rows = self.views.return_file(b.batch_ref, upto)
+        elif upto > b.results_upto:
+            rows = self.views.returns.of(b.batch_ref, after=b.results_upto, upto=upto)
+        else:
+            return 0
+        kind = "results" if b.results_files == 0 else f"results.{b.results_files + 1}"
+        self._write(b, kind, (json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        claim.results_written(b.batch_ref, upto, waiting)
+        return 1
+
+    def _write(self, b: OpenBatch, kind: str, pieces: Iterable[str]) -> None:
+        write_atomically(self.outbox / b.declarant / outbox_name(
+            b.summary["fileName"], b.batch_ref, kind), pieces)
 
     async def run(self, interval_s: float) -> None:
         await every(interval_s, self.write_pending, "writing return files")

@@ -206,17 +206,30 @@ class ReturnEntries:
     def __init__(self, pool: ConnectionPool):
         self.pool = pool
 
-    def of(self, batch_ref: str) -> Iterator[dict]:
-        """The latest entry of each line of a batch, with `line`, in line order (a line
-        that waited for identification has two), streamed."""
+    def of(self, batch_ref: str, after: int = 0, upto: int | None = None
+           ) -> Iterator[dict]:
+        """The latest entry of each line of a batch among those recorded at positions in
+        (after, upto], with `line`, in line order, streamed. A line that waited for
+        identification has two entries: its `S`, then its final result."""
         with self.pool.connection() as conn, conn.transaction():
             with conn.cursor(name="return_entries") as cur:
                 cur.itersize = 5000
                 cur.execute("SELECT DISTINCT ON (line) line, result FROM "
-                            "notifier.return_entries WHERE batch_ref = %s "
-                            "ORDER BY line, position DESC", (batch_ref,))
+                            "notifier.return_entries WHERE batch_ref = %s AND position > %s "
+                            "AND position <= coalesce(%s, position) "
+                            "ORDER BY line, position DESC", (batch_ref, after, upto))
                 for line, result in cur:
                     yield {**result, "line": line}
+
+    def progress(self, batch_ref: str) -> tuple[int, int]:
+        """(the position of the batch's last entry, how many of its lines still wait for
+        identification)."""
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "SELECT coalesce(max(last), 0), count(*) FILTER (WHERE result = 'S') FROM "
+                "(SELECT DISTINCT ON (line) position AS last, result->>'result' AS result "
+                " FROM notifier.return_entries WHERE batch_ref = %s "
+                " ORDER BY line, position DESC) latest", (batch_ref,)).fetchone()
 
     def counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
         """How many lines of each batch have an entry."""

@@ -1,5 +1,6 @@
 """Batch files on the real PostgreSQL: streamed in one transaction, recognised when sent
-twice (even at the same time), refused whole when unreadable, and never held in memory."""
+twice (even at the same time), refused whole when unreadable, never held in memory, and
+answered by results files built from the notifier's return-file entries."""
 
 from __future__ import annotations
 
@@ -12,15 +13,23 @@ import psycopg
 import pytest
 
 from services.common.db import open_pool
+from services.directory.cache import Snapshot
+from services.directory.domain import EmployerIndex
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import BadFile
-from services.intake.files import BatchViews, sha256_of
+from services.intake.files import BatchViews, ReturnFiles, sha256_of
+from services.notifier.adapter import Outbox, ReturnEntries
+from services.notifier.application import NotifyDecisions
 from services.projections.adapter import RegisterReader
-from tests.unit.factories import IN
+from services.validator.domain import decide, identified
+from tests.unit.factories import IN, KROON, FakeContext, submitted
+from tests.unit.rulebook import dimona_in
+from tests.unit.test_rules_parties import PERSON
 
 pytestmark = pytest.mark.integration
 SECRETARIAT = "0477472701"
+AN_SSIN = "90050100151"
 
 
 def jsonl(*declarations: dict | str) -> bytes:
@@ -106,3 +115,39 @@ def test_memory_does_not_grow_with_the_size_of_the_file(database_url):
 
     small, large = peak_bytes(1_000), peak_bytes(10_000)
     assert large < 1.5 * small, (small, large)
+
+
+def test_results_file_then_a_follow_up_with_the_final_result_of_an_s_line(
+        intake, database_url, tmp_path):
+    """The results file answers every line (the worker without SSIN with its `S`); its
+    final result, once identified, comes in `<file>.<ref>.results.2.jsonl`."""
+    unknown = {**dimona_in(ssin=None), "worker": PERSON}
+    summary = accept(intake, "s.jsonl", jsonl(IN, "not json", unknown))
+    ref = summary["batchRef"]
+    subs = [submitted(body, number=number, declarant=SECRETARIAT).model_copy(
+        update={"batch_ref": ref, "line": line})
+        for body, (line, number) in zip((IN, unknown), intake.store.declared_lines(ref),
+                                        strict=True)]
+    notify = NotifyDecisions(Outbox(intake.store.pool), lambda: Snapshot(
+        EmployerIndex([KROON]), {SECRETARIAT: {"batchSender": True}}))
+    notify([decide(s, FakeContext()) for s in subs], None)
+    pool = intake.store.pool
+    files = ReturnFiles(intake.store, BatchViews(intake.store, RegisterReader(pool),
+                                                 ReturnEntries(pool)), tmp_path)
+
+    def written(kind: str) -> list[dict]:
+        path = tmp_path / SECRETARIAT / f"s.jsonl.{ref}.{kind}"
+        return [json.loads(line) for line in path.read_text().splitlines()]
+    assert files.write_pending() == 2  # the acknowledgement and the results
+    assert [(r["line"], r.get("result"), r.get("rejected")) for r in written(
+        "results.jsonl")] == [(1, "A", None), (2, None, "not valid JSON"), (3, "S", None)]
+    assert files.write_pending() == 0  # nothing new: the S line still waits
+
+    final = decide(identified(subs[1], AN_SSIN), FakeContext(), identified_ssin=AN_SSIN)
+    notify([final], None)
+    assert files.write_pending() == 1
+    [(line, result)] = [(r["line"], r) for r in written("results.2.jsonl")]
+    assert (line, result["result"], result["identifiedSsin"]) == (3, "A", AN_SSIN)
+    assert files.write_pending() == 0
+    assert count(database_url, "SELECT results_waiting FROM intake.batches "
+                 "WHERE batch_ref = %s", ref) == 0
