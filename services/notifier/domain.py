@@ -11,7 +11,7 @@ A declaration that first got `S` has two decisions (two event ids), so two of ea
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -75,8 +75,10 @@ def recipient_of(decided: DeclarationDecided, employer: DirectoryEmployer | None
     return decided.employer_key
 
 
-def notices(decisions: Sequence[DeclarationDecided], employer_of, is_batch_sender,
-            names: Names, sent_at: datetime) -> Notices:
+def notices(decisions: Sequence[DeclarationDecided],
+            employer_of: Callable[[str], DirectoryEmployer | None],
+            is_batch_sender: Callable[[str | None], bool], names: Names,
+            sent_at: datetime) -> Notices:
     """The messages and return-file entries of `decisions`, and their NotificationSent.
     `employer_of(key)` and `is_batch_sender(declarant)` read the directory."""
     found = Notices(names=names_given(decisions))
