@@ -426,16 +426,18 @@ def ebox() -> None:
 @click.option("--employer", help="NSSO number or enterprise number: the messages about it.")
 @click.option("--declarant", help="Enterprise number: the messages it received.")
 @click.option("--unread", is_flag=True, help="Only the messages not yet marked read.")
+@click.option("--limit", type=click.IntRange(min=1), help="At most this many (default: all).")
+@click.option("--offset", type=click.IntRange(min=0), default=0, help="Skip this many first.")
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_obj
 def ebox_list(home: Path, employer: str | None, declarant: str | None, unread: bool,
-              as_json: bool) -> None:
+              limit: int | None, offset: int, as_json: bool) -> None:
     """The e-Box messages about an employer or received by a declarant, oldest first."""
     if bool(employer) == bool(declarant):
         raise click.UsageError("give exactly one of --employer and --declarant")
     read = StackClient(home).ebox
-    rows = (read.of_employer(employer, unread) if employer
-            else read.of_declarant(declarant, unread))
+    rows = (read.of_employer(employer, unread, limit, offset) if employer
+            else read.of_declarant(declarant, unread, limit, offset))["items"]
     emit(rows, as_json, lambda r: print_rows(r, ["messageId", "declarationId", "result",
                                                  "recipient", "createdAt", "readAt",
                                                  "subject"]))

@@ -27,18 +27,20 @@ def build_ebox_router(ebox: ReadEbox, access: Access, reader) -> APIRouter:
 
     @router.get("/messages")
     def messages(who: Reader, employer: str | None = None, declarant: str | None = None,
-                 unread: bool = False) -> dict:
+                 unread: bool = False, limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+                 offset: Annotated[int, Query(ge=0)] = 0) -> dict:
         """The messages a declarant received (`declarant`), or those about an employer
-        (`employer`: its NSSO or enterprise number), oldest first; `unread` only."""
+        (`employer`: its NSSO or enterprise number), oldest first; `unread` only:
+        `{total, offset, limit, items}`."""
         if (employer is None) == (declarant is None):
             raise HTTPException(400, "give exactly one of employer and declarant")
         if declarant is not None:
             if not who.may_read(declarant.zfill(10), None):
                 raise HTTPException(404, f"no e-Box of declarant {declarant} for this token")
-            return {"items": ebox.of_declarant(declarant, unread)}
+            return ebox.of_declarant(declarant, unread, limit, offset)
         if not access.may_read(who, None, employer):
             raise HTTPException(404, f"no e-Box of employer {employer} for this token")
-        return {"items": ebox.of_employer(employer, unread)}
+        return ebox.of_employer(employer, unread, limit, offset)
 
     @router.get("/messages/{message_id}")
     def message(message_id: str, who: Reader, lang: Language | None = None,

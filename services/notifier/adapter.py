@@ -152,17 +152,21 @@ class Ebox:
         self.pool = pool
 
     def messages(self, *, employer_keys: Sequence[str] = (), recipient: str | None = None,
-                 unread: bool = False) -> list[dict]:
-        """The messages about an employer (any of its keys) or to a recipient, oldest
-        first, without their content."""
-        where = "employer_key = ANY(%s)" if employer_keys else "recipient = %s"
+                 unread: bool = False, limit: int | None = None, offset: int = 0
+                 ) -> tuple[int, list[dict]]:
+        """(how many, a page of them): the messages about an employer (any of its keys)
+        or to a recipient, oldest first, without their content."""
+        where = ("employer_key = ANY(%s)" if employer_keys else "recipient = %s") + (
+            " AND read_at IS NULL" if unread else "")
+        about = list(employer_keys) if employer_keys else recipient
         with self.pool.connection() as conn:
+            total = conn.execute(f"SELECT count(*) FROM notifier.ebox_messages WHERE {where}",
+                                 (about,)).fetchone()[0]
             rows = conn.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM notifier.ebox_messages WHERE {where}"
-                + (" AND read_at IS NULL" if unread else "")
-                + " ORDER BY created_at, declaration_id, message_id",
-                (list(employer_keys) if employer_keys else recipient,)).fetchall()
-        return [_listed(_message(r)) for r in rows]
+                f"SELECT {MESSAGE_COLUMNS} FROM notifier.ebox_messages WHERE {where} "
+                "ORDER BY created_at, declaration_id, message_id LIMIT %s OFFSET %s",
+                (about, limit, offset)).fetchall()
+        return total, [_listed(_message(r)) for r in rows]
 
     def message(self, message_id: str) -> dict | None:
         with self.pool.connection() as conn:

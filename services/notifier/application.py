@@ -40,11 +40,18 @@ class ReadEbox:
         NSSO number and its enterprise number)."""
         self.ebox, self.employer_keys = ebox, employer_keys
 
-    def of_employer(self, number: str, unread: bool = False) -> list[dict]:
-        return self.ebox.messages(employer_keys=self.employer_keys(number), unread=unread)
+    def of_employer(self, number: str, unread: bool = False, limit: int | None = None,
+                    offset: int = 0) -> dict:
+        """`{total, offset, limit, items}`: a page of the messages about an employer."""
+        return _page(self.ebox.messages(employer_keys=self.employer_keys(number),
+                                        unread=unread, limit=limit, offset=offset),
+                     limit, offset)
 
-    def of_declarant(self, number: str, unread: bool = False) -> list[dict]:
-        return self.ebox.messages(recipient=number.zfill(10), unread=unread)
+    def of_declarant(self, number: str, unread: bool = False, limit: int | None = None,
+                     offset: int = 0) -> dict:
+        """`{total, offset, limit, items}`: a page of the messages a declarant received."""
+        return _page(self.ebox.messages(recipient=number.zfill(10), unread=unread,
+                                        limit=limit, offset=offset), limit, offset)
 
     def message(self, message_id: str, language: str | None = None) -> dict | None:
         """The message with its text and HTML, in `language` (default: the employer's)."""
@@ -54,6 +61,11 @@ class ReadEbox:
     def mark_read(self, message_id: str) -> dict | None:
         found = self.ebox.mark_read(message_id)
         return shown(found) if found else None
+
+
+def _page(found: tuple[int, list[dict]], limit: int | None, offset: int) -> dict:
+    total, items = found
+    return {"total": total, "offset": offset, "limit": limit, "items": items}
 
 
 def shown(message: dict, language: str | None = None) -> dict:

@@ -84,8 +84,12 @@ def test_an_out_is_confirmed_in_the_ebox_with_its_period_before_and_after(stack,
 def test_the_ebox_over_http_is_scoped_and_a_message_can_be_marked_read(stack, kroon_out):
     message_id = message_of(stack, kroon_out["period"])["messageId"]
     url = f"{stack.api}/ebox/messages"
-    mine = httpx.get(url, params={"declarant": "0403170701"}, headers=KROON).json()["items"]
-    assert message_id in [m["messageId"] for m in mine]
+    mine = httpx.get(url, params={"declarant": "0403170701", "limit": 10_000},
+                     headers=KROON).json()
+    assert message_id in [m["messageId"] for m in mine["items"]]
+    one = httpx.get(url, params={"declarant": "0403170701", "limit": 1, "offset": 1},
+                    headers=KROON).json()
+    assert (one["total"], one["items"]) == (mine["total"], mine["items"][1:2])
     assert httpx.get(url, params={"employer": "175110801"}, headers=AUDITOR).status_code == 200
     for who, params in ((PARC, {"declarant": "0403170701"}), (PARC, {"employer": "175110801"}),
                         (SECRETARIAT, {"declarant": "0403170701"})):
@@ -104,8 +108,8 @@ def test_the_ebox_over_http_is_scoped_and_a_message_can_be_marked_read(stack, kr
     assert httpx.post(f"{url}/{message_id}/read", headers=AUDITOR).status_code == 403
     read = httpx.post(f"{url}/{message_id}/read", headers=KROON)
     assert read.status_code == 200 and read.json()["readAt"] is not None
-    unread = httpx.get(url, params={"declarant": "0403170701", "unread": "true"},
-                       headers=KROON).json()["items"]
+    unread = httpx.get(url, params={"declarant": "0403170701", "unread": "true",
+                                    "limit": 10_000}, headers=KROON).json()["items"]
     assert message_id not in [m["messageId"] for m in unread]
     listed = stack.cli("ebox", "list", "--declarant", "0403170701").stdout
     assert message_id in listed

@@ -77,7 +77,8 @@ def test_the_ebox_gets_one_message_per_declaration(database_url):
     notify = NotifyDecisions(Outbox(pool), lambda: Snapshot(EmployerIndex([KROON]), {}))
     notify(decided, None)
     notify(decided[:2], None)
-    assert len(Ebox(pool).messages(recipient="0403170701")) == 3
+    total, listed = Ebox(pool).messages(recipient="0403170701")
+    assert total == len(listed) == 3
     assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 3
 
 

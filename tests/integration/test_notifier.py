@@ -37,7 +37,7 @@ def count(database_url: str, query: str) -> int:
 
 
 def employees(ebox: Ebox, declaration_id: int) -> list[dict]:
-    [listed] = [m for m in ebox.messages(recipient="0403170701")
+    [listed] = [m for m in ebox.messages(recipient="0403170701")[1]
                 if m["declarationId"] == declaration_id]
     return ebox.message(listed["messageId"])["content"]["employees"]
 
@@ -58,6 +58,9 @@ def test_messages_name_the_worker_of_a_later_out_and_come_once(database_url):
     assert employees(ebox, 680725377828) == [
         {"ssin": AN.ssin, "familyName": "Peeters", "givenName": "An"}]
     assert count(database_url, "SELECT count(*) FROM notifier.ebox_messages") == 3
+    total, page = ebox.messages(employer_keys=["175110801"], limit=2, offset=1)
+    assert total == 3 and [m["declarationId"] for m in page] == [
+        m["declarationId"] for m in ebox.messages(employer_keys=["175110801"])[1][1:]]
     assert count(database_url, "SELECT count(*) FROM notifier.notifications "
                                "WHERE published_at IS NULL") == 3  # for the relay
 
@@ -100,7 +103,7 @@ def test_reading_the_ebox_in_another_language_and_marking_read(database_url):
     decided = decider(database_url)([submitted(OPEN_IN, number=PERIOD)])
     notifier(database_url)(decided, None)
     read = ReadEbox(Ebox(open_pool(database_url)), lambda n: ["175110801", "0403170701"])
-    [listed] = read.of_employer("0403170701")
+    [listed] = read.of_employer("0403170701")["items"]
     assert (listed["result"], listed["readAt"]) == ("A", None)
     shown = read.message(listed["messageId"], "fr")
     assert shown["subject"] == "Confirmation Dimona Dimona IN 680725377630 : Acceptée"
@@ -108,6 +111,7 @@ def test_reading_the_ebox_in_another_language_and_marking_read(database_url):
     assert read.message(listed["messageId"])["shownIn"] == "nl"
     first = read.mark_read(listed["messageId"])["readAt"]
     assert first is not None and read.mark_read(listed["messageId"])["readAt"] == first
-    assert read.of_declarant("0403170701", unread=True) == []
+    assert read.of_declarant("0403170701", unread=True) == {
+        "total": 0, "offset": 0, "limit": None, "items": []}
     assert read.message("not-a-uuid") is None
     assert read.mark_read("00000000-0000-0000-0000-000000000000") is None
