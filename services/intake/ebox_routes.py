@@ -9,7 +9,7 @@ from fastapi.responses import HTMLResponse, PlainTextResponse
 
 from services.intake.access import Access
 from services.intake.domain import Forbidden, Principal
-from services.notifier.application import ReadEbox
+from services.notifier.application import ReadEbox, shown
 
 Language = Literal["nl", "fr", "de", "en"]
 
@@ -19,8 +19,8 @@ def build_ebox_router(ebox: ReadEbox, access: Access, reader) -> APIRouter:
     router = APIRouter(prefix="/ebox", tags=["e-Box"])
     Reader = Annotated[Principal, Depends(reader)]
 
-    def readable(who: Principal, message_id: str, lang: str | None = None) -> dict:
-        found = ebox.message(message_id, lang)
+    def readable(who: Principal, message_id: str) -> dict:
+        found = ebox.find(message_id)
         if found is None or not access.may_read(who, found["recipient"], found["employerKey"]):
             raise HTTPException(404, "no such message")
         return found
@@ -47,7 +47,7 @@ def build_ebox_router(ebox: ReadEbox, access: Access, reader) -> APIRouter:
                 format: Annotated[Literal["json", "text", "html"], Query()] = "json"):
         """One message, in `lang` (default: the employer's language): JSON with its
         content, text and HTML, or the text or the HTML alone."""
-        found = readable(who, message_id, lang)
+        found = shown(readable(who, message_id), lang)
         if format == "text":
             return PlainTextResponse(found["text"])
         if format == "html":

@@ -44,6 +44,8 @@ CREATE INDEX IF NOT EXISTS notifications_unpublished ON notifier.notifications (
 
 MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, language, subject, "
                    "content, created_at, read_at")
+# A list shows each message's result, not its content.
+LISTED_COLUMNS = MESSAGE_COLUMNS.replace("content", "content->'declarations'->>'result'")
 REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
  given_name = EXCLUDED.given_name"""
@@ -109,8 +111,9 @@ def _known_names(conn: psycopg.Connection, fresh: Sequence[DeclarationDecided]) 
 def _write(conn: psycopg.Connection, found: Notices) -> None:
     with conn.cursor() as cur:
         cur.executemany(
-            f"INSERT INTO notifier.ebox_messages ({MESSAGE_COLUMNS.rsplit(', ', 2)[0]}) "
-            "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+            "INSERT INTO notifier.ebox_messages (message_id, declaration_id, recipient, "
+            "employer_key, language, subject, content) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
             [(m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
               m.subject, Jsonb(m.content)) for m in found.messages])
         cur.executemany(
@@ -163,10 +166,10 @@ class Ebox:
             total = conn.execute(f"SELECT count(*) FROM notifier.ebox_messages WHERE {where}",
                                  (about,)).fetchone()[0]
             rows = conn.execute(
-                f"SELECT {MESSAGE_COLUMNS} FROM notifier.ebox_messages WHERE {where} "
+                f"SELECT {LISTED_COLUMNS} FROM notifier.ebox_messages WHERE {where} "
                 "ORDER BY created_at, declaration_id, message_id LIMIT %s OFFSET %s",
                 (about, limit, offset)).fetchall()
-        return total, [_listed(_message(r)) for r in rows]
+        return total, [_message(r, body="result") for r in rows]
 
     def message(self, message_id: str) -> dict | None:
         with self.pool.connection() as conn:
@@ -184,11 +187,6 @@ class Ebox:
         return _message(row) if row else None
 
 
-def _listed(message: dict) -> dict:
-    content = message.pop("content")
-    return {**message, "result": content["declarations"]["result"]}
-
-
 def _uuid(text: str) -> UUID | None:
     try:
         return UUID(text)
@@ -196,9 +194,9 @@ def _uuid(text: str) -> UUID | None:
         return None
 
 
-def _message(row: tuple) -> dict:
+def _message(row: tuple, body: str = "content") -> dict:
     keys = ("messageId", "declarationId", "recipient", "employerKey", "language", "subject",
-            "content", "createdAt", "readAt")
+            body, "createdAt", "readAt")
     values = [str(row[0]), *row[1:7], row[7].astimezone(BRUSSELS).isoformat(),
               row[8].astimezone(BRUSSELS).isoformat() if row[8] else None]
     return dict(zip(keys, values, strict=True))

@@ -53,9 +53,13 @@ class ReadEbox:
         return _page(self.ebox.messages(recipient=number.zfill(10), unread=unread,
                                         limit=limit, offset=offset), limit, offset)
 
+    def find(self, message_id: str) -> dict | None:
+        """The message as stored (its content, not yet shown)."""
+        return self.ebox.message(message_id)
+
     def message(self, message_id: str, language: str | None = None) -> dict | None:
         """The message with its text and HTML, in `language` (default: the employer's)."""
-        found = self.ebox.message(message_id)
+        found = self.find(message_id)
         return shown(found, language) if found else None
 
     def mark_read(self, message_id: str) -> dict | None:
@@ -69,6 +73,7 @@ def _page(found: tuple[int, list[dict]], limit: int | None, offset: int) -> dict
 
 
 def shown(message: dict, language: str | None = None) -> dict:
+    """A stored message with its subject, text and HTML in `language`."""
     language = language or message["language"]
     content = message["content"]
     return {**message, "shownIn": language, "subject": render.subject(content, language),
