@@ -49,6 +49,10 @@ CREATE TABLE IF NOT EXISTS intake.idempotency_keys (
   PRIMARY KEY (principal, key));
 """
 
+# A return-file entry the notifier recorded for batch `b` after the last one written out.
+NEW_RETURN_ENTRY = ("SELECT FROM notifier.return_entries e WHERE e.batch_ref = b.batch_ref "
+                    "AND e.position > b.results_upto")
+
 COPY_SUBMISSIONS = """COPY intake.submissions
  (declaration_id, employer_key, received_at, channel, declarant, batch_ref, line, event)
  FROM STDIN"""
@@ -203,14 +207,16 @@ class IntakeStore:
 
     @contextlib.contextmanager
     def claim_batches(self, limit: int) -> Iterator[BatchClaim]:
-        """Batches whose acknowledgement or results file is still to write, or with lines
-        waiting for a final result, locked for this process (another intake replica skips
-        them) until the block ends."""
+        """Batches whose acknowledgement or results file is still to write, or whose
+        waiting lines have new final results, locked for this process (another intake
+        replica skips them) until the block ends. A batch whose lines wait with nothing
+        new takes no turn: it never holds back the others."""
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT batch_ref, declarant, acknowledgement, ack_written_at IS NOT NULL, "
-                "results_files, results_upto FROM intake.batches "
-                "WHERE results_written_at IS NULL OR results_waiting > 0 "
+                "results_files, results_upto FROM intake.batches b "
+                "WHERE results_written_at IS NULL OR (results_waiting > 0 AND EXISTS ("
+                f"{NEW_RETURN_ENTRY})) "
                 "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,)).fetchall()
             yield BatchClaim(conn, [OpenBatch(*r) for r in rows])
 

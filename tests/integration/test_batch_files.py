@@ -142,6 +142,11 @@ def test_results_file_then_a_follow_up_with_the_final_result_of_an_s_line(
     assert [(r["line"], r.get("result"), r.get("rejected")) for r in written(
         "results.jsonl")] == [(1, "A", None), (2, None, "not valid JSON"), (3, "S", None)]
     assert files.write_pending() == 0  # nothing new: the S line still waits
+    # A batch whose line waits takes no turn while nothing new came for it: a newer
+    # batch is answered even one batch at a time.
+    newer = accept(intake, "newer.jsonl", jsonl("not json"))
+    assert files.write_pending(limit=1) == 2
+    assert (tmp_path / SECRETARIAT / f"newer.jsonl.{newer['batchRef']}.results.jsonl").exists()
 
     final = decide(identified(subs[1], AN_SSIN), FakeContext(), identified_ssin=AN_SSIN)
     notify([final], None)
