@@ -1,5 +1,6 @@
 """The decision consumer shared by the register and the notifier: catch up from the event
-store, then consume dimona.decisions (see services.common.tracking)."""
+store, then consume dimona.decisions (see services.common.tracking); and the batch consumer
+under it, which the register also uses for dimona.notifications."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas import topics
 from schemas.events import DeclarationDecided
 from services.common.faults import crash_point
-from services.common.kafka import batch_subscriber_options, dead_letter, decode_records
+from services.common.kafka import E, batch_subscriber_options, dead_letter, decode_records
 from services.common.settings import CommonSettings
 from services.common.tracking import Apply, catch_up
 from services.validator.eventlog import EventLog
@@ -31,10 +32,19 @@ async def catch_up_from_event_store(database_url: str, watermark: Callable[[], i
 
 def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,
                                group_id: str) -> None:
-    @broker.subscriber(topics.DECISIONS, **batch_subscriber_options(settings, group_id))
-    async def on_decisions(body: list, message: KafkaMessage) -> None:
-        """dimona.decisions -> apply exactly once."""
-        decisions, undecodable = decode_records(message, DeclarationDecided)
-        await asyncio.to_thread(apply, decisions, None)
+    """dimona.decisions -> apply exactly once."""
+    consume_batches(broker, topics.DECISIONS, DeclarationDecided,
+                    lambda decisions: apply(decisions, None), settings, group_id)
+
+
+def consume_batches(broker: KafkaBroker, topic: str, model: type[E],
+                    handle: Callable[[list[E]], None], settings: CommonSettings,
+                    group_id: str) -> None:
+    """Consume `topic` by batches: decode each record (what cannot be decoded goes to the
+    dead-letter topic), `handle` the batch in a thread, then commit the offset."""
+    @broker.subscriber(topic, **batch_subscriber_options(settings, group_id))
+    async def on_batch(body: list, message: KafkaMessage) -> None:
+        events, undecodable = decode_records(message, model)
+        await asyncio.to_thread(handle, events)
         await dead_letter(broker, undecodable)
         crash_point(settings, group_id)
