@@ -66,7 +66,7 @@ class StackClient:
         try:
             with file.open("rb") as stream:
                 return Intake(IntakeStore(self.pool)).accept_batch(
-                    file.name, stream, sha256_of(stream), declarant)
+                    file.name, stream, sha256_of(stream), declarant, "dimona submit")
         except BadFile as exc:
             raise StackError(f"{file}: {exc}") from None
         except OSError as exc:

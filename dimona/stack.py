@@ -32,6 +32,7 @@ EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "director
 
 def migrate(database_url: str) -> None:
     """Create every service's tables (idempotent)."""
+    from services.audit import adapter as audit
     from services.directory import adapter as directory
     from services.intake import adapter as intake
     from services.notifier import adapter as notifier
@@ -41,6 +42,7 @@ def migrate(database_url: str) -> None:
     for module in (directory, intake, projections, notifier):
         module.migrate(database_url)
     open_event_store(database_url, create_table=True).close()
+    audit.migrate(database_url)  # guards the event store's and the notifier's tables
 
 
 def load_example_directory(database_url: str) -> None:

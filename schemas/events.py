@@ -44,10 +44,29 @@ class Reception(Event):
     declaration: Declaration
 
 
+class Origin(BaseModel):
+    """How a declaration reached intake, exactly, for the audit log (docs/adr/0007-audit.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    via: str
+    """`POST /declarations`, `POST /multi-dimona`, `POST /batches`, `inbox` (the watched
+    folder) or `dimona submit` (the CLI on the stack's machine)."""
+    token: str | None = None
+    """The identity of the bearer token: `directory:` or `oauth:` and the first 16 hex
+    digits of its SHA-256; never the token itself."""
+    file_name: str | None = None
+    file_sha256: str | None = None
+    raw: str
+    """The request body, or the file's line without its line end, as received."""
+
+
 class DeclarationSubmitted(Reception):
-    """Intake received a declaration and recorded it (topic dimona.submissions, key employer)."""
+    """Intake received a declaration and recorded it (topic dimona.submissions, key employer).
+    Version 2 adds `origin`."""
 
     event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
+    schema_version: int = 2
+    origin: Origin | None = None
 
 
 class QuotaExceeded(BaseModel):
@@ -117,9 +136,11 @@ class PeriodState(BaseModel):
 
 
 class DeclarationDecided(Reception):
-    """The validator's decision (topic dimona.decisions, key employer)."""
+    """The validator's decision (topic dimona.decisions, key employer). Version 2 adds
+    `rule_version`."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
+    schema_version: int = 2
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
@@ -128,6 +149,8 @@ class DeclarationDecided(Reception):
     period_after: PeriodState | None = None
     identified_ssin: str | None = None
     """Set on the final decision of a declaration that first got `S`: the SSIN found."""
+    rule_version: str | None = None
+    """The version of the rules that made the decision (services.validator.domain.version)."""
 
     def to_result_json(self) -> dict:
         """The result object of INTERFACE.md §3."""

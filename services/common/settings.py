@@ -32,4 +32,6 @@ def eventsourcing_env(database_url: str, create_table: bool) -> dict[str, str]:
         "POSTGRES_PASSWORD": unquote(url.password or ""),
         "POSTGRES_POOL_SIZE": "4",
         "CREATE_TABLE": "y" if create_table else "n",
+        # every event inserted is chained into the audit log (docs/adr/0007-audit.md)
+        "APPLICATION_RECORDER_TOPIC": "services.audit.recorder:ChainedRecorder",
     }

@@ -35,10 +35,11 @@ class Access:
         token = token.strip()
         if scheme.lower() != "bearer" or not token:
             raise Unauthorized("the Authorization header must be `Bearer <token>`")
+        digest = token_digest(token)
         if (found := directory.principal_by_token(self.pool, token)) is not None:
-            return Principal(*found)
-        if (declarant := self.store.token_declarant(token_digest(token))) is not None:
-            return Principal("declarant", declarant)
+            return Principal(*found, token=f"directory:{digest[:16]}")
+        if (declarant := self.store.token_declarant(digest)) is not None:
+            return Principal("declarant", declarant, token=f"oauth:{digest[:16]}")
         raise Unauthorized("unknown or expired bearer token")
 
     def issue_token(self, client_id: str, client_secret: str) -> tuple[str, int]:

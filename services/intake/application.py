@@ -14,7 +14,7 @@ from typing import BinaryIO, TypeVar
 import psycopg
 
 from schemas.declaration import Declaration
-from schemas.events import Channel, DeclarationSubmitted, stable_id
+from schemas.events import Channel, DeclarationSubmitted, Origin, stable_id
 from services.intake.adapter import Idempotency, IntakeStore, Recording, SubmissionRow
 from services.intake.domain import (
     Principal,
@@ -54,13 +54,19 @@ class Intake:
         self.loop: asyncio.AbstractEventLoop | None = None
 
     def submit(self, declarations: Sequence[Declaration], principal: Principal,
-               idempotency: Idempotency | None = None) -> list[int]:
-        """Record declarations (one transaction); returns their declaration numbers. Raises
-        UniqueViolation when the idempotency key was used meanwhile."""
+               idempotency: Idempotency | None = None, via: str = "POST /declarations",
+               raw: Sequence[str] | None = None) -> list[int]:
+        """Record declarations (one transaction); returns their declaration numbers. `raw`:
+        each declaration as received (else its JSON). Raises UniqueViolation when the
+        idempotency key was used meanwhile."""
         received_at = self.clock()
+        raw = raw if raw is not None else [d.model_dump_json(by_alias=True, exclude_none=True)
+                                           for d in declarations]
+        items = [(None, d, Origin(via=via, token=principal.token, raw=r))
+                 for d, r in zip(declarations, raw, strict=True)]
         with self.store.recording() as rec:
-            rows = self._rows(rec, [(None, d) for d in declarations], principal.channel,
-                              principal.declarant, None, received_at)
+            rows = self._rows(rec, items, principal.channel, principal.declarant, None,
+                              received_at)
             rec.submissions(rows)
             if idempotency is not None:
                 rec.idempotency(idempotency, [r.declaration_id for r in rows])
@@ -68,9 +74,11 @@ class Intake:
         return [r.declaration_id for r in rows]
 
     def accept_batch(self, file_name: str, stream: BinaryIO, sha256: str,
-                     declarant: str) -> dict:
+                     declarant: str, via: str = "POST /batches", token: str | None = None
+                     ) -> dict:
         """Record a JSON Lines file, read line by line in one transaction; returns its
-        summary (INTERFACE.md §5). The same name and content again is a duplicate."""
+        summary (INTERFACE.md §5). The same name and content again is a duplicate. `via`
+        and `token`: how it came in (schemas.events.Origin)."""
         if (known := self.store.find_batch(declarant, file_name, sha256)) is not None:
             return {**known, "duplicate": True}
         ref = uuid.uuid4().hex[:20]
@@ -80,8 +88,10 @@ class Intake:
             with self.store.recording() as rec:
                 rec.batch(ref, declarant, file_name, sha256, received_at)
                 for chunk in chunks(read_lines(stream), self.chunk_lines):
-                    good = [(n, d) for n, d in chunk if isinstance(d, Declaration)]
-                    bad = [d for _, d in chunk if isinstance(d, Rejected)]
+                    good = [(n, d, Origin(via=via, token=token, file_name=file_name,
+                                          file_sha256=sha256, raw=raw))
+                            for n, d, raw in chunk if isinstance(d, Declaration)]
+                    bad = [d for _, d, _ in chunk if isinstance(d, Rejected)]
                     rec.submissions(self._rows(rec, good, "batch", declarant, ref,
                                                received_at))
                     rec.rejected(ref, bad)
@@ -97,15 +107,16 @@ class Intake:
         self._wake()
         return summary
 
-    def _rows(self, rec: Recording, items: Sequence[tuple[int | None, Declaration]],
-              channel: Channel, declarant: str | None, batch_ref: str | None,
-              received_at: datetime) -> list[SubmissionRow]:
+    def _rows(self, rec: Recording,
+              items: Sequence[tuple[int | None, Declaration, Origin]], channel: Channel,
+              declarant: str | None, batch_ref: str | None, received_at: datetime
+              ) -> list[SubmissionRow]:
         numbers = [declaration_number(s) for s in rec.next_sequences(len(items))]
         employers = rec.period_employers(
-            d.period_id for _, d in items if d.employer is None and d.period_id)
+            d.period_id for _, d, _ in items if d.employer is None and d.period_id)
         correlation = batch_ref or (str(numbers[0]) if numbers else "")
         rows = []
-        for (line, declaration), number in zip(items, numbers, strict=True):
+        for (line, declaration, origin), number in zip(items, numbers, strict=True):
             key = employer_key(declaration, employers)
             if declaration.dimona_in is not None:
                 employers[number] = key  # later lines may be about this new period
@@ -113,7 +124,8 @@ class Intake:
                 event_id=stable_id("submitted", number), occurred_at=received_at,
                 correlation_id=correlation, declaration_id=number,
                 employer_key=key, received_at=received_at, channel=channel,
-                declarant=declarant, batch_ref=batch_ref, line=line, declaration=declaration)
+                declarant=declarant, batch_ref=batch_ref, line=line, declaration=declaration,
+                origin=origin)
             rows.append(SubmissionRow(number, key, received_at, channel, declarant, batch_ref,
                                       line, event.model_dump_json()))
         return rows
@@ -131,9 +143,10 @@ class Declare:
         self.intake = intake
         self.check_may_declare = check_may_declare
 
-    def __call__(self, who: Principal, declarations: list[Declaration], key: str | None
-                 ) -> tuple[list[int], bool]:
-        """Declaration numbers, and whether they are a replayed first answer."""
+    def __call__(self, who: Principal, declarations: list[Declaration], key: str | None,
+                 via: str, body: str) -> tuple[list[int], bool]:
+        """Declaration numbers, and whether they are a replayed first answer. `via`: the
+        route, `body`: the request as received (each declaration's raw request)."""
         idem = None
         if key:
             digest = hashlib.sha256(b"\n".join(
@@ -143,7 +156,8 @@ class Declare:
                 return first, True
         self.check_may_declare(who, declarations)
         try:
-            return self.intake.submit(declarations, who, idem), False
+            return self.intake.submit(declarations, who, idem, via,
+                                      [body] * len(declarations)), False
         except psycopg.errors.UniqueViolation:  # the same key, sent twice at once
             return self.first_answer(idem), True
 

@@ -59,6 +59,9 @@ class Principal:
     def channel(self) -> Channel:
         return "webservice" if self.kind == "declarant" else "web-unsecured"
 
+    token: str | None = None
+    """The identity of its bearer token (schemas.events.Origin.token), never the token."""
+
     def check_may_write(self) -> None:
         if self.kind == "auditor":
             raise Forbidden("an auditor token reads; it cannot declare")
@@ -90,10 +93,10 @@ def parse_line(text: str) -> Declaration:
 
 
 def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
-               ) -> Iterator[tuple[int, Declaration | Rejected]]:
+               ) -> Iterator[tuple[int, Declaration | Rejected, str]]:
     """The lines of a JSON Lines file, one at a time (a file of any size is never held in
-    memory), each a declaration or the reason it is not one. Raises BadFile when the file
-    is not UTF-8 or has nothing in it."""
+    memory): (number, a declaration or the reason it is not one, the line as received
+    without its line end). Raises BadFile when the file is not UTF-8 or has nothing in it."""
     decoder = codecs.getincrementaldecoder("utf-8-sig")()
     blank = True
     number = 0
@@ -102,7 +105,7 @@ def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
         if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
             _skip_rest_of_line(stream)
             blank = False
-            yield number, Rejected(number, f"line longer than {max_line_bytes} bytes")
+            yield number, Rejected(number, f"line longer than {max_line_bytes} bytes"), ""
             continue
         try:
             text = decoder.decode(raw)
@@ -110,10 +113,11 @@ def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
             raise BadFile(f"the file is not UTF-8 (line {number}, byte {exc.start + 1})"
                           ) from None
         blank = blank and not text.strip()
+        text = text.removesuffix("\n").removesuffix("\r")
         try:
-            yield number, parse_line(text)
+            yield number, parse_line(text), text
         except ValueError as exc:
-            yield number, Rejected(number, str(exc))
+            yield number, Rejected(number, str(exc)), text
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:

@@ -180,7 +180,7 @@ class Inbox:
                 raise BadFile(f"{declarant} is not a declarant of the directory")
             with path.open("rb") as stream:
                 summary = self.intake.accept_batch(path.name, stream, sha256_of(stream),
-                                                   declarant)
+                                                   declarant, "inbox")
         except BadFile as exc:
             self._answer(path, stamp, "error", {"fileName": path.name, "error": str(exc)})
             self._move(path, "rejected", stamp)

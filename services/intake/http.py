@@ -33,6 +33,10 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
     def caller(authorization: Annotated[str | None, Header()] = None) -> Principal:
         return access.principal(authorization)
 
+    async def body_text(request: Request) -> str:
+        """The request body as received (FastAPI has read it already), for the audit log."""
+        return (await request.body()).decode("utf-8", "replace")
+
     def reader(who: Annotated[Principal, Depends(caller)]) -> Principal:
         if who.kind == "anonymous":
             raise Unauthorized("reading needs a bearer token")
@@ -70,19 +74,23 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
 
     @router.post("/declarations", status_code=201)
     def post_declaration(declaration: Declaration, who: Annotated[Principal, Depends(caller)],
+                         body: Annotated[str, Depends(body_text)],
                          idempotency_key: Annotated[str | None, Header(max_length=255)] = None):
         """Record one declaration (Bearer token: the secured channel; none: the
         non-secured one). Its number is in the Location header, assigned at once."""
-        [number], replayed = declare(who, [declaration], idempotency_key)
+        [number], replayed = declare(who, [declaration], idempotency_key,
+                                     "POST /declarations", body)
         return JSONResponse({"declarationId": number}, status_code=201, headers={
             "Location": f"/declarations/{number}", **replayed_header(replayed)})
 
     @router.post("/multi-dimona", status_code=201)
     def post_multi_dimona(multi: MultiDimona, who: Annotated[Principal, Depends(caller)],
+                          body: Annotated[str, Depends(body_text)],
                           idempotency_key: Annotated[str | None, Header(max_length=255)] = None):
         """Multi-Dimona: one DIMONA_IN per worker and day, each with its own number."""
         declarations = multi.declarations()
-        numbers, replayed = declare(who, declarations, idempotency_key)
+        numbers, replayed = declare(who, declarations, idempotency_key, "POST /multi-dimona",
+                                    body)
         return JSONResponse({"declarations": [
             {"declarationId": n, "href": f"/declarations/{n}",
              "worker": d.worker.to_json_dict(),
@@ -121,7 +129,8 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
                 spool.write(chunk)
             spool.seek(0)
             summary = await run_in_threadpool(intake.accept_batch, x_file_name, spool,
-                                              digest.hexdigest(), who.declarant)
+                                              digest.hexdigest(), who.declarant,
+                                              "POST /batches", who.token)
         return StreamingResponse(views.acknowledgement(summary), status_code=202,
                                  media_type="application/json")
 

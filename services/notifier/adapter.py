@@ -11,6 +11,8 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from schemas.events import DeclarationDecided, NotificationSent
+from services.audit.adapter import append_links
+from services.audit.domain import notification_content
 from services.common import tracking
 from services.common.db import ensure_schema
 from services.directory.adapter import identity_names
@@ -40,12 +42,19 @@ CREATE TABLE IF NOT EXISTS notifier.notifications (
   employer_key text NOT NULL, event text NOT NULL, published_at timestamptz);
 CREATE INDEX IF NOT EXISTS notifications_unpublished ON notifier.notifications (position)
   WHERE published_at IS NULL;
+ALTER TABLE notifier.notifications ADD COLUMN IF NOT EXISTS declaration_id bigint;
+CREATE INDEX IF NOT EXISTS notifications_declaration
+  ON notifier.notifications (declaration_id);
 """ + tracking.TRACKING_DDL.format(schema=SCHEMA)
 
 MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, language, subject, "
                    "content, created_at, read_at")
 # A list shows each message's result, not its content.
 LISTED_COLUMNS = MESSAGE_COLUMNS.replace("content", "content->'declarations'->>'result'")
+INSERT_NOTIFICATIONS = """INSERT INTO notifier.notifications
+ (notification_id, employer_key, declaration_id, event)
+ SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) ON CONFLICT DO NOTHING
+ RETURNING position, notification_id, employer_key, event"""
 REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
  given_name = EXCLUDED.given_name"""
@@ -125,13 +134,13 @@ def _write(conn: psycopg.Connection, found: Notices) -> None:
         if found.notifications:
             # Positions in commit order, as the eventsourcing library does for its
             # notification log: a reader following the positions never skips a row
-            # committed late.
+            # committed late, and the audit chain follows them.
             cur.execute("LOCK TABLE notifier.notifications IN EXCLUSIVE MODE")
-            cur.executemany(
-                "INSERT INTO notifier.notifications (notification_id, employer_key, event) "
-                "VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
-                [(n.event_id, n.employer_key, n.model_dump_json())
-                 for n in found.notifications])
+            rows = cur.execute(INSERT_NOTIFICATIONS, [list(c) for c in zip(*(
+                (n.event_id, n.employer_key, n.declaration_id, n.model_dump_json())
+                for n in found.notifications), strict=True)]).fetchall()
+            append_links(conn, "notifier", [
+                (position, notification_content(*columns)) for position, *columns in rows])
 
 
 class SentLog:

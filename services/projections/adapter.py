@@ -31,6 +31,9 @@ CREATE TABLE IF NOT EXISTS {schema}.declarations (
 ALTER TABLE {schema}.declarations ADD COLUMN IF NOT EXISTS about_period_id bigint;
 CREATE INDEX IF NOT EXISTS declarations_batch ON {schema}.declarations (batch_ref, line);
 CREATE INDEX IF NOT EXISTS declarations_period ON {schema}.declarations (about_period_id);
+CREATE INDEX IF NOT EXISTS declarations_employer
+  ON {schema}.declarations (employer_key, received_at);
+CREATE INDEX IF NOT EXISTS declarations_ssin ON {schema}.declarations (ssin);
 CREATE TABLE IF NOT EXISTS {schema}.periods (
   period_id bigint PRIMARY KEY, employer_key text NOT NULL, ssin text,
   joint_commission_number text NOT NULL, worker_type text NOT NULL,

@@ -191,13 +191,16 @@ class DecideDeclarations:
     def _decide_one(self, sub: DeclarationSubmitted, ctx: BatchContext,
                     uow: UnitOfWork) -> list[DeclarationDecided]:
         decision = decide(sub, ctx)
-        declaration = uow.add(Declaration(sub.declaration_id, decision.model_dump(mode="json")))
+        origin = sub.origin.model_dump(mode="json") if sub.origin else None
+        declaration = uow.add(Declaration(sub.declaration_id, decision.model_dump(mode="json"),
+                                          origin))
         record_effects(decision, uow)
         if decision.result != "S":
             return [decision]
         final = resolve(sub, ctx)
         if final is None:
-            waiting(uow).wait(sub.declaration_id, sub.model_dump(mode="json"))
+            waiting(uow).wait(sub.declaration_id,  # its origin is recorded with the decision
+                              sub.model_dump(mode="json", exclude={"origin"}))
             return [decision]
         declaration.identified(final.model_dump(mode="json"))
         record_effects(final, uow)

@@ -192,7 +192,7 @@ def decided(number: int, body: dict, received: str, after: PeriodState | None,
     """A decision as the validator records it, built by hand (see seed_002)."""
     s = submitted(body, number=number, received=at(received))
     return DeclarationDecided(
-        **s.model_dump(exclude={"event_type", "event_id"}),
+        **s.model_dump(exclude={"event_type", "event_id", "origin", "schema_version"}),
         event_id=stable_id("decided", number, result),
         declaration_type=Declaration.model_validate(body).declaration_type, result=result,
         period_id=after and after.period_id, period_after=after)

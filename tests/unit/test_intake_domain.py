@@ -24,7 +24,7 @@ from tests.unit.factories import IN
 
 
 def lines_of(data: bytes, max_line_bytes: int = 1 << 20) -> list:
-    return list(read_lines(io.BytesIO(data), max_line_bytes))
+    return [(n, item) for n, item, _ in read_lines(io.BytesIO(data), max_line_bytes)]
 
 
 def test_read_lines_keeps_line_numbers_and_reasons():
@@ -52,6 +52,13 @@ def test_read_lines_refuses_a_file_that_is_not_utf8_or_empty():
 def test_read_lines_skips_a_byte_order_mark_and_crlf():
     [(_, declaration)] = lines_of(b"\xef\xbb\xbf" + json.dumps(IN).encode() + b"\r\n")
     assert isinstance(declaration, Declaration)
+
+
+def test_read_lines_gives_each_line_as_received_without_its_line_end():
+    """The raw line is what the audit log keeps (docs/adr/0007-audit.md)."""
+    data = b'{ "employer" :1}\r\nnot json\n' + json.dumps(IN).encode()
+    raws = [raw for _, _, raw in read_lines(io.BytesIO(data))]
+    assert raws == ['{ "employer" :1}', "not json", json.dumps(IN)]
 
 
 def test_an_over_long_line_is_rejected_without_being_read_whole():

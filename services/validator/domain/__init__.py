@@ -37,6 +37,7 @@ from services.validator.domain.aggregates import (
 )
 from services.validator.domain.case import Case, Context, Finding, open_case
 from services.validator.domain.identifiers import valid_ssin
+from services.validator.domain.version import RULES_VERSION
 
 __all__ = ["RULES", "Context", "Declaration", "Identifications", "Period", "Quota",
            "Relation", "decide", "identified", "result_of", "valid_ssin"]
@@ -116,7 +117,7 @@ def decide(sub: DeclarationSubmitted, ctx: Context,
         causation_id=str(sub.event_id), declaration_type=sub.declaration.declaration_type,
         result=result, anomalies=tuple(anomalies),
         period_id=after.period_id if after else None, period_before=case.before,
-        period_after=after, identified_ssin=identified_ssin)
+        period_after=after, identified_ssin=identified_ssin, rule_version=RULES_VERSION)
 
 
 def identified(sub: DeclarationSubmitted, ssin: str) -> DeclarationSubmitted:

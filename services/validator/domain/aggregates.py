@@ -16,16 +16,19 @@ def aggregate_id(*parts: object) -> UUID:
 
 
 class Declaration(Aggregate):
-    """A received declaration and its decisions (its id is the dedupe key)."""
+    """A received declaration and its decisions (its id is the dedupe key). Its first event
+    is the audit log's record of the reception and the decision: `origin` is how the
+    declaration came in (schemas.events.Origin), raw request included."""
 
     @staticmethod
     def create_id(declaration_id: int) -> UUID:
         return aggregate_id("declaration", declaration_id)
 
     @event("Decided")
-    def __init__(self, declaration_id: int, decision: dict):
+    def __init__(self, declaration_id: int, decision: dict, origin: dict | None = None):
         self.declaration_id = declaration_id
         self.decisions = [decision]
+        self.origin = origin
 
     @event("Identified")
     def identified(self, decision: dict) -> None:

@@ -1,0 +1,176 @@
+"""SQL of the audit log (schema `audit`): the links that chain the recorded logs, their
+checkpoints, the append-only guards, and the reads of `dimona audit` (docs/adr/0007-audit.md).
+
+The logs themselves are the validator's event store (`validator_events`, position =
+its notification id) and the notifier's log of notifications sent (`notifier.notifications`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from uuid import UUID
+
+import psycopg
+from eventsourcing.persistence import StoredEvent
+from psycopg.rows import tuple_row
+from psycopg_pool import ConnectionPool
+
+from services.audit.domain import (
+    Link,
+    chain,
+    checkpoint_due,
+    event_content,
+    notification_content,
+)
+from services.common.db import ensure_schema
+from services.validator.application import EVENTS_TABLE
+
+# Runs after the event store's and the notifier's tables exist (dimona.stack.migrate).
+DDL = """
+CREATE SCHEMA IF NOT EXISTS audit;
+CREATE TABLE IF NOT EXISTS audit.links (
+  log text NOT NULL, position bigint NOT NULL, previous bigint NOT NULL, hash bytea NOT NULL,
+  PRIMARY KEY (log, position));
+CREATE TABLE IF NOT EXISTS audit.checkpoints (
+  log text NOT NULL, position bigint NOT NULL, hash bytea NOT NULL,
+  created_at timestamptz NOT NULL DEFAULT now(), PRIMARY KEY (log, position));
+CREATE OR REPLACE FUNCTION audit.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '%.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+""" + "".join(f"""
+CREATE OR REPLACE TRIGGER append_only BEFORE {changes} ON {table}
+  FOR EACH ROW EXECUTE FUNCTION audit.append_only();
+CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table}
+  FOR EACH STATEMENT EXECUTE FUNCTION audit.append_only();
+""" for table, changes in (
+    (EVENTS_TABLE, "UPDATE OR DELETE"), ("audit.links", "UPDATE OR DELETE"),
+    ("audit.checkpoints", "UPDATE OR DELETE"),
+    # its relay marks a notification published: that column alone may change
+    ("notifier.notifications",
+     "UPDATE OF position, notification_id, employer_key, declaration_id, event OR DELETE")))
+
+LAST_LINK = "SELECT position, previous, hash FROM audit.links WHERE log = %s " \
+            "ORDER BY position DESC LIMIT 1"
+INSERT_LINKS = """INSERT INTO audit.links (log, position, previous, hash)
+ SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"""
+RECORDS = {
+    "validator": f"SELECT notification_id, originator_id, originator_version, topic, state "
+                 f"FROM {EVENTS_TABLE} ORDER BY notification_id",
+    "notifier": "SELECT position, notification_id, employer_key, event "
+                "FROM notifier.notifications ORDER BY position"}
+
+
+def migrate(database_url: str) -> None:
+    ensure_schema(database_url, DDL)
+
+
+def append_links(conn: psycopg.Connection, log: str, records: Sequence[tuple[int, bytes]]
+                 ) -> None:
+    """Chain new records (position, content) of a log, in the transaction that writes them.
+    The caller holds the log's table lock, so that links follow commit order."""
+    if not records:
+        return
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(LAST_LINK, (log,)).fetchone()
+        last = Link(row[0], row[1], bytes(row[2])) if row else None
+        links = chain(last, records)
+        cur.execute(INSERT_LINKS, (log, [k.position for k in links],
+                                   [k.previous for k in links], [k.hash for k in links]))
+        if (due := checkpoint_due(last, links)) is not None:
+            cur.execute("INSERT INTO audit.checkpoints (log, position, hash) VALUES "
+                        "(%s, %s, %s)", (log, due.position, due.hash))
+
+
+class AuditStore:
+    """Reads of the recorded logs, their links and checkpoints, and the declarations an
+    auditor asks for."""
+
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def snapshot(self) -> psycopg.Connection:
+        """A connection to read a log, its links and checkpoints as of one instant (the
+        writers go on meanwhile)."""
+        conn = psycopg.connect(self.pool.conninfo, autocommit=False)
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        return conn
+
+    @staticmethod
+    def records(conn: psycopg.Connection, log: str) -> Iterator[tuple[int, bytes]]:
+        """(position, content) of every record of a log, in position order, streamed."""
+        for row in _stream(conn, f"records_{log}", RECORDS[log], ()):
+            if log == "validator":
+                yield row[0], event_content(row[1], row[2], row[3], bytes(row[4]))
+            else:
+                yield row[0], notification_content(row[1], row[2], row[3])
+
+    @staticmethod
+    def links(conn: psycopg.Connection, log: str) -> Iterator[Link]:
+        rows = _stream(conn, f"links_{log}", "SELECT position, previous, hash FROM "
+                       "audit.links WHERE log = %s ORDER BY position", (log,))
+        return (Link(p, q, bytes(h)) for p, q, h in rows)
+
+    @staticmethod
+    def checkpoints(conn: psycopg.Connection) -> list[dict]:
+        rows = conn.execute("SELECT log, position, hash, created_at FROM audit.checkpoints "
+                            "ORDER BY log, position").fetchall()
+        return [{"log": g, "position": p, "hash": bytes(h).hex(), "createdAt": t.isoformat()}
+                for g, p, h, t in rows]
+
+    def describe(self, log: str, position: int) -> str | None:
+        """What the record at a position is, when it is still there."""
+        with self.pool.connection() as conn:
+            if log == "validator":
+                row = conn.execute(f"SELECT topic, originator_id, originator_version FROM "
+                                   f"{EVENTS_TABLE} WHERE notification_id = %s",
+                                   (position,)).fetchone()
+                return row and f"{row[0].rpartition(':')[2]} of {row[1]}, version {row[2]}"
+            row = conn.execute("SELECT notification_id, declaration_id FROM "
+                               "notifier.notifications WHERE position = %s",
+                               (position,)).fetchone()
+            return row and f"notification {row[0]} of declaration {row[1]}"
+
+    def declaration_ids(self, *, employer_keys: Sequence[str] | None = None,
+                        ssin: str | None = None, period_id: int | None = None
+                        ) -> Iterator[int]:
+        """The declarations about an employer, a worker or a period, oldest received first,
+        streamed (found through the register's declarations)."""
+        if employer_keys is not None:
+            where, params = "employer_key = ANY(%s)", (list(employer_keys),)
+        elif ssin is not None:
+            where, params = ("ssin = %s OR about_period_id IN (SELECT period_id FROM "
+                             "register.periods WHERE ssin = %s)"), (ssin, ssin)
+        else:
+            where, params = "about_period_id = %s OR declaration_id = %s", (period_id,
+                                                                           period_id)
+        with self.pool.connection() as conn, conn.transaction():
+            yield from (r[0] for r in _stream(
+                conn, "audit_declarations", f"SELECT declaration_id FROM register.declarations "
+                f"WHERE {where} ORDER BY received_at, declaration_id", params))
+
+    def declaration_events(self, originator_ids: Sequence[UUID]
+                           ) -> list[tuple[int, StoredEvent]]:
+        """(position, stored event) of the events of these aggregates, in position order."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(f"SELECT notification_id, originator_id, originator_version, "
+                                f"topic, state FROM {EVENTS_TABLE} WHERE originator_id = "
+                                "ANY(%s) ORDER BY notification_id",
+                                (list(originator_ids),)).fetchall()
+        return [(p, StoredEvent(i, v, t, bytes(s))) for p, i, v, t, s in rows]
+
+    def notifications(self, declaration_ids: Sequence[int]) -> list[tuple[int, str]]:
+        """(position, NotificationSent JSON) sent about these declarations."""
+        with self.pool.connection() as conn:
+            return conn.execute("SELECT position, event FROM notifier.notifications WHERE "
+                                "declaration_id = ANY(%s) ORDER BY position",
+                                (list(declaration_ids),)).fetchall()
+
+
+def _stream(conn: psycopg.Connection, name: str, query: str, params: tuple
+            ) -> Iterator[tuple]:
+    with conn.cursor(name=name, row_factory=tuple_row) as cur:
+        cur.itersize = 5000
+        cur.execute(query, params)
+        yield from cur

@@ -1,0 +1,263 @@
+"""The audit log's pure parts (docs/adr/0007-audit.md): the hash chain that seals each
+recorded log, its verification, and the timeline an auditor reads. No SQL here.
+
+Two logs are recorded, each in the order of its own sequence: `validator`, the event store
+(every reception with its raw request, every decision with its anomalies and rule version),
+and `notifier`, the notifications sent. Every record is chained to the one before it in
+its log: hash = SHA-256(previous hash, position, every column of the record).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+from uuid import UUID
+from zoneinfo import ZoneInfo
+
+from schemas.events import DeclarationDecided, NotificationSent, Origin
+
+LOGS = ("validator", "notifier")
+GENESIS = bytes(32)
+CHECKPOINT_EVERY = 10_000
+"""A checkpoint is recorded each time a log's positions pass a multiple of this."""
+BRUSSELS = ZoneInfo("Europe/Brussels")
+
+
+def link_hash(previous: bytes, position: int, content: bytes) -> bytes:
+    return hashlib.sha256(previous + position.to_bytes(8, "big") + content).digest()
+
+
+def event_content(originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
+    """Every column of an event of the event store (its position aside)."""
+    return originator_id.bytes + version.to_bytes(8, "big") + topic.encode() + b"\0" + state
+
+
+def notification_content(notification_id: UUID, employer_key: str, event: str) -> bytes:
+    """Every column of a notification of the notifier's log that is never updated."""
+    return notification_id.bytes + employer_key.encode() + b"\0" + event.encode()
+
+
+@dataclass(frozen=True)
+class Link:
+    """A record's place in its log's chain: its position, the previous record's, its hash."""
+
+    position: int
+    previous: int
+    hash: bytes
+
+
+def chain(last: Link | None, records: Iterable[tuple[int, bytes]]) -> list[Link]:
+    """The links of new records (position, content), after the last link of their log."""
+    previous, digest = (last.position, last.hash) if last else (0, GENESIS)
+    links = []
+    for position, content in sorted(records):
+        digest = link_hash(digest, position, content)
+        links.append(Link(position, previous, digest))
+        previous = position
+    return links
+
+
+def checkpoint_due(last: Link | None, links: Sequence[Link],
+                   every: int = CHECKPOINT_EVERY) -> Link | None:
+    """The link to checkpoint, when these links pass a multiple of `every`."""
+    before = last.position if last else 0
+    if links and links[-1].position // every > before // every:
+        return links[-1]
+    return None
+
+
+@dataclass(frozen=True)
+class Break:
+    """The first place where a log and its chain disagree."""
+
+    log: str
+    position: int
+    problem: str
+
+    def __str__(self) -> str:
+        return f"{self.log} log, position {self.position}: {self.problem}"
+
+
+@dataclass
+class Verified:
+    """What verifying one log found: how many records, the last position, the first break."""
+
+    log: str
+    records: int = 0
+    last_position: int = 0
+    checkpoints: int = 0
+    broken: Break | None = None
+    hashes: dict[int, bytes] = field(default_factory=dict, repr=False)
+    """The recomputed hash at each checkpoint's position."""
+
+
+def verify(log: str, records: Iterable[tuple[int, bytes]], links: Iterable[Link],
+           checkpoints: Mapping[int, bytes], exported: Mapping[int, bytes] | None = None
+           ) -> Verified:
+    """Recompute a log's chain from its records (position, content) and compare it with the
+    stored links, both in position order, then with the stored checkpoints and those kept
+    outside the database (`exported`); stops at the first break."""
+    found = Verified(log)
+    exported = exported or {}
+    previous, digest = 0, GENESIS
+    for position, content, link in _paired(records, links):
+        if link is None:
+            found.broken = Break(log, position, "this record has no link: it was inserted "
+                                 "afterwards, or its position was changed")
+            return found
+        if content is None:
+            found.broken = Break(log, position, "this record was removed (its link remains)")
+            return found
+        if link.previous != previous:
+            found.broken = _skipped(log, previous, link)
+            return found
+        digest = link_hash(digest, position, content)
+        if digest != link.hash:
+            found.broken = Break(log, position, "this record was altered or re-ordered")
+            return found
+        if position in checkpoints or position in exported:
+            found.hashes[position] = digest
+        previous, found.records, found.last_position = position, found.records + 1, position
+    found.checkpoints = len(checkpoints)
+    found.broken = (check_checkpoints(found, checkpoints, "checkpoint")
+                    or check_checkpoints(found, exported, "exported checkpoint"))
+    return found
+
+
+def _skipped(log: str, previous: int, link: Link) -> Break:
+    if link.previous > previous:
+        return Break(log, link.previous, "this record was removed, with its link")
+    return Break(log, previous, "this record was inserted afterwards (the chain skips it)")
+
+
+def check_checkpoints(found: Verified, checkpoints: Mapping[int, bytes],
+                      kind: str) -> Break | None:
+    """A checkpoint whose hash differs, or past the end of the log, means the chain was
+    rewritten or its tail removed. `kind` names where the checkpoints come from."""
+    for position in sorted(checkpoints):
+        if position > found.last_position:
+            return Break(found.log, position, f"a {kind} is at this position, past the last "
+                         f"record ({found.last_position}): records were removed from the end")
+        if found.hashes.get(position) != checkpoints[position]:
+            return Break(found.log, position, f"the {kind} here does not match: the chain "
+                         "was rewritten up to here")
+    return None
+
+
+def _paired(records: Iterable[tuple[int, bytes]], links: Iterable[Link]
+            ) -> Iterator[tuple[int, bytes | None, Link | None]]:
+    """Records and links merged on position: (position, content or None, link or None)."""
+    records, links = iter(records), iter(links)
+    record, link = next(records, None), next(links, None)
+    while record is not None or link is not None:
+        if link is None or (record is not None and record[0] < link.position):
+            yield record[0], record[1], None
+            record = next(records, None)
+        elif record is None or link.position < record[0]:
+            yield link.position, None, link
+            link = next(links, None)
+        else:
+            yield record[0], record[1], link
+            record, link = next(records, None), next(links, None)
+
+
+# The timeline -----------------------------------------------------------------------------
+
+What = Literal["received", "decided", "identified", "notified"]
+ORDER: dict[str, int] = {"received": 0, "decided": 1, "identified": 2, "notified": 3}
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One line of an auditor's timeline: what happened to a declaration, when, and where it
+    is recorded (log and position)."""
+
+    at: datetime
+    declaration_id: int
+    what: What
+    log: str
+    position: int
+    details: dict
+
+    def to_json(self) -> dict:
+        return {"at": self.at.isoformat(), "declarationId": self.declaration_id,
+                "event": self.what, "log": self.log, "position": self.position,
+                **self.details}
+
+
+def reception_entry(position: int, decision: DeclarationDecided,
+                    origin: Origin | None) -> Entry:
+    """What was received, from whom, through which channel (from the recorded decision)."""
+    worker = decision.declaration.worker
+    return Entry(decision.received_at, decision.declaration_id, "received", "validator",
+                 position, {
+                     "declarationType": decision.declaration_type,
+                     "channel": decision.channel, "via": origin and origin.via,
+                     "declarant": decision.declarant, "token": origin and origin.token,
+                     "employer": decision.employer_key, "ssin": worker and worker.ssin,
+                     "periodId": decision.declaration.period_id,
+                     "batchRef": decision.batch_ref, "line": decision.line,
+                     "fileName": origin and origin.file_name,
+                     "fileSha256": origin and origin.file_sha256,
+                     "raw": origin and origin.raw})
+
+
+def decision_entry(position: int, at: datetime, decision: DeclarationDecided) -> Entry:
+    """What the validator answered and why: result, anomalies, rule version."""
+    final = decision.identified_ssin is not None
+    return Entry(at, decision.declaration_id, "identified" if final else "decided",
+                 "validator", position, {
+                     "result": decision.result, "periodId": decision.period_id,
+                     "anomalies": [{"code": a.code, "severity": a.severity,
+                                    "label": a.label_en} for a in decision.anomalies],
+                     "ruleVersion": decision.rule_version,
+                     "identifiedSsin": decision.identified_ssin})
+
+
+def notification_entry(position: int, sent: NotificationSent) -> Entry:
+    """A confirmation sent: an e-Box message or a return-file entry."""
+    return Entry(sent.occurred_at, sent.declaration_id, "notified", "notifier", position, {
+        "notificationId": str(sent.event_id), "channel": sent.channel,
+        "recipient": sent.recipient, "result": sent.result,
+        "anomalyCodes": list(sent.anomaly_codes), "batchRef": sent.batch_ref,
+        "line": sent.line})
+
+
+def timeline(declaration_ids: Sequence[int], entries: Iterable[Entry]) -> list[Entry]:
+    """Entries in the order the declarations were given (oldest received first), each
+    declaration's own entries in the order they happened."""
+    rank = {d: i for i, d in enumerate(declaration_ids)}
+    return sorted(entries, key=lambda e: (rank.get(e.declaration_id, len(rank)), e.at,
+                                          ORDER[e.what], e.position))
+
+
+def text(entry: Entry) -> list[str]:
+    """An entry as readable lines: the first says what happened; more lines follow with the
+    raw request and the anomalies."""
+    d = entry.details
+    head = (f"{entry.at.astimezone(BRUSSELS):%Y-%m-%d %H:%M:%S.%f}"[:-3]
+            + f"  {entry.declaration_id}  {entry.what:<10}  ")
+    where = f"  [{entry.log} #{entry.position}]"
+    if entry.what == "received":
+        lines = [head + f"{d['declarationType']} {d['channel']} via {d['via'] or '-'} from "
+                 f"{d['declarant'] or 'nobody (non-secured)'}"
+                 + (f" token {d['token']}" if d["token"] else "")
+                 + f", employer {d['employer']}"
+                 + (f", file {d['fileName']} line {d['line']}" if d["batchRef"] else "")
+                 + where]
+        if d["raw"] is not None:
+            lines.append(" " * 8 + "raw " + d["raw"])
+        return lines
+    if entry.what == "notified":
+        return [head + f"{d['channel']} to {d['recipient']}: {d['result']} "
+                + (" ".join(d["anomalyCodes"]) or "no anomaly") + where]
+    lines = [head + f"{d['result']}"
+             + (f", period {d['periodId']}" if d["periodId"] else "")
+             + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
+             + f", rules {d['ruleVersion'] or 'unknown'}" + where]
+    lines += [" " * 8 + f"anomaly {a['code']} ({a['severity']}) {a['label']}"
+              for a in d["anomalies"]]
+    return lines

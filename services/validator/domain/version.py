@@ -1,0 +1,32 @@
+"""The version of the rules, recorded with every decision (docs/adr/0007-audit.md), so that
+an auditor knows which rules made it.
+
+Every version maps to the fingerprint of the rules' sources (`rules_fingerprint()`): change
+a rule, the anomaly catalogue or a reference table, and tests/unit/test_rule_version.py fails
+until a new version with the new fingerprint is added here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+RULES_SOURCES = ("services/validator/domain/*.py", "schemas/anomalies.json",
+                 "schemas/worker_types.json", "schemas/reference.py")
+
+VERSIONS = {
+    "2026.11.1": "placeholder",
+}
+RULES_VERSION = next(reversed(VERSIONS))
+
+
+def rules_fingerprint() -> str:
+    """SHA-256 of the rules' sources (this module excepted), in path order."""
+    digest = hashlib.sha256()
+    paths = sorted(p for pattern in RULES_SOURCES for p in ROOT.glob(pattern)
+                   if p.name != "version.py")
+    for path in paths:
+        digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
