@@ -143,6 +143,26 @@ class StackClient:
         return ReadEbox(Ebox(self.pool), lambda number: self.register.employer(number)["keys"])
 
 
+    @cached_property
+    def audit(self):
+        from services.audit.adapter import AuditStore
+        from services.audit.application import AuditTrail
+        from services.validator.eventlog import open_event_store
+        mapper = open_event_store(self.state["database_url"], False).mapper
+        return AuditTrail(AuditStore(self.pool), mapper,
+                          lambda number: self.register.employer(number)["keys"])
+
+    def audit_logs(self, progress: bool):
+        """The verification of the recorded logs; on a terminal, shows how far it is."""
+        from services.audit.adapter import AuditStore
+        from services.audit.application import VerifyLogs
+
+        def show(log: str, count: int) -> None:
+            sys.stderr.write(f"\r{log}: {count} records checked")
+            sys.stderr.flush()
+        return VerifyLogs(AuditStore(self.pool), show if progress else (lambda log, n: None))
+
+
 def progress_line(lines: int, done: int, total: int, started: float) -> None:
     """Lines acknowledged, results so far and their rate, rewritten in place."""
     rate = done / max(time.monotonic() - started, 1e-6)

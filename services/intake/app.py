@@ -11,6 +11,8 @@ from functools import partial
 from fastapi import FastAPI
 
 from schemas import topics
+from services.audit.adapter import AuditStore
+from services.audit.application import AuditTrail, VerifyLogs
 from services.common.db import open_pool
 from services.common.kafka import make_broker
 from services.common.relay import Relay
@@ -45,8 +47,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         views = BatchViews(store, register, ReturnEntries(pool))
         relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
                       settings.relay_idle_s, intake.recorded)
-        reconciler = Reconciler(store, EventLog(settings.database_url),
-                                settings.republish_after_s, intake.recorded)
+        event_log = EventLog(settings.database_url)
+        reconciler = Reconciler(store, event_log, settings.republish_after_s, intake.recorded)
         jobs = [relay.run(), reconciler.run(settings.reconcile_interval_s),
                 ReturnFiles(store, views, settings.outbox_dir).run(
                     settings.return_files_interval_s)]
@@ -57,8 +59,12 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         tasks = [asyncio.create_task(job) for job in jobs]
         register_views = Register(pool)
         ebox = ReadEbox(Ebox(pool), lambda number: register_views.employer(number)["keys"])
+        audit_store = AuditStore(pool)
+        audit = (AuditTrail(audit_store, event_log.app.mapper,
+                            lambda number: register_views.employer(number)["keys"]),
+                 VerifyLogs(audit_store))
         app.include_router(build_router(intake, Access(store, settings.token_lifetime_s),
-                                        register, views, register_views, ebox))
+                                        register, views, register_views, ebox, audit))
         yield
         for task in tasks:
             task.cancel()

@@ -14,8 +14,10 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 
 from schemas.declaration import Declaration, MultiDimona
+from services.audit.application import AuditTrail, VerifyLogs
 from services.intake.access import Access, Unauthorized
 from services.intake.application import Declare, Intake
+from services.intake.audit_routes import build_audit_router
 from services.intake.domain import Principal
 from services.intake.ebox_routes import build_ebox_router
 from services.intake.files import BatchViews
@@ -26,7 +28,8 @@ from services.projections.application import Register
 
 
 def build_router(intake: Intake, access: Access, register: RegisterReader, views: BatchViews,
-                 register_views: Register, ebox: ReadEbox) -> APIRouter:
+                 register_views: Register, ebox: ReadEbox, audit: tuple[AuditTrail, VerifyLogs]
+                 ) -> APIRouter:
     router = APIRouter()
     declare = Declare(intake, access.check_may_declare)
 
@@ -152,6 +155,7 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
 
     router.include_router(build_register_router(register_views, access, reader))
     router.include_router(build_ebox_router(ebox, access, reader))
+    router.include_router(build_audit_router(*audit, reader))
     return router
 
 

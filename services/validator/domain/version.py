@@ -16,7 +16,7 @@ RULES_SOURCES = ("services/validator/domain/*.py", "schemas/anomalies.json",
                  "schemas/worker_types.json", "schemas/reference.py")
 
 VERSIONS = {
-    "2026.11.1": "placeholder",
+    "2026.11.1": "308fac189668179a189b30786d237ea65d0d019c5c8cefbda85793ae6c3c6f38",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
