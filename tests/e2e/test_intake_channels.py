@@ -170,6 +170,9 @@ def test_multi_dimona_gives_one_declaration_per_worker_and_day(stack):
     results = [kroon.status(m["declarationId"]) for m in made]
     assert all(r["period"]["id"] == m["declarationId"] for r, m in zip(results, made, strict=True))
     assert {r["result"] for r in results} <= {"A", "W"}
+    received = json.loads(stack.cli("audit", "log", "--declaration",
+                                    str(made[4]["declarationId"]), "--json").stdout.split("\n")[0])
+    assert (received["via"], json.loads(received["raw"])) == ("POST /multi-dimona", multi)
     bad = httpx.post(f"{stack.api}/multi-dimona", json={**multi, "days": []}, headers=KROON)
     assert bad.status_code == 400 and bad.json()["issues"][0]["name"] == "days"
 
@@ -201,6 +204,10 @@ def test_the_watched_inbox_answers_in_the_outbox_and_takes_a_file_once(stack):
     assert [d["declarationId"] for d in ack["declarations"]] == [
         rows[i]["declarationId"] for i in (0, 2, 3)]
     assert not (inbox / name).exists() and list((inbox / "processed").glob(f"*{name}"))
+    received = json.loads(stack.cli("audit", "log", "--declaration", str(rows[3][
+        "declarationId"]), "--json").stdout.split("\n")[0])
+    assert (received["via"], received["fileName"], received["line"], received["raw"]) == (
+        "inbox", name, 4, data.splitlines()[3])
 
     (inbox / name).write_text(data)  # the same file again
     notice = wait_until(lambda: answered(".duplicate.json"), 30, "the duplicate notice")
