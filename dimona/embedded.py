@@ -90,7 +90,9 @@ class EmbeddedPostgres:
         self.process = subprocess.Popen(
             [str(POSTGRES_BIN_PATH / "postgres"), "-D", str(self.data_dir),
              "-p", str(self.port), "-h", "127.0.0.1", "-c", "unix_socket_directories=",
-             "-c", "max_connections=300", "-c", "shared_buffers=256MB"],
+             "-c", "max_connections=300", "-c", "shared_buffers=256MB",
+             # no DETAIL/CONTEXT in the server log: they show rows (personal data)
+             "-c", "log_error_verbosity=terse"],
             user=user, stdout=log, stderr=log, start_new_session=True)
         wait_for(self.ready, 60, "PostgreSQL")
 

@@ -1,8 +1,8 @@
 import asyncio
-import logging
 
+from services.common import logs
 from services.projections.app import create_app
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO)
+    logs.configure()
     asyncio.run(create_app().run())
