@@ -512,7 +512,7 @@ def audit_verify(home: Path, exported, as_json: bool) -> None:
     """Recompute the hash chain of the event store and of the notifications sent; exit 1,
     naming the first record altered, removed or re-ordered."""
     anchors = read_checkpoints(exported) if exported else []
-    report = StackClient(home).audit_logs(sys.stderr.isatty() and not as_json)(anchors)
+    report = StackClient(home).audit_verifier(sys.stderr.isatty() and not as_json)(anchors)
     emit(report, as_json, print_verified)
     if not report["ok"]:
         first = next(r["broken"] for r in report["logs"] if r["broken"])
@@ -547,5 +547,5 @@ def print_verified(report: dict) -> None:
 def audit_checkpoints(home: Path) -> None:
     """The checkpoints of the chain as JSON Lines: keep them outside the database, and give
     them to `verify --checkpoints` later."""
-    for row in StackClient(home).audit_logs(False).checkpoints():
+    for row in StackClient(home).audit_verifier(False).checkpoints():
         click.echo(json.dumps(row))

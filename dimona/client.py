@@ -152,8 +152,8 @@ class StackClient:
         return AuditTrail(AuditStore(self.pool), mapper,
                           lambda number: self.register.employer(number)["keys"])
 
-    def audit_logs(self, progress: bool):
-        """The verification of the recorded logs; on a terminal, shows how far it is."""
+    def audit_verifier(self, progress: bool):
+        """Verifies the recorded logs; with `progress`, shows how far it is on stderr."""
         from services.audit.adapter import AuditStore
         from services.audit.application import VerifyLogs
 

@@ -235,29 +235,35 @@ def timeline(declaration_ids: Sequence[int], entries: Iterable[Entry]) -> list[E
 
 
 def text(entry: Entry) -> list[str]:
-    """An entry as readable lines: the first says what happened; more lines follow with the
-    raw request and the anomalies."""
-    d = entry.details
+    """An entry as readable lines: the first says what happened and where it is recorded;
+    the raw request or the anomalies follow, indented."""
     head = (f"{entry.at.astimezone(BRUSSELS):%Y-%m-%d %H:%M:%S.%f}"[:-3]
             + f"  {entry.declaration_id}  {entry.what:<10}  ")
     where = f"  [{entry.log} #{entry.position}]"
-    if entry.what == "received":
-        lines = [head + f"{d['declarationType']} {d['channel']} via {d['via'] or '-'} from "
-                 f"{d['declarant'] or 'nobody (non-secured)'}"
-                 + (f" token {d['token']}" if d["token"] else "")
-                 + f", employer {d['employer']}"
-                 + (f", file {d['fileName']} line {d['line']}" if d["batchRef"] else "")
-                 + where]
-        if d["raw"] is not None:
-            lines.append(" " * 8 + "raw " + d["raw"])
-        return lines
-    if entry.what == "notified":
-        return [head + f"{d['channel']} to {d['recipient']}: {d['result']} "
-                + (" ".join(d["anomalyCodes"]) or "no anomaly") + where]
-    lines = [head + f"{d['result']}"
-             + (f", period {d['periodId']}" if d["periodId"] else "")
-             + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
-             + f", rules {d['ruleVersion'] or 'unknown'}" + where]
-    lines += [" " * 8 + f"anomaly {a['code']} ({a['severity']}) {a['label']}"
-              for a in d["anomalies"]]
-    return lines
+    shown = {"received": _received, "notified": _notified}.get(entry.what, _decided)
+    first, *more = shown(entry.details)
+    return [head + first + where, *(INDENT + line for line in more)]
+
+
+INDENT = " " * 8
+
+
+def _received(d: dict) -> list[str]:
+    raw = [] if d["raw"] is None else ["raw " + d["raw"].rstrip("\n").replace(
+        "\n", "\n" + INDENT + "    ")]
+    return [f"{d['declarationType']} {d['channel']} via {d['via'] or '-'} from "
+            f"{d['declarant'] or 'nobody (non-secured)'}"
+            + (f" token {d['token']}" if d["token"] else "") + f", employer {d['employer']}"
+            + (f", file {d['fileName']} line {d['line']}" if d["batchRef"] else ""), *raw]
+
+
+def _notified(d: dict) -> list[str]:
+    return [f"{d['channel']} to {d['recipient']}: {d['result']} "
+            + (" ".join(d["anomalyCodes"]) or "no anomaly")]
+
+
+def _decided(d: dict) -> list[str]:
+    return [f"{d['result']}" + (f", period {d['periodId']}" if d["periodId"] else "")
+            + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
+            + f", rules {d['ruleVersion'] or 'unknown'}",
+            *(f"anomaly {a['code']} ({a['severity']}) {a['label']}" for a in d["anomalies"])]

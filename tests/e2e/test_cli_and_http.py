@@ -101,7 +101,8 @@ def test_bad_requests_get_clear_answers(stack):
     openapi = httpx.get(f"{stack.api}/openapi.json").json()
     assert openapi["info"]["title"] == "Dimona"
     assert {"/oauth/token", "/declarations", "/declarations/{declaration_id}",
-            "/multi-dimona", "/batches", "/batches/{batch_ref}"} <= set(openapi["paths"])
+            "/multi-dimona", "/batches", "/batches/{batch_ref}", "/audit/log", "/audit/verify",
+            "/audit/checkpoints"} <= set(openapi["paths"])
     assert {"Declaration", "MultiDimona"} <= set(openapi["components"]["schemas"])
 
 

@@ -134,3 +134,10 @@ def test_the_timeline_keeps_the_order_of_the_declarations_given():
     ordered = timeline([680725377630, 680725377729], entries)
     assert [(e.declaration_id, e.what) for e in ordered] == [
         (680725377630, "received"), (680725377630, "decided"), (680725377729, "received")]
+
+
+def test_a_raw_request_on_several_lines_stays_inside_its_entry():
+    decision = decide(submitted(IN), FakeContext())
+    origin = Origin(via="POST /declarations", raw='{\n "employer": 1\n}\n')
+    lines = text(reception_entry(1, decision, origin))
+    assert lines[1:] == [" " * 8 + "raw {\n" + " " * 12 + ' "employer": 1\n' + " " * 12 + "}"]
