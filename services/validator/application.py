@@ -125,6 +125,8 @@ def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], 
         if d.period_id is not None:
             periods.add(Period.create_id(d.period_id))
         elif d.worker is not None and d.worker.ssin is not None and d.employer is not None:
+            # the period an IN opens: found absent in the batch's one query, not one each
+            others.add(Period.create_id(sub.declaration_id))
             others.add(Relation.create_id(sub.employer_key, d.worker.ssin))
             others.update(Quota.create_id(c.kind, c.subject, c.year)
                           for c in counts(period_after(sub, None)))
