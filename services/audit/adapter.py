@@ -55,11 +55,12 @@ LAST_LINK = "SELECT position, previous, hash FROM audit.links WHERE log = %s " \
             "ORDER BY position DESC LIMIT 1"
 INSERT_LINKS = """INSERT INTO audit.links (log, position, previous, hash)
  SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"""
+# Each log's records: position, then the columns its content is made of, in that order.
 RECORDS = {
-    "validator": f"SELECT notification_id, originator_id, originator_version, topic, state "
-                 f"FROM {EVENTS_TABLE} ORDER BY notification_id",
-    "notifier": "SELECT position, notification_id, employer_key, event "
-                "FROM notifier.notifications ORDER BY position"}
+    "validator": (f"SELECT notification_id, originator_id, originator_version, topic, state "
+                  f"FROM {EVENTS_TABLE} ORDER BY notification_id", event_content),
+    "notifier": ("SELECT position, notification_id, employer_key, event "
+                 "FROM notifier.notifications ORDER BY position", notification_content)}
 
 
 def migrate(database_url: str) -> None:
@@ -100,11 +101,9 @@ class AuditStore:
     @staticmethod
     def records(conn: psycopg.Connection, log: str) -> Iterator[tuple[int, bytes]]:
         """(position, content) of every record of a log, in position order, streamed."""
-        for row in _stream(conn, f"records_{log}", RECORDS[log], ()):
-            if log == "validator":
-                yield row[0], event_content(row[1], row[2], row[3], bytes(row[4]))
-            else:
-                yield row[0], notification_content(row[1], row[2], row[3])
+        query, content = RECORDS[log]
+        for position, *columns in _stream(conn, f"records_{log}", query, ()):
+            yield position, content(*columns)
 
     @staticmethod
     def links(conn: psycopg.Connection, log: str) -> Iterator[Link]:

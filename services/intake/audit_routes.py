@@ -1,8 +1,6 @@
 """The audit log's HTTP endpoints (INTERFACE.md §7, mirroring `dimona audit`): for auditor
 tokens only; any other token gets 403."""
 
-import json
-from collections.abc import Iterable, Iterator
 from itertools import chain
 from typing import Annotated
 
@@ -11,6 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from services.audit.application import AuditTrail, NoSelection, Selection, VerifyLogs
 from services.intake.domain import Forbidden, Principal
+from services.intake.files import json_lines
 
 NDJSON = "application/x-ndjson"
 
@@ -53,7 +52,3 @@ def build_audit_router(trail: AuditTrail, verify: VerifyLogs, reader) -> APIRout
         return StreamingResponse(json_lines(verify.checkpoints()), media_type=NDJSON)
 
     return router
-
-
-def json_lines(rows: Iterable[dict]) -> Iterator[str]:
-    return (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)

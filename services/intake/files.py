@@ -90,6 +90,11 @@ def _joined(items: Iterable[str]) -> Iterator[str]:
         yield ("," if i else "") + item
 
 
+def json_lines(rows: Iterable[dict]) -> Iterator[str]:
+    """Each row as one line of JSON Lines."""
+    return (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
+
+
 def write_atomically(path: Path, pieces: Iterable[str]) -> None:
     """Readers never see half a file: write beside it, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -133,7 +138,7 @@ class ReturnFiles:
         else:
             return 0
         kind = "results" if b.results_files == 0 else f"results.{b.results_files + 1}"
-        self._write(b, kind, (json.dumps(r, ensure_ascii=False) + "\n" for r in rows))
+        self._write(b, kind, json_lines(rows))
         claim.results_written(b.batch_ref, upto, waiting)
         return 1
 
