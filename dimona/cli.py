@@ -204,6 +204,44 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
         sys.exit(1)
 
 
+@main.command()
+@click.option("--declarations", default=100_000, show_default=True,
+              type=click.IntRange(min=100), help="Declarations in the measured workload.")
+@click.option("--file-lines", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Lines per batch file.")
+@click.option("--employers", default=40, show_default=True, type=click.IntRange(min=1),
+              help="Employers of the bench secretariat (Kafka keys).")
+@click.option("--partitions", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Partitions of each topic.")
+@click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
+              help="Run the stack in this directory and keep it (default: a temporary one).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
+def bench(declarations: int, file_lines: int, employers: int, partitions: int,
+          keep: Path | None, as_json: bool) -> None:
+    """Measure the whole pipeline on a fresh embedded stack (docs/performance.md): the
+    workload through the batch channel until every result, register row and results file
+    exists, then the null pipeline (Kafka and COPY, no rules) with the same messages."""
+    from dimona.bench.run import BenchFailed, Options
+    from dimona.bench.run import bench as run_bench
+    options = Options(declarations, file_lines, employers, partitions, keep=keep)
+    try:
+        figures = run_bench(options, lambda line: click.echo(f"bench: {line}", err=True))
+    except BenchFailed as exc:
+        raise StackError(str(exc)) from None
+    if as_json:
+        click.echo(json.dumps(figures))
+        return
+    for key in ("declarations", "seconds", "declarations_per_s", "null_pipeline_per_s",
+                "ratio"):
+        click.echo(f"{key:22} {figures[key]}")
+    click.echo(f"{'latency_ms':22} p50 {figures['latency_ms']['p50']}, "
+               f"p99 {figures['latency_ms']['p99']}")
+    click.echo(f"{'peak_rss_mb':22} " + ", ".join(f"{k} {v}" for k, v in
+                                                  figures["peak_rss_mb"].items()))
+    click.echo(f"{'results':22} " + ", ".join(f"{k} {v}" for k, v in
+                                              figures["results"].items()))
+
+
 @main.group()
 def register() -> None:
     """The personnel register: search it (workers, periods, monthly), read a period, a

@@ -1,0 +1,251 @@
+"""`dimona bench`: a fresh embedded stack (`dimona up` in a temporary home), a warm-up, then
+the workload of dimona.bench.workload through the batch channel (POST /batches), timed
+until the last result, register row and results file exist; then the null pipeline on the
+same broker and database. docs/performance.md explains the figures."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from dimona.bench import null_pipeline
+from dimona.bench.workload import DECLARANT, TOKEN, Workload, directory, lines
+from services.directory import adapter as directory_adapter
+from services.directory.domain import DirectoryDocument
+
+SERVICES = ("intake", "validator", "projections", "notifier")
+Progress = Callable[[str], None]
+
+
+class BenchFailed(Exception):
+    """The stack did not start or did not finish the work in time."""
+
+
+@dataclass
+class Options:
+    declarations: int = 100_000
+    file_lines: int = 10_000
+    employers: int = 40
+    partitions: int = 4
+    timeout_s: float = 1800
+    env: dict[str, str] = field(default_factory=dict)  # e.g. DIMONA_BATCH_MAX_RECORDS
+    keep: Path | None = None
+
+
+def bench(options: Options, progress: Progress) -> dict:
+    home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
+    stack = LocalStack(home, options.partitions, options.env)
+    progress(f"starting a fresh stack in {home}")
+    stack.start()
+    try:
+        stack.load_directory(directory(options.employers))
+        progress("warm-up: 500 declarations (the consumers join their groups)")
+        submit_and_wait(stack, Workload(500, options.employers, seed=1, worker_offset=10**6),
+                        options, progress, quiet=True)
+        with MemoryProbe(stack.pids()) as memory:
+            figures = submit_and_wait(stack, Workload(options.declarations, options.employers),
+                                      options, progress)
+        figures["peak_rss_mb"] = memory.peaks_mb()
+        progress("null pipeline: the same messages through Kafka and COPY, no rules")
+        messages = stack.submission_messages(options.declarations)
+        null_s = null_pipeline.run(stack.state["kafka_bootstrap"], stack.state["database_url"],
+                                   messages, options.partitions)
+        figures["null_pipeline_per_s"] = round(len(messages) / null_s)
+        figures["ratio"] = round(figures["declarations_per_s"] / figures["null_pipeline_per_s"],
+                                 3)
+        return figures
+    finally:
+        stack.stop()
+
+
+def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
+                    progress: Progress, quiet: bool = False) -> dict:
+    started = time.perf_counter()
+    refs, period_ids = [], []
+    for part, body in enumerate(files(lines(workload.first_wave(), "in"), options.file_lines)):
+        ack = stack.post_batch(f"bench-{workload.seed}-in-{part}.jsonl", body)
+        refs.append(ack["batchRef"])
+        period_ids += [d["declarationId"] for d in ack["declarations"]]
+    follow_ups = lines(workload.second_wave(period_ids), "change")
+    for part, body in enumerate(files(follow_ups, options.file_lines)):
+        refs.append(stack.post_batch(f"bench-{workload.seed}-change-{part}.jsonl",
+                                     body)["batchRef"])
+    if not quiet:
+        progress(f"{len(refs)} files accepted in {time.perf_counter() - started:.1f}s")
+    stack.wait_for_results(refs, workload.declarations, options.timeout_s,
+                           None if quiet else progress)
+    seconds = time.perf_counter() - started
+    return {"declarations": workload.declarations, "seconds": round(seconds, 1),
+            "declarations_per_s": round(workload.declarations / seconds),
+            "latency_ms": stack.latency_ms(refs), "results": stack.results(refs)}
+
+
+def files(declaration_lines: Iterator[str], size: int) -> Iterator[str]:
+    while chunk := list(islice(declaration_lines, size)):
+        yield "".join(chunk)
+
+
+class LocalStack:
+    """`dimona up` in its own home, on free ports."""
+
+    def __init__(self, home: Path, partitions: int, env: dict[str, str]):
+        self.home, self.partitions = home, partitions
+        self.env = {k: v for k, v in {**os.environ, **env}.items()
+                    if k not in ("DIMONA_DATABASE_URL", "DIMONA_KAFKA_BOOTSTRAP")}
+        self.process: subprocess.Popen | None = None
+        self.http = httpx.Client(timeout=600, headers={"Authorization": f"Bearer {TOKEN}"})
+
+    @property
+    def state(self) -> dict:
+        return json.loads((self.home / "var" / "stack.json").read_text())
+
+    def start(self, timeout_s: float = 180) -> None:
+        dimona = str(Path(sys.executable).parent / "dimona")
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.process = subprocess.Popen(
+            [dimona, "--home", str(self.home), "up", "--port", "0", "--partitions",
+             str(self.partitions)], env=self.env, stdout=subprocess.DEVNULL,
+            stderr=open(self.home / "up.log", "ab"), start_new_session=True)
+        deadline = time.monotonic() + timeout_s
+        while not self._healthy():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise BenchFailed(f"the stack did not start; see {self.home / 'up.log'}")
+            time.sleep(0.2)
+
+    def _healthy(self) -> bool:
+        try:
+            return self.http.get(f"{self.state['api']}/health", timeout=2).status_code == 200
+        except (OSError, ValueError, httpx.HTTPError):
+            return False
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            self.process.wait(120)
+
+    def pids(self) -> dict[str, int]:
+        state = self.state
+        return {**{s: state["pids"][s] for s in SERVICES}, "broker": state["broker_pid"],
+                "postgres": state["postgres_pid"]}
+
+    def load_directory(self, document: dict) -> None:
+        directory_adapter.load(self.state["database_url"],
+                               DirectoryDocument.model_validate(document))
+
+    def post_batch(self, name: str, body: str) -> dict:
+        answer = self.http.post(f"{self.state['api']}/batches", content=body.encode(),
+                                headers={"X-File-Name": name})
+        if answer.status_code != 202:
+            raise BenchFailed(f"POST /batches {name}: {answer.status_code} {answer.text[:300]}")
+        return answer.json()
+
+    def sql(self, query: str, params: tuple = ()) -> list[tuple]:
+        with psycopg.connect(self.state["database_url"]) as conn:
+            return conn.execute(query, params).fetchall()
+
+    def wait_for_results(self, refs: list[str], expected: int, timeout_s: float,
+                         progress: Progress | None) -> None:
+        """Until every declaration has its recorded decision and its register row, and
+        every file its results file."""
+        deadline, shown = time.monotonic() + timeout_s, time.monotonic()
+        while True:
+            [(rows, files_done)] = self.sql(
+                "SELECT (SELECT count(*) FROM register.declarations WHERE batch_ref = ANY(%s)),"
+                " (SELECT count(*) FROM intake.batches WHERE batch_ref = ANY(%s) "
+                "  AND results_written_at IS NOT NULL)", (refs, refs))
+            if rows >= expected and files_done == len(refs):
+                return
+            if time.monotonic() > deadline:
+                raise BenchFailed(f"timed out: {rows} of {expected} results, {files_done} of "
+                                  f"{len(refs)} results files")
+            if progress and time.monotonic() - shown > 5:
+                progress(f"{rows} of {expected} declarations in the register")
+                shown = time.monotonic()
+            time.sleep(0.2)
+
+    def latency_ms(self, refs: list[str]) -> dict:
+        """From reception (the file's) to the decision recorded in the event store."""
+        [(p50, p99)] = self.sql(
+            "WITH e AS (SELECT convert_from(state, 'UTF8')::jsonb AS s FROM validator_events "
+            "  WHERE topic LIKE '%%Declaration.Decided'), "
+            "l AS (SELECT extract(epoch FROM (s #>> '{timestamp,_data_}')::timestamptz "
+            "  - (s #>> '{decision,occurred_at}')::timestamptz) * 1000 AS ms FROM e "
+            "  WHERE s #>> '{decision,correlation_id}' = ANY(%s)) "
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) FROM l", (refs,))
+        return {"p50": round(p50), "p99": round(p99)}
+
+    def results(self, refs: list[str]) -> dict[str, int]:
+        return dict(self.sql("SELECT result, count(*) FROM register.declarations "
+                             "WHERE batch_ref = ANY(%s) GROUP BY result ORDER BY result",
+                             (refs,)))
+
+    def submission_messages(self, limit: int) -> list[bytes]:
+        """The DeclarationSubmitted events intake published, as they were on the wire."""
+        return [e.encode() for (e,) in self.sql(
+            "SELECT event FROM intake.submissions ORDER BY declaration_id DESC LIMIT %s",
+            (limit,))]
+
+
+class MemoryProbe:
+    """Peak resident memory of each process (services: the kernel's high-water mark;
+    PostgreSQL: its processes' own memory summed and its shared memory once, sampled every
+    0.2 s)."""
+
+    def __init__(self, pids: dict[str, int]):
+        self.pids = pids
+        self.postgres_peak_kb = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+
+    def __enter__(self) -> MemoryProbe:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.peaks = {name: _status_kb(pid, "VmHWM") for name, pid in self.pids.items()
+                      if name != "postgres"}
+        self.done.set()
+        self.thread.join()
+
+    def _sample(self) -> None:
+        """Each backend's own memory, plus the shared buffers once."""
+        while not self.done.wait(0.2):
+            tree = [self.pids["postgres"], *_children(self.pids["postgres"])]
+            used = sum(_status_kb(p, "RssAnon") for p in tree) + max(
+                _status_kb(p, "RssShmem") for p in tree)
+            self.postgres_peak_kb = max(self.postgres_peak_kb, used)
+
+    def peaks_mb(self) -> dict[str, int]:
+        return {**{n: round(kb / 1024) for n, kb in self.peaks.items()},
+                "postgres": round(self.postgres_peak_kb / 1024)}
+
+
+def _status_kb(pid: int, key: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith(key + ":"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
