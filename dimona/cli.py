@@ -238,6 +238,7 @@ def bench(declarations: int, file_lines: int, employers: int, partitions: int,
                f"p99 {figures['latency_ms']['p99']}")
     click.echo(f"{'peak_rss_mb':22} " + ", ".join(f"{k} {v}" for k, v in
                                                   figures["peak_rss_mb"].items()))
+    click.echo(f"{'cpu_s':22} " + ", ".join(f"{k} {v}" for k, v in figures["cpu_s"].items()))
     click.echo(f"{'results':22} " + ", ".join(f"{k} {v}" for k, v in
                                               figures["results"].items()))
 

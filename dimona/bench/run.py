@@ -22,7 +22,7 @@ import httpx
 import psycopg
 
 from dimona.bench import null_pipeline
-from dimona.bench.workload import DECLARANT, TOKEN, Workload, directory, lines
+from dimona.bench.workload import TOKEN, Workload, directory, lines
 from services.directory import adapter as directory_adapter
 from services.directory.domain import DirectoryDocument
 
@@ -55,10 +55,10 @@ def bench(options: Options, progress: Progress) -> dict:
         progress("warm-up: 500 declarations (the consumers join their groups)")
         submit_and_wait(stack, Workload(500, options.employers, seed=1, worker_offset=10**6),
                         options, progress, quiet=True)
-        with MemoryProbe(stack.pids()) as memory:
+        with ResourceProbe(stack.pids()) as probe:
             figures = submit_and_wait(stack, Workload(options.declarations, options.employers),
                                       options, progress)
-        figures["peak_rss_mb"] = memory.peaks_mb()
+        figures["peak_rss_mb"], figures["cpu_s"] = probe.peaks_mb(), probe.cpu_s
         progress("null pipeline: the same messages through Kafka and COPY, no rules")
         messages = stack.submission_messages(options.declarations)
         null_s = null_pipeline.run(stack.state["kafka_bootstrap"], stack.state["database_url"],
@@ -200,10 +200,10 @@ class LocalStack:
             (limit,))]
 
 
-class MemoryProbe:
+class ResourceProbe:
     """Peak resident memory of each process (services: the kernel's high-water mark;
     PostgreSQL: its processes' own memory summed and its shared memory once, sampled every
-    0.2 s)."""
+    0.2 s), and the CPU seconds each one used meanwhile (what limits the throughput)."""
 
     def __init__(self, pids: dict[str, int]):
         self.pids = pids
@@ -211,15 +211,25 @@ class MemoryProbe:
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
-    def __enter__(self) -> MemoryProbe:
+    def __enter__(self) -> ResourceProbe:
+        self.cpu_before = self._cpu()
         self.thread.start()
         return self
 
     def __exit__(self, *exc) -> None:
         self.peaks = {name: _status_kb(pid, "VmHWM") for name, pid in self.pids.items()
                       if name != "postgres"}
+        self.cpu_s = {name: round(s - self.cpu_before.get(name, 0), 1)
+                      for name, s in self._cpu().items()}
         self.done.set()
         self.thread.join()
+
+    def _cpu(self) -> dict[str, float]:
+        """CPU seconds so far (PostgreSQL: its processes alive now, the ended ones' time
+        counted in the postmaster's children time)."""
+        return {name: _cpu_s(pid, with_children=name == "postgres")
+                + (sum(_cpu_s(p) for p in _children(pid)) if name == "postgres" else 0)
+                for name, pid in self.pids.items()}
 
     def _sample(self) -> None:
         """Each backend's own memory, plus the shared buffers once."""
@@ -242,6 +252,16 @@ def _status_kb(pid: int, key: str) -> int:
     except (OSError, ValueError):
         pass
     return 0
+
+
+def _cpu_s(pid: int, with_children: bool = False) -> float:
+    """utime + stime (and the reaped children's, when asked) of /proc/PID/stat."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    ticks = sum(int(f) for f in fields[11:15 if with_children else 13])
+    return ticks / os.sysconf("SC_CLK_TCK")
 
 
 def _children(pid: int) -> list[int]:

@@ -143,10 +143,9 @@ def _regular(n: int, rng: random.Random, employer: int, start: date) -> dict:
 
 
 def _flexi(n: int, rng: random.Random, employer: int, start: date) -> dict:
-    day = start.isoformat()
-    start = rng.choice((7, 8, 10, 12, 16))
-    return _in(employer, ssin(n), rng.choice(("XXX", "140")), "FLX", startDate=day, startHour=f"{start:02d}00",
-               endDate=day, endHour=f"{start + rng.randint(3, 6):02d}00")
+    day, hour = start.isoformat(), rng.choice((7, 8, 10, 12, 16))
+    return _in(employer, ssin(n), rng.choice(("XXX", "140")), "FLX", startDate=day,
+               startHour=f"{hour:02d}00", endDate=day, endHour=f"{hour + rng.randint(3, 6):02d}00")
 
 
 def _student(n: int, rng: random.Random, employer: int, start: date) -> dict:

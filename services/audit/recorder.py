@@ -1,5 +1,7 @@
 """The event store's recorder: eventsourcing's PostgreSQL recorder, which also chains every
-event it inserts into the audit log, in the same transaction (docs/adr/0007-audit.md)."""
+event it inserts into the audit log, in the same transaction (docs/adr/0007-audit.md), and
+inserts without psycopg's pipeline mode (docs/performance.md: a batch of 2,000 declarations
+hung there for good, client and server each waiting for the other, as in psycopg#685)."""
 
 from __future__ import annotations
 
@@ -8,13 +10,26 @@ from typing import Any
 
 from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
-from psycopg import Cursor
+from eventsourcing.utils import retry
+from psycopg import Cursor, InterfaceError, OperationalError
 
 from services.audit.adapter import append_links
 from services.audit.domain import event_content
 
 
 class ChainedRecorder(PostgresApplicationRecorder):
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
+    def insert_events(self, stored_events: Sequence[StoredEvent], **kwargs: Any
+                      ) -> Sequence[int] | None:
+        """The library's statements (table lock, NOTIFY, one INSERT ... unnest), one after
+        the other in one transaction; its own version pipelines them."""
+        if not stored_events:
+            return []
+        with (self.datastore.get_connection() as conn, conn.transaction(),
+              conn.cursor() as curs):
+            self._insert_stored_events(curs, stored_events, **kwargs)
+            return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
     def _fetch_ids_after_insert_events(self, curs: Cursor, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:
         """The inserted events' positions; under the table lock the library took, so the
