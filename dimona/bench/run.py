@@ -74,15 +74,7 @@ def bench(options: Options, progress: Progress) -> dict:
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
                     progress: Progress, quiet: bool = False) -> dict:
     started = time.perf_counter()
-    refs, period_ids = [], []
-    for part, body in enumerate(files(lines(workload.first_wave(), "in"), options.file_lines)):
-        ack = stack.post_batch(f"bench-{workload.seed}-in-{part}.jsonl", body)
-        refs.append(ack["batchRef"])
-        period_ids += [d["declarationId"] for d in ack["declarations"]]
-    follow_ups = lines(workload.second_wave(period_ids), "change")
-    for part, body in enumerate(files(follow_ups, options.file_lines)):
-        refs.append(stack.post_batch(f"bench-{workload.seed}-change-{part}.jsonl",
-                                     body)["batchRef"])
+    refs = [ack["batchRef"] for ack in submit(workload, options.file_lines, stack.post_batch)]
     if not quiet:
         progress(f"{len(refs)} files accepted in {time.perf_counter() - started:.1f}s")
     stack.wait_for_results(refs, workload.declarations, options.timeout_s,
@@ -91,6 +83,18 @@ def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
     return {"declarations": workload.declarations, "seconds": round(seconds, 1),
             "declarations_per_s": round(workload.declarations / seconds),
             "latency_ms": stack.latency_ms(refs), "results": stack.results(refs)}
+
+
+def submit(workload: Workload, file_lines: int, post: Callable[[str, str], dict]
+           ) -> list[dict]:
+    """The workload's files, first wave then second, each given to `post(name, body)`,
+    which returns the file's acknowledgement; returns the acknowledgements."""
+    acks = [post(f"bench-{workload.seed}-in-{part}.jsonl", body)
+            for part, body in enumerate(files(lines(workload.first_wave(), "in"), file_lines))]
+    period_ids = [d["declarationId"] for ack in acks for d in ack["declarations"]]
+    follow_ups = lines(workload.second_wave(period_ids), "change")
+    return acks + [post(f"bench-{workload.seed}-change-{part}.jsonl", body)
+                   for part, body in enumerate(files(follow_ups, file_lines))]
 
 
 def files(declaration_lines: Iterator[str], size: int) -> Iterator[str]:

@@ -51,15 +51,16 @@ def enterprise_number(n: int) -> str:
     return f"0{base}{97 - base * 100 % 97:02d}"
 
 
-def directory(employers: int) -> dict:
-    """The directory document the benchmark loads (INTERFACE.md §6)."""
+def directory(employers: int, batch_sender: bool = True) -> dict:
+    """The directory document the benchmark loads (INTERFACE.md §6). A batch sender gets
+    results files only; any other declarant also an e-Box message per declaration."""
     return {
         "employers": [{"employerId": employer_id(n), "enterpriseNumber": enterprise_number(n),
                        "name": f"Bench employer {n}", "language": "nl" if n % 3 else "fr",
                        "securedChannelsOnly": False, "active": True}
                       for n in range(employers)],
         "declarants": [{"enterpriseNumber": DECLARANT, "name": "Bench secretariat",
-                        "token": TOKEN, "batchSender": True}],
+                        "token": TOKEN, "batchSender": batch_sender}],
         "mandates": [{"declarant": DECLARANT, "employerId": employer_id(n),
                       "from": "2020-01-01", "to": None} for n in range(employers)],
     }
