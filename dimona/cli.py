@@ -199,7 +199,7 @@ def print_dead_letters(found: dict) -> None:
 
 def shown(text: str, width: int) -> str:
     """Untrusted text on one line of a terminal: control characters escaped, cut short."""
-    return json.dumps(text[:width], ensure_ascii=False)[1:-1]
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:width])
 
 
 @main.command()
