@@ -52,7 +52,7 @@ async def without_headers(records: tuple[ConsumerRecord, ...],
     return await parse(tuple(dataclasses.replace(r, headers=()) for r in records))
 
 
-def undecoded(message: KafkaMessage) -> list:
+def undecoded(message: KafkaMessage) -> object:
     """The batch's values as they came: `decode_records` decodes them one by one (faststream
     would parse each as JSON and fail the batch on one nested too deep)."""
     return message.body
