@@ -182,6 +182,36 @@ def status(home: Path, declaration_id: int, as_json: bool) -> None:
 
 
 @main.command()
+@click.option("--limit", type=click.IntRange(min=0), default=20, show_default=True,
+              help="How many of the latest dead letters to list.")
+@click.option("--json", "as_json", is_flag=True,
+              help="{total, byTopic: [{topic, consumerGroup, count, lastRecordedAt}], "
+                   "latest: [...]}.")
+@click.pass_obj
+def deadletters(home: Path, limit: int, as_json: bool) -> None:
+    """Kafka records a consumer could not decode (DESIGN.md §2, decision 8): how many per
+    topic and consumer group, and the latest ones with their reason."""
+    emit(StackClient(home).dead_letters(limit), as_json, print_dead_letters)
+
+
+def print_dead_letters(found: dict) -> None:
+    click.echo(f"{found['total']} dead letters")
+    if found["byTopic"]:
+        print_rows(found["byTopic"], ["topic", "consumerGroup", "count", "lastRecordedAt"])
+    if found["latest"]:
+        click.echo("Latest:")
+        print_rows([{**r, "reason": shown(r["reason"], 80), "value": shown(r["value"], 40)}
+                    for r in found["latest"]],
+                   ["recordedAt", "topic", "partition", "offset", "consumerGroup", "reason",
+                    "value"])
+
+
+def shown(text: str, width: int) -> str:
+    """Untrusted text on one line of a terminal: control characters escaped, cut short."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text[:width])
+
+
+@main.command()
 @click.option("--verify", is_flag=True,
               help="Compare the rebuilt register with the live one instead of swapping it in; "
                    "exit 1 listing the differences.")

@@ -127,6 +127,18 @@ class StackClient:
             sys.stderr.write("\n")
         return found
 
+    def dead_letters(self, limit: int) -> dict:
+        """The Kafka records the consumers could not decode: how many per topic and
+        consumer group, and the latest `limit` with their reason."""
+        from services.common.deadletters import DeadLetters
+        letters = DeadLetters(self.state["database_url"])
+        try:
+            counts, latest = letters.counts(), letters.latest(limit)
+        except psycopg.OperationalError as exc:
+            raise StackError(f"cannot reach the database: {exc}") from None
+        return {"total": sum(c["count"] for c in counts), "byTopic": counts,
+                "latest": latest}
+
     def result(self, declaration_id: int) -> dict | None:
         from services.projections.adapter import RegisterReader
         return RegisterReader(self.pool).result(declaration_id)

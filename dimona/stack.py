@@ -52,13 +52,14 @@ EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "director
 def migrate(database_url: str) -> None:
     """Create every service's tables (idempotent)."""
     from services.audit import adapter as audit
+    from services.common import deadletters
     from services.directory import adapter as directory
     from services.intake import adapter as intake
     from services.notifier import adapter as notifier
     from services.projections import adapter as projections
     from services.validator.eventlog import open_event_store
 
-    for module in (directory, intake, projections, notifier):
+    for module in (directory, intake, projections, notifier, deadletters):
         module.migrate(database_url)
     open_event_store(database_url, create_table=True).close()
     audit.migrate(database_url)  # guards the event store's and the notifier's tables

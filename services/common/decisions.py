@@ -13,8 +13,15 @@ from faststream.kafka.annotations import KafkaMessage
 
 from schemas import topics
 from schemas.events import DeclarationDecided
+from services.common.deadletters import DeadLetters
 from services.common.faults import crash_point
-from services.common.kafka import E, batch_subscriber_options, dead_letter, decode_records
+from services.common.kafka import (
+    E,
+    batch_subscriber_options,
+    dead_letter,
+    decode_records,
+    failures_logged,
+)
 from services.common.settings import CommonSettings
 from services.common.tracking import Apply, catch_up
 from services.validator.eventlog import EventLog
@@ -31,20 +38,21 @@ async def catch_up_from_event_store(database_url: str, watermark: Callable[[], i
 
 
 def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,
-                               group_id: str) -> None:
+                               group_id: str, dead_letters: DeadLetters) -> None:
     """dimona.decisions -> apply exactly once."""
     consume_batches(broker, topics.DECISIONS, DeclarationDecided,
-                    lambda decisions: apply(decisions, None), settings, group_id)
+                    lambda decisions: apply(decisions, None), settings, group_id, dead_letters)
 
 
 def consume_batches(broker: KafkaBroker, topic: str, model: type[E],
                     handle: Callable[[list[E]], None], settings: CommonSettings,
-                    group_id: str) -> None:
-    """Consume `topic` by batches: decode each record (what cannot be decoded goes to the
-    dead-letter topic), `handle` the batch in a thread, then commit the offset."""
+                    group_id: str, dead_letters: DeadLetters) -> None:
+    """Consume `topic` by batches: decode each record (what cannot be decoded is a dead
+    letter), `handle` the batch in a thread, then commit the offset."""
     @broker.subscriber(topic, **batch_subscriber_options(settings, group_id))
     async def on_batch(body: list, message: KafkaMessage) -> None:
-        events, undecodable = decode_records(message, model)
-        await asyncio.to_thread(handle, events)
-        await dead_letter(broker, undecodable)
+        async with failures_logged(group_id):
+            events, undecodable = decode_records(message, model)
+            await asyncio.to_thread(handle, events)
+            await dead_letter(broker, dead_letters, group_id, undecodable)
         crash_point(settings, group_id)

@@ -1,11 +1,16 @@
-"""Kafka plumbing shared by the services: the broker and the batch subscriber options."""
+"""Kafka plumbing shared by the services: the broker, the batch subscriber options, and
+what becomes of records that cannot be decoded (the dead letters)."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+import contextlib
+import dataclasses
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
+from aiokafka import ConsumerRecord
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
@@ -13,9 +18,12 @@ from pydantic import BaseModel, ValidationError
 
 from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTER
+from services.common.deadletters import DeadLetters
 from services.common.settings import CommonSettings
 
 E = TypeVar("E", bound=BaseModel)
+log = logging.getLogger("dimona")
+RETRY_PAUSE_S = 1.0  # a failed batch is delivered again after this pause, not in a busy loop
 
 
 def make_broker(settings: CommonSettings) -> KafkaBroker:
@@ -32,7 +40,22 @@ def batch_subscriber_options(settings: CommonSettings, group_id: str) -> dict:
         "batch_timeout_ms": settings.batch_timeout_ms,
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
+        "parser": without_headers,
+        "decoder": undecoded,
     }
+
+
+async def without_headers(records: tuple[ConsumerRecord, ...],
+                          parse: Callable[[tuple], Awaitable[KafkaMessage]]) -> KafkaMessage:
+    """faststream's batch parser decodes every header as UTF-8 and fails the whole batch
+    on one that is not: no consumer reads headers, so it gets the records without them."""
+    return await parse(tuple(dataclasses.replace(r, headers=()) for r in records))
+
+
+def undecoded(message: KafkaMessage) -> object:
+    """The batch's values as they came: `decode_records` decodes them one by one (faststream
+    would parse each as JSON and fail the batch on one nested too deep)."""
+    return message.body
 
 
 async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event]) -> None:
@@ -52,19 +75,42 @@ def decode_records(message: KafkaMessage, model: type[E]) -> tuple[list[E], list
     good: list[E] = []
     bad: list[DeadLetter] = []
     for record in records:
+        value = record.value or b""  # a record without value (a tombstone) is not an event
         try:
-            good.append(model.model_validate_json(record.value))
+            good.append(model.model_validate_json(value))
         except ValidationError as exc:
             bad.append(DeadLetter(topic=record.topic, partition=record.partition,
                                   offset=record.offset, reason=_reason(exc),
-                                  value=record.value.decode("utf-8", "replace")))
+                                  value=value.decode("utf-8", "replace")))
     return good, bad
 
 
-async def dead_letter(broker: KafkaBroker, letters: Sequence[DeadLetter]) -> None:
+async def dead_letter(broker: KafkaBroker, dead_letters: DeadLetters, group_id: str,
+                      letters: Sequence[DeadLetter]) -> None:
+    """Record the letters in PostgreSQL (counted, visible, once per consumer group), then
+    publish them on the dead-letter topic."""
+    if not letters:
+        return
+    await asyncio.to_thread(dead_letters.record, group_id, letters)
     for letter in letters:
         await broker.publish(letter.model_dump_json().encode(), DEAD_LETTER)
+    log.warning("%s: %d undecodable records dead-lettered (dimona deadletters lists them)",
+                group_id, len(letters))
+
+
+@contextlib.asynccontextmanager
+async def failures_logged(group_id: str) -> AsyncIterator[None]:
+    """A batch that fails is logged (the broker's own logger is off) and, after a pause,
+    delivered again."""
+    try:
+        yield
+    except Exception:
+        log.exception("%s: a batch failed; it will be delivered again in %.0fs", group_id,
+                      RETRY_PAUSE_S)
+        await asyncio.sleep(RETRY_PAUSE_S)
+        raise
 
 
 def _reason(exc: ValidationError) -> str:
-    return "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())[:500]
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'value'}: {e['msg']}"
+                     for e in exc.errors())[:500]

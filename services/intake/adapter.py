@@ -175,6 +175,15 @@ class IntakeStore:
                                (declarant, file_name, sha256)).fetchone()
         return row[0] if row else None
 
+    def batch_lines(self) -> dict[str, int]:
+        """The lines of every batch file received, accepted and rejected (one row a file)."""
+        with self.pool.connection() as conn:
+            accepted, rejected = conn.execute(
+                "SELECT coalesce(sum((acknowledgement->>'accepted')::bigint), 0), "
+                "coalesce(sum((acknowledgement->>'rejectedLines')::bigint), 0) "
+                "FROM intake.batches").fetchone()
+        return {"accepted": accepted, "rejected": rejected}
+
     def batch(self, batch_ref: str) -> dict | None:
         """The summary of a batch file (its acknowledgement without the per-line lists)."""
         with self.pool.connection() as conn:

@@ -14,6 +14,7 @@ from schemas import topics
 from services.audit.adapter import AuditStore
 from services.audit.application import AuditTrail, VerifyLogs
 from services.common.db import open_pool
+from services.common.deadletters import DeadLetters
 from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.directory import adapter as directory
@@ -23,6 +24,7 @@ from services.intake.application import Intake
 from services.intake.errors import BodyLimit, install_error_handlers
 from services.intake.files import BatchViews, Inbox, ReturnFiles
 from services.intake.http import build_router
+from services.intake.metrics import Metrics, metrics_router
 from services.intake.relay import Reconciler
 from services.intake.settings import IntakeSettings
 from services.notifier.adapter import Ebox, ReturnEntries
@@ -34,12 +36,14 @@ from services.validator.eventlog import EventLog
 
 def create_app(settings: IntakeSettings | None = None) -> FastAPI:
     settings = settings or IntakeSettings()
+    metrics = Metrics()
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         pool = await asyncio.to_thread(open_pool, settings.database_url, 8)
         store = IntakeStore(pool)
-        intake = Intake(store)
+        intake = Intake(store, counted=metrics.counted)
+        metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
         intake.loop = asyncio.get_running_loop()
         broker = make_broker(settings)
         await broker.start()
@@ -73,7 +77,8 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
 
     app = FastAPI(title="Dimona", version="0.2.0", lifespan=lifespan,
                   description="Dimona REST v2 declarations, batch files and Multi-Dimona.")
-    install_error_handlers(app)
+    install_error_handlers(app, metrics)
+    app.include_router(metrics_router(metrics))
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
                        limits={"/batches": settings.max_batch_bytes})
     return app

@@ -6,7 +6,8 @@ import asyncio
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from itertools import islice
 from typing import BinaryIO, TypeVar
@@ -22,10 +23,13 @@ from services.intake.domain import (
     declaration_number,
     employer_key,
     read_lines,
+    rejection_kind,
 )
 
 log = logging.getLogger("dimona.intake")
 T = TypeVar("T")
+# What was recorded: (channel, declarations, rejected inputs by kind), e.g. for GET /metrics.
+Counted = Callable[[str, int, Mapping[str, int]], None]
 
 
 def utc_now() -> datetime:
@@ -46,10 +50,11 @@ class Intake:
     """Records declarations before anyone is answered; the relay publishes them."""
 
     def __init__(self, store: IntakeStore, clock: Callable[[], datetime] = utc_now,
-                 chunk_lines: int = 2000):
+                 chunk_lines: int = 2000, counted: Counted = lambda *counts: None):
         self.store = store
         self.clock = clock
         self.chunk_lines = chunk_lines
+        self.counted = counted
         self.recorded = asyncio.Event()  # wakes the relay of this process at once
         self.loop: asyncio.AbstractEventLoop | None = None
 
@@ -70,6 +75,7 @@ class Intake:
             rec.submissions(rows)
             if idempotency is not None:
                 rec.idempotency(idempotency, [r.declaration_id for r in rows])
+        self.counted(principal.channel, len(rows), {})
         self._wake()
         return [r.declaration_id for r in rows]
 
@@ -84,6 +90,7 @@ class Intake:
         ref = uuid.uuid4().hex[:20]
         received_at = self.clock()
         lines = accepted = rejected = 0
+        kinds: Counter[str] = Counter()
         try:
             with self.store.recording() as rec:
                 rec.batch(ref, declarant, file_name, sha256, received_at)
@@ -95,6 +102,7 @@ class Intake:
                     rec.submissions(self._rows(rec, good, "batch", declarant, ref,
                                                received_at))
                     rec.rejected(ref, bad)
+                    kinds.update(rejection_kind(r.reason) for r in bad)
                     lines, accepted, rejected = (chunk[-1][0], accepted + len(good),
                                                  rejected + len(bad))
                 summary = {"batchRef": ref, "fileName": file_name, "declarant": declarant,
@@ -104,6 +112,7 @@ class Intake:
                 rec.batch_summary(ref, summary)
         except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
             return {**self.store.find_batch(declarant, file_name, sha256), "duplicate": True}
+        self.counted("batch", accepted, kinds)
         self._wake()
         return summary
 

@@ -18,6 +18,9 @@ from schemas.events import Channel
 FIRST_SEQUENCE = 6_807_253_770
 UNKNOWN_EMPLOYER = "unknown"
 MAX_LINE_BYTES = 1 << 20  # one declaration is a few hundred bytes
+EMPTY_LINE = "empty line"
+NOT_JSON = "not valid JSON"
+LINE_TOO_LONG = "line longer than"
 
 
 class BadFile(ValueError):
@@ -85,7 +88,7 @@ class Rejected:
 def parse_line(text: str) -> Declaration:
     """One batch line -> a declaration; ValueError with a readable reason otherwise."""
     if not text.strip():
-        raise ValueError("empty line")
+        raise ValueError(EMPTY_LINE)
     try:
         return Declaration.model_validate_json(text)
     except ValidationError as exc:
@@ -105,7 +108,7 @@ def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
         if len(raw) > max_line_bytes and not raw.endswith(b"\n"):
             _skip_rest_of_line(stream)
             blank = False
-            yield number, Rejected(number, f"line longer than {max_line_bytes} bytes"), ""
+            yield number, Rejected(number, f"{LINE_TOO_LONG} {max_line_bytes} bytes"), ""
             continue
         try:
             text = decoder.decode(raw)
@@ -138,10 +141,21 @@ def describe(exc: ValidationError) -> str:
     for err in exc.errors(include_url=False):
         where = ".".join(str(p) for p in err["loc"]) or "body"
         if err["type"] == "json_invalid":
-            parts.append("not valid JSON")
+            parts.append(NOT_JSON)
         else:
             parts.append(f"{where}: {err['msg']}")
     return "; ".join(parts)[:1000].replace("\x00", "\\u0000")  # PostgreSQL text has no NUL
+
+
+def rejection_kind(reason: str) -> str:
+    """The kind of a batch line's rejection (GET /metrics counts them by kind)."""
+    if reason == EMPTY_LINE:
+        return "empty_line"
+    if reason == NOT_JSON:
+        return "not_json"
+    if reason.startswith(LINE_TOO_LONG):
+        return "line_too_long"
+    return "not_a_declaration"
 
 
 def employer_key(declaration: Declaration, period_employers: Mapping[int, str]) -> str:

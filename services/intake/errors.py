@@ -12,9 +12,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from services.intake.access import Unauthorized
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
+from services.intake.metrics import Metrics
 from services.projections.domain import BadQuery
 
 log = logging.getLogger("dimona.intake.http")
+# The routes that take input, by channel: their problems are counted (GET /metrics).
+INPUT_ROUTES = {"/declarations": "rest", "/multi-dimona": "rest", "/batches": "batch"}
+HTTP_REASONS = {400: "not_json", 401: "unauthorized", 413: "too_large"}
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -67,30 +71,47 @@ def validation_issues(exc: RequestValidationError) -> list[dict]:
     return issues
 
 
-def install_error_handlers(app: FastAPI) -> None:
+def refused(metrics: Metrics, request: Request, reason: str) -> None:
+    """Count a problem answered to an input (a POST of a declaration, a Multi-Dimona, a
+    batch file)."""
+    channel = INPUT_ROUTES.get(request.url.path) if request.method == "POST" else None
+    if channel is not None:
+        metrics.refused(channel, reason)
+
+
+def invalid_reason(exc: RequestValidationError) -> str:
+    return "not_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid"
+
+
+def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
     @app.exception_handler(RequestValidationError)
-    async def invalid(_: Request, exc: RequestValidationError):
+    async def invalid(request: Request, exc: RequestValidationError):
+        refused(metrics, request, invalid_reason(exc))
         return problem(400, "the request is not what this endpoint takes",
                        validation_issues(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException):
+    async def http_error(request: Request, exc: StarletteHTTPException):
+        refused(metrics, request, HTTP_REASONS.get(exc.status_code, str(exc.status_code)))
         if exc.status_code == 400:  # FastAPI could not decode the body (not UTF-8 JSON)
             return problem(400, "the body is not UTF-8 JSON",
                            [{"in": "body", "name": "body", "detail": "not UTF-8 JSON"}])
         return problem(exc.status_code, str(exc.detail), headers=exc.headers)
 
     @app.exception_handler(Unauthorized)
-    async def unauthorized(_: Request, exc: Unauthorized):
+    async def unauthorized(request: Request, exc: Unauthorized):
+        refused(metrics, request, "unauthorized")
         return problem(401, str(exc), headers={"WWW-Authenticate": "Bearer"})
 
     @app.exception_handler(Forbidden)
-    async def forbidden(_: Request, exc: Forbidden):
+    async def forbidden(request: Request, exc: Forbidden):
+        refused(metrics, request, "forbidden")
         return problem(403, str(exc))
 
     @app.exception_handler(BadFile)
     @app.exception_handler(BadQuery)
-    async def bad_input(_: Request, exc: BadFile | BadQuery):
+    async def bad_input(request: Request, exc: BadFile | BadQuery):
+        refused(metrics, request, "bad_file")
         return problem(400, str(exc))
 
     @app.exception_handler(Exception)
@@ -99,5 +120,6 @@ def install_error_handlers(app: FastAPI) -> None:
         return problem(500, "intake failed to answer; the request may be sent again")
 
     @app.exception_handler(IdempotencyConflict)
-    async def conflict(_: Request, exc: IdempotencyConflict):
+    async def conflict(request: Request, exc: IdempotencyConflict):
+        refused(metrics, request, "idempotency_conflict")
         return problem(422, str(exc))

@@ -187,6 +187,7 @@ class Inbox:
                 summary = self.intake.accept_batch(path.name, stream, sha256_of(stream),
                                                    declarant, "inbox")
         except BadFile as exc:
+            self.intake.counted("batch", 0, {"bad_file": 1})
             self._answer(path, stamp, "error", {"fileName": path.name, "error": str(exc)})
             self._move(path, "rejected", stamp)
             return

@@ -9,6 +9,7 @@ from faststream import FastStream
 
 from schemas import topics
 from services.common.db import open_pool
+from services.common.deadletters import DeadLetters
 from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
 from services.common.relay import Relay
@@ -36,7 +37,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
             sent=lambda: loop.call_soon_threadsafe(wake.set))
         await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")
-        handlers.register(broker, notify, settings)
+        handlers.register(broker, notify, settings, DeadLetters(settings.database_url))
         relays.append(Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
                             settings.relay_idle_s, wake))
 

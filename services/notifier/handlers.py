@@ -2,12 +2,14 @@
 
 from faststream.kafka import KafkaBroker
 
+from services.common.deadletters import DeadLetters
 from services.common.decisions import register_decision_consumer
 from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
 
 
-def register(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSettings) -> None:
+def register(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSettings,
+             dead_letters: DeadLetters) -> None:
     """dimona.decisions -> e-Box messages, return-file entries, NotificationSent
     (consumer group `notifier`)."""
-    register_decision_consumer(broker, notify, settings, "notifier")
+    register_decision_consumer(broker, notify, settings, "notifier", dead_letters)

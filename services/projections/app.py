@@ -8,6 +8,7 @@ import logging
 from faststream import FastStream
 
 from services.common.db import open_pool
+from services.common.deadletters import DeadLetters
 from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
 from services.projections import handlers
@@ -29,6 +30,6 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
                                         writer.apply, "projections")
         sent = await asyncio.to_thread(catch_up_notifications, writer)
         log.info("projections: caught up, %d notifications re-read from the notifier", sent)
-        handlers.register(broker, writer, settings)
+        handlers.register(broker, writer, settings, DeadLetters(settings.database_url))
 
     return app

@@ -4,6 +4,7 @@ from faststream.kafka import KafkaBroker
 
 from schemas import topics
 from schemas.events import NotificationSent
+from services.common.deadletters import DeadLetters
 from services.common.decisions import consume_batches, register_decision_consumer
 from services.projections.adapter import RegisterWriter
 from services.projections.settings import ProjectionsSettings
@@ -11,9 +12,10 @@ from services.projections.settings import ProjectionsSettings
 NOTIFICATIONS_GROUP = "projections-notifications"
 
 
-def register(broker: KafkaBroker, writer: RegisterWriter, settings: ProjectionsSettings) -> None:
+def register(broker: KafkaBroker, writer: RegisterWriter, settings: ProjectionsSettings,
+             dead_letters: DeadLetters) -> None:
     """dimona.decisions -> register tables (consumer group `projections`);
     dimona.notifications -> register.notifications (`projections-notifications`)."""
-    register_decision_consumer(broker, writer.apply, settings, "projections")
+    register_decision_consumer(broker, writer.apply, settings, "projections", dead_letters)
     consume_batches(broker, topics.NOTIFICATIONS, NotificationSent, writer.record, settings,
-                    NOTIFICATIONS_GROUP)
+                    NOTIFICATIONS_GROUP, dead_letters)

@@ -7,6 +7,7 @@ from functools import partial
 
 from faststream import FastStream
 
+from services.common.deadletters import DeadLetters
 from services.common.kafka import make_broker
 from services.directory import adapter
 from services.directory.cache import DirectoryCache
@@ -28,7 +29,7 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
         directory = DirectoryCache(partial(adapter.directory, settings.database_url),
                                    settings.directory_refresh_s)
         decide = DecideDeclarations(store, directory, settings.period_cache_size)
-        handlers.register(broker, decide, settings)
+        handlers.register(broker, decide, settings, DeadLetters(settings.database_url))
         resolve = ResolveIdentifications(store, directory)
         tasks.append(asyncio.create_task(
             handlers.resolve_identifications(broker, resolve, settings)))

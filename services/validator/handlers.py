@@ -11,11 +11,13 @@ from faststream.kafka.annotations import KafkaMessage
 
 from schemas import topics
 from schemas.events import DeclarationDecided, DeclarationSubmitted
+from services.common.deadletters import DeadLetters
 from services.common.faults import crash_point
 from services.common.kafka import (
     batch_subscriber_options,
     dead_letter,
     decode_records,
+    failures_logged,
     publish_all,
 )
 from services.validator.settings import ValidatorSettings
@@ -25,14 +27,16 @@ Resolve = Callable[[], list[DeclarationDecided]]
 log = logging.getLogger(__name__)
 
 
-def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings) -> None:
+def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings,
+             dead_letters: DeadLetters) -> None:
     @broker.subscriber(topics.SUBMISSIONS, **batch_subscriber_options(settings, "validator"))
     async def on_submissions(body: list, message: KafkaMessage) -> None:
         """dimona.submissions -> decide and record -> dimona.decisions."""
-        submissions, undecodable = decode_records(message, DeclarationSubmitted)
-        decided = await asyncio.to_thread(decide, submissions)
-        await publish_all(broker, topics.DECISIONS, decided)
-        await dead_letter(broker, undecodable)
+        async with failures_logged("validator"):
+            submissions, undecodable = decode_records(message, DeclarationSubmitted)
+            decided = await asyncio.to_thread(decide, submissions)
+            await publish_all(broker, topics.DECISIONS, decided)
+            await dead_letter(broker, dead_letters, "validator", undecodable)
         crash_point(settings, "validator")
 
 

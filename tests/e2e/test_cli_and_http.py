@@ -102,7 +102,7 @@ def test_bad_requests_get_clear_answers(stack):
     assert openapi["info"]["title"] == "Dimona"
     assert {"/oauth/token", "/declarations", "/declarations/{declaration_id}",
             "/multi-dimona", "/batches", "/batches/{batch_ref}", "/audit/log", "/audit/verify",
-            "/audit/checkpoints"} <= set(openapi["paths"])
+            "/audit/checkpoints", "/metrics"} <= set(openapi["paths"])
     assert {"Declaration", "MultiDimona"} <= set(openapi["components"]["schemas"])
 
 
