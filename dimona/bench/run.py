@@ -79,9 +79,9 @@ def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
         progress(f"{len(refs)} files accepted in {accepted_s:.1f}s")
     stack.wait_for_results(refs, workload.declarations, options.timeout_s,
                            None if quiet else progress)
-    seconds = time.perf_counter() - started
+    seconds = round(time.perf_counter() - started, 2)
     latency, last = stack.decisions(refs)
-    return {"declarations": workload.declarations, "seconds": round(seconds, 1),
+    return {"declarations": workload.declarations, "seconds": seconds,
             "declarations_per_s": round(workload.declarations / seconds),
             "latency_ms": latency, "results": stack.results(refs),
             "stages_s": {"accepted": round(accepted_s, 1),
