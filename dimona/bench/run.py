@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -48,8 +49,8 @@ def bench(options: Options, progress: Progress) -> dict:
     home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
     stack = LocalStack(home, options.partitions, options.env)
     progress(f"starting a fresh stack in {home}")
-    stack.start()
     try:
+        stack.start()
         stack.load_directory(directory(options.employers))
         progress("warm-up: 500 declarations (the consumers join their groups)")
         submit_and_wait(stack, Workload(500, options.employers, seed=1, worker_offset=10**6),
@@ -68,6 +69,8 @@ def bench(options: Options, progress: Progress) -> dict:
         return figures
     finally:
         stack.stop()
+        if options.keep is None:
+            shutil.rmtree(home, ignore_errors=True)
 
 
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
