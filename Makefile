@@ -17,6 +17,9 @@ run: $(STAMP)  ## start the embedded stack and the four services (Ctrl-C stops)
 test: $(STAMP)  ## unit, integration and end-to-end tests
 	$(VENV)/bin/pytest -p no:cacheprovider
 
+bench: $(STAMP)  ## the performance benchmark on a fresh embedded stack (docs/performance.md)
+	$(VENV)/bin/dimona bench $(BENCH_ARGS)
+
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 

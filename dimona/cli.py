@@ -252,17 +252,25 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
               help="Employers of the bench secretariat (Kafka keys).")
 @click.option("--partitions", default=4, show_default=True, type=click.IntRange(min=1),
               help="Partitions of each topic.")
+@click.option("--scale", "scale_specs", multiple=True, metavar="SERVICE=N",
+              help="Processes per consumer, as `dimona up --scale` (e.g. validator=2).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
               help="Run the stack in this directory and keep it (default: a temporary one).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def bench(declarations: int, file_lines: int, employers: int, partitions: int,
-          keep: Path | None, as_json: bool) -> None:
+          scale_specs: tuple[str, ...], keep: Path | None, as_json: bool) -> None:
     """Measure the whole pipeline on a fresh embedded stack (docs/performance.md): the
     workload through the batch channel until every result, register row and results file
     exists, then the null pipeline (Kafka and COPY, no rules) with the same messages."""
     from dimona.bench.run import BenchFailed, Options
     from dimona.bench.run import bench as run_bench
-    options = Options(declarations, file_lines, employers, partitions, keep=keep)
+    from dimona.stack import parse_scale
+    try:
+        scale = parse_scale(scale_specs)
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
+    options = Options(declarations, file_lines, employers, partitions, keep=keep,
+                      env={"DIMONA_SCALE": ",".join(f"{k}={v}" for k, v in scale.items())})
     try:
         figures = run_bench(options, lambda line: click.echo(f"bench: {line}", err=True))
     except BenchFailed as exc:
@@ -277,6 +285,8 @@ def bench(declarations: int, file_lines: int, employers: int, partitions: int,
                f"p99 {figures['latency_ms']['p99']}")
     click.echo(f"{'peak_rss_mb':22} " + ", ".join(f"{k} {v}" for k, v in
                                                   figures["peak_rss_mb"].items()))
+    click.echo(f"{'stages_s':22} " + ", ".join(f"{k} {v}" for k, v in
+                                               figures["stages_s"].items()))
     click.echo(f"{'cpu_s':22} " + ", ".join(f"{k} {v}" for k, v in figures["cpu_s"].items()))
     click.echo(f"{'results':22} " + ", ".join(f"{k} {v}" for k, v in
                                               figures["results"].items()))

@@ -26,7 +26,6 @@ from dimona.bench.workload import TOKEN, Workload, directory, lines
 from services.directory import adapter as directory_adapter
 from services.directory.domain import DirectoryDocument
 
-SERVICES = ("intake", "validator", "projections", "notifier")
 Progress = Callable[[str], None]
 
 
@@ -41,7 +40,7 @@ class Options:
     employers: int = 40
     partitions: int = 4
     timeout_s: float = 1800
-    env: dict[str, str] = field(default_factory=dict)  # e.g. DIMONA_BATCH_MAX_RECORDS
+    env: dict[str, str] = field(default_factory=dict)  # e.g. DIMONA_SCALE
     keep: Path | None = None
 
 
@@ -73,16 +72,20 @@ def bench(options: Options, progress: Progress) -> dict:
 
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
                     progress: Progress, quiet: bool = False) -> dict:
-    started = time.perf_counter()
+    started, started_at = time.perf_counter(), time.time()
     refs = [ack["batchRef"] for ack in submit(workload, options.file_lines, stack.post_batch)]
+    accepted_s = time.perf_counter() - started
     if not quiet:
-        progress(f"{len(refs)} files accepted in {time.perf_counter() - started:.1f}s")
+        progress(f"{len(refs)} files accepted in {accepted_s:.1f}s")
     stack.wait_for_results(refs, workload.declarations, options.timeout_s,
                            None if quiet else progress)
-    seconds = time.perf_counter() - started
-    return {"declarations": workload.declarations, "seconds": round(seconds, 1),
+    seconds = round(time.perf_counter() - started, 2)
+    latency, last = stack.decisions(refs)
+    return {"declarations": workload.declarations, "seconds": seconds,
             "declarations_per_s": round(workload.declarations / seconds),
-            "latency_ms": stack.latency_ms(refs), "results": stack.results(refs)}
+            "latency_ms": latency, "results": stack.results(refs),
+            "stages_s": {"accepted": round(accepted_s, 1),
+                         **{k: round(v - started_at, 1) for k, v in last.items()}}}
 
 
 def submit(workload: Workload, file_lines: int, post: Callable[[str, str], dict]
@@ -142,7 +145,7 @@ class LocalStack:
 
     def pids(self) -> dict[str, int]:
         state = self.state
-        return {**{s: state["pids"][s] for s in SERVICES}, "broker": state["broker_pid"],
+        return {**state["pids"], "broker": state["broker_pid"],
                 "postgres": state["postgres_pid"]}
 
     def load_directory(self, document: dict) -> None:
@@ -180,17 +183,26 @@ class LocalStack:
                 shown = time.monotonic()
             time.sleep(0.2)
 
-    def latency_ms(self, refs: list[str]) -> dict:
-        """From reception (the file's) to the decision recorded in the event store."""
-        [(p50, p99)] = self.sql(
+    def decisions(self, refs: list[str]) -> tuple[dict, dict]:
+        """Latency from reception (the file's) to the decision recorded in the event store;
+        and when the last declaration was published, decided, and its results file
+        written (epoch seconds)."""
+        [(p50, p99, published, decided, written)] = self.sql(
             "WITH e AS (SELECT convert_from(state, 'UTF8')::jsonb AS s FROM validator_events "
             "  WHERE topic LIKE '%%Declaration.Decided'), "
-            "l AS (SELECT extract(epoch FROM (s #>> '{timestamp,_data_}')::timestamptz "
-            "  - (s #>> '{decision,occurred_at}')::timestamptz) * 1000 AS ms FROM e "
+            "d AS (SELECT (s #>> '{timestamp,_data_}')::timestamptz AS at, "
+            "  (s #>> '{decision,occurred_at}')::timestamptz AS received FROM e "
             "  WHERE s #>> '{decision,correlation_id}' = ANY(%s)) "
-            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY ms), "
-            "percentile_cont(0.99) WITHIN GROUP (ORDER BY ms) FROM l", (refs,))
-        return {"p50": round(p50), "p99": round(p99)}
+            "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY at - received), "
+            "percentile_cont(0.99) WITHIN GROUP (ORDER BY at - received), "
+            "(SELECT extract(epoch FROM max(published_at)) FROM intake.submissions "
+            "  WHERE batch_ref = ANY(%s)), extract(epoch FROM max(at)), "
+            "(SELECT extract(epoch FROM max(results_written_at)) FROM intake.batches "
+            "  WHERE batch_ref = ANY(%s)) FROM d", (refs, refs, refs))
+        return ({"p50": round(p50.total_seconds() * 1000),
+                 "p99": round(p99.total_seconds() * 1000)},
+                {"published": float(published), "decided": float(decided),
+                 "results_files": float(written)})
 
     def results(self, refs: list[str]) -> dict[str, int]:
         return dict(self.sql("SELECT result, count(*) FROM register.declarations "

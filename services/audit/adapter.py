@@ -54,7 +54,7 @@ CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE ON {table}
 LAST_LINK = "SELECT position, previous, hash FROM audit.links WHERE log = %s " \
             "ORDER BY position DESC LIMIT 1"
 INSERT_LINKS = """INSERT INTO audit.links (log, position, previous, hash)
- SELECT %s, * FROM unnest(%s::bigint[], %s::bigint[], %s::bytea[])"""
+ SELECT %s, * FROM unnest(%b::bigint[], %b::bigint[], %b::bytea[])"""
 # Each log's records: position, then the columns its content is made of, in that order.
 RECORDS = {
     "validator": (f"SELECT notification_id, originator_id, originator_version, topic, state "

@@ -12,6 +12,7 @@ from eventsourcing.persistence import StoredEvent
 from eventsourcing.postgres import PostgresApplicationRecorder
 from eventsourcing.utils import retry
 from psycopg import Cursor, InterfaceError, OperationalError
+from psycopg.sql import SQL, Identifier
 
 from services.audit.adapter import append_links
 from services.audit.domain import event_content
@@ -29,6 +30,22 @@ class ChainedRecorder(PostgresApplicationRecorder):
               conn.cursor() as curs):
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)
+
+    def _insert_stored_events(self, curs: Cursor, stored_events: Sequence[StoredEvent],
+                              **kwargs: Any) -> None:
+        """The library's insert, with the events as four arrays of plain types, which
+        psycopg sends as they are, rather than one array of a composite type, which it
+        formats as text in Python (a fifth of the validator's time, profiled)."""
+        self._lock_table(curs)
+        self._notify_channel(curs)
+        curs.execute(SQL(
+            "INSERT INTO {}.{} (originator_id, originator_version, topic, state) "
+            "SELECT * FROM unnest(%b::uuid[], %b::bigint[], %b::text[], %b::bytea[]) "
+            "RETURNING notification_id").format(
+                Identifier(self.datastore.schema), Identifier(self.events_table_name)),
+            ([e.originator_id for e in stored_events],
+             [e.originator_version for e in stored_events],
+             [e.topic for e in stored_events], [e.state for e in stored_events]))
 
     def _fetch_ids_after_insert_events(self, curs: Cursor, stored_events: Sequence[StoredEvent],
                                        **kwargs: Any) -> Sequence[int] | None:

@@ -30,7 +30,7 @@ Apply = Callable[[Sequence[DeclarationDecided], int | None], None]
 def first_seen(conn: psycopg.Connection, schema: str, event_ids: Sequence[UUID]) -> set[UUID]:
     """Record these event ids as applied; return those that were not applied before."""
     rows = conn.execute(
-        f"INSERT INTO {schema}.applied_events SELECT unnest(%s::uuid[]) "
+        f"INSERT INTO {schema}.applied_events SELECT unnest(%b::uuid[]) "
         "ON CONFLICT DO NOTHING RETURNING event_id", (list(event_ids),)).fetchall()
     return {r[0] for r in rows}
 

@@ -53,7 +53,7 @@ MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, languag
 LISTED_COLUMNS = MESSAGE_COLUMNS.replace("content", "content->'declarations'->>'result'")
 INSERT_NOTIFICATIONS = """INSERT INTO notifier.notifications
  (notification_id, employer_key, declaration_id, event)
- SELECT * FROM unnest(%s::uuid[], %s::text[], %s::bigint[], %s::text[]) ON CONFLICT DO NOTHING
+ SELECT * FROM unnest(%b::uuid[], %b::text[], %b::bigint[], %b::text[]) ON CONFLICT DO NOTHING
  RETURNING position, notification_id, employer_key, event"""
 REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,

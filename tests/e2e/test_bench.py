@@ -1,0 +1,38 @@
+"""`dimona bench` runs a fresh stack to the end and reports the figures INTERFACE.md names
+(the figures themselves are the benchmark's business, docs/performance.md, not a test's)."""
+
+import json
+import subprocess
+
+import pytest
+
+from tests.conftest import DIMONA
+
+pytestmark = pytest.mark.e2e
+
+
+def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
+    done = subprocess.run([DIMONA, "bench", "--declarations", "400", "--file-lines", "150",
+                           "--keep", str(tmp_path / "bench"), "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)
+    assert figures["declarations"] == 400 == sum(figures["results"].values())
+    assert 0.02 < figures["results"]["B"] / 400 < 0.10  # the workload's refused share
+    assert figures["declarations_per_s"] == round(400 / figures["seconds"])
+    assert figures["ratio"] == round(figures["declarations_per_s"]
+                                     / figures["null_pipeline_per_s"], 3)
+    assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
+    assert set(figures["peak_rss_mb"]) == {"intake", "validator", "projections", "notifier",
+                                           "broker", "postgres"}
+    assert all(mb > 10 for mb in figures["peak_rss_mb"].values())
+    # three files of the first wave and one of the second, each with its results file
+    outbox = tmp_path / "bench" / "var" / "outbox" / "0447990040"
+    assert len(list(outbox.glob("bench-8-*.results.jsonl"))) == 4
+    assert "bench: null pipeline" in done.stderr  # progress goes to stderr
+
+
+def test_a_bad_scale_is_a_usage_error():
+    done = subprocess.run([DIMONA, "bench", "--scale", "intake=2"], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "SERVICE=N" in done.stderr
