@@ -4,6 +4,7 @@ by name and content), and the run waits until every effect is there."""
 
 from __future__ import annotations
 
+import threading
 import time
 from datetime import date, timedelta
 
@@ -17,6 +18,7 @@ from services.directory.domain import DirectoryDocument
 from tests.conftest import StackProcess, wait_until
 from tests.e2e.fingerprint import fingerprint
 
+DECLARATIONS = 20_000  # the workload the crash and scale-out tests run
 FILE_LINES = 5000
 # Fixed once: runs compared with each other must declare the same days.
 FIRST_DAY = date.today() + timedelta(days=1)
@@ -43,10 +45,12 @@ class BatchClient:
     def __init__(self, stack: StackProcess, timeout_s: float = 300):
         self.stack, self.timeout_s = stack, timeout_s
         self.retries = 0
+        self.posting = threading.Event()  # set while a file is on its way
 
     def post(self, name: str, body: str) -> dict:
         deadline = time.monotonic() + self.timeout_s
         while True:
+            self.posting.set()
             try:
                 answer = httpx.post(f"{self.stack.api}/batches", content=body.encode(),
                                     headers={"Authorization": f"Bearer {TOKEN}",
@@ -56,6 +60,8 @@ class BatchClient:
                 failure = f"{answer.status_code} {answer.text[:300]}"
             except (httpx.HTTPError, ValueError) as exc:  # ValueError: a cut-off body
                 failure = repr(exc)
+            finally:
+                self.posting.clear()
             if time.monotonic() > deadline:
                 raise AssertionError(f"POST /batches {name}: {failure}")
             self.retries += 1
