@@ -111,6 +111,16 @@ def wait_and_fingerprint(stack: StackProcess, acks: list[dict], timeout_s: float
     return fingerprint(stack.sql, stack.home / "var" / "outbox", acks)
 
 
+def run(stack: StackProcess, client: BatchClient | None = None) -> dict:
+    """The workload of DECLARATIONS on a fresh stack, from the directory to the
+    fingerprint of every effect, which is checked for doubles."""
+    load_directory(stack)
+    acks = submit_workload(stack, workload(DECLARATIONS), client)
+    found = wait_and_fingerprint(stack, acks)
+    assert_nothing_doubled(found)
+    return found
+
+
 def assert_nothing_doubled(found: dict) -> None:
     c = found["counts"]
     n = c["acknowledged"]

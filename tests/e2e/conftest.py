@@ -6,15 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.conftest import StackProcess
-from tests.e2e.bench_run import (
-    DECLARATIONS,
-    ENV,
-    assert_nothing_doubled,
-    load_directory,
-    submit_workload,
-    wait_and_fingerprint,
-    workload,
-)
+from tests.e2e.bench_run import ENV, run
 
 
 @pytest.fixture(scope="session")
@@ -23,9 +15,6 @@ def undisturbed(tmp_path_factory) -> dict:
     disturbs."""
     stack = StackProcess(tmp_path_factory.mktemp("undisturbed"), ENV).start()
     try:
-        load_directory(stack)
-        found = wait_and_fingerprint(stack, submit_workload(stack, workload(DECLARATIONS)))
+        return run(stack)
     finally:
         stack.stop()
-    assert_nothing_doubled(found)
-    return found

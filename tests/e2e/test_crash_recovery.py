@@ -26,6 +26,7 @@ from tests.e2e.bench_run import (
     complete,
     load_directory,
     progress,
+    run,
     submit_workload,
     wait_and_fingerprint,
     workload,
@@ -97,17 +98,14 @@ class Chaos:
 
 def test_services_killed_at_random_moments_change_nothing(new_stack, undisturbed):
     stack = new_stack(ENV)
-    load_directory(stack)
     client = BatchClient(stack)
     with Chaos(stack, client, seed=8) as chaos:
-        acks = submit_workload(stack, workload(DECLARATIONS), client)
+        found = run(stack, client)
     print("kills (service, s, progress):", *chaos.kills, sep="\n  ")
     assert client.retries >= 1  # a file whose answer never came was sent again
     for service in SERVICES:  # several times each, while work remained
         assert chaos.count(service) >= 2, chaos.kills
         assert stack.state["restarts"][service] >= chaos.count(service), stack.state
-    found = wait_and_fingerprint(stack, acks)
-    assert_nothing_doubled(found)
     assert found == undisturbed, differences(undisturbed, found)
 
 
@@ -119,11 +117,11 @@ def test_postgres_restart_in_the_middle_of_a_batch(new_stack, undisturbed):
                "a quarter of the results")
     pid_file = stack.home / "var" / "pg" / "postmaster.pid"
     postmaster = int(pid_file.read_text().split()[0])
+    assert not complete(progress(stack), DECLARATIONS)  # in the middle of the batch
     # SIGQUIT is `pg_ctl stop -m immediate`: the server and its backends end at once,
     # without a checkpoint; the supervisor starts it again (crash recovery from the WAL).
     os.kill(postmaster, signal.SIGQUIT)
     wait_until(lambda: restarted(stack, pid_file, postmaster), 120, "PostgreSQL to restart")
-    assert not complete(progress(stack), DECLARATIONS)  # it was in the middle of the batch
     found = wait_and_fingerprint(stack, acks)
     assert_nothing_doubled(found)
     assert found == undisturbed, differences(undisturbed, found)

@@ -12,15 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import StackProcess, wait_until
-from tests.e2e.bench_run import (
-    DECLARATIONS,
-    ENV,
-    assert_nothing_doubled,
-    load_directory,
-    submit_workload,
-    wait_and_fingerprint,
-    workload,
-)
+from tests.e2e.bench_run import ENV, run
 from tests.e2e.fingerprint import differences
 
 pytestmark = pytest.mark.e2e
@@ -73,12 +65,10 @@ def test_two_of_each_consumer_give_the_same_results_as_one(new_stack, undisturbe
                f"every replica to get partitions ({shares(stack)})", 0.5)
     pids = {r: stack.state["pids"][r] for r in replicas}
     before = {r: cpu_s(pid) for r, pid in pids.items()}
-    load_directory(stack)
-    found = wait_and_fingerprint(stack, submit_workload(stack, workload(DECLARATIONS)))
+    found = run(stack)
     assert {r: stack.state["pids"][r] for r in replicas} == pids  # no replica died
     used = {r: round(cpu_s(pid) - before[r], 1) for r, pid in pids.items()}
     print("partitions:", shares(stack), "CPU seconds:", used)
     assert balanced(shares(stack)), shares(stack)  # still every replica, after the run
     assert min(used.values()) >= 1.0, used  # each worked, not a bystander's idling
-    assert_nothing_doubled(found)
     assert found == undisturbed, differences(undisturbed, found)
