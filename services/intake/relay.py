@@ -14,18 +14,29 @@ log = logging.getLogger("dimona.intake")
 
 class Reconciler:
     """Re-publishes what was published but never decided (the embedded broker forgets
-    everything when it stops), and settles what the event store shows as decided."""
+    everything when it stops), and settles what the event store shows as decided.
+
+    Undecided is not lost while the validator works: a backlog of 100,000 declarations
+    keeps thousands waiting longer than `republish_after_s`, and re-publishing them fed the
+    validator copies, which slowed it further (docs/performance.md). So what waited is
+    re-published only in a round where the event store did not grow since the last one
+    (the validator has nothing left to do), and in the first round after a start.
+    """
 
     def __init__(self, store: IntakeStore, log_: EventLog, republish_after_s: float,
                  wake: asyncio.Event, page: int = 50_000):
         self.store, self.eventlog, self.republish_after_s, self.wake, self.page = (
             store, log_, republish_after_s, wake, page)
+        self.last_position: int | None = None
 
     def reconcile(self, after_s: float) -> tuple[int, int]:
         """Returns (settled, re-published)."""
+        position = self.eventlog.position()
+        idle, self.last_position = position == self.last_position or (
+            self.last_position is None), position
         ids = self.store.unsettled(after_s, self.page)
         decided = self.eventlog.decided(ids)
-        lost = [i for i in ids if i not in decided]
+        lost = [i for i in ids if i not in decided] if idle else []
         self.store.settle(list(decided))
         self.store.unpublish(lost)
         return len(decided), len(lost)

@@ -58,6 +58,25 @@ def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, databas
     asyncio.run(scenario())
 
 
+def test_the_undecided_are_not_republished_while_the_validator_works(infra, database_url):
+    """A backlog is not a loss: re-publishing it fed the validator copies of what it had
+    not reached yet (docs/performance.md)."""
+    store = IntakeStore(open_pool(database_url))
+    numbers = Intake(store).submit([Declaration.model_validate(IN)] * 3,
+                                   Principal("declarant", "0403170701"))
+    store.mark_published(numbers)  # all three on Kafka, none decided yet
+    reconciler = Reconciler(store, EventLog(database_url), 0.0, asyncio.Event())
+    reconciler.last_position = 0  # not a first round: the store was seen empty before
+    decide = decider(database_url)
+    decide([_submitted(database_url, numbers[0])])  # the validator is at work
+    assert reconciler.reconcile(0.0) == (1, 0)  # the first settled, the others still queued
+    assert store.unpublished(10) == []
+    # A round later the event store has not grown: the validator has nothing left to do,
+    # so what is still undecided was lost.
+    assert reconciler.reconcile(0.0) == (0, 2)
+    assert sorted(r[0] for r in store.unpublished(10)) == sorted(numbers[1:])
+
+
 def _submitted(database_url: str, number: int):
     import psycopg
 
