@@ -20,7 +20,8 @@ class Reconciler:
     keeps thousands waiting longer than `republish_after_s`, and re-publishing them fed the
     validator copies, which slowed it further (docs/performance.md). So what waited is
     re-published only in a round where the event store did not grow since the last one
-    (the validator has nothing left to do), and in the first round after a start.
+    (the validator has nothing left to do). After a start (a new broker may have lost
+    everything) the first rounds look at every undecided declaration, waited or not.
     """
 
     def __init__(self, store: IntakeStore, log_: EventLog, republish_after_s: float,
@@ -28,28 +29,29 @@ class Reconciler:
         self.store, self.eventlog, self.republish_after_s, self.wake, self.page = (
             store, log_, republish_after_s, wake, page)
         self.last_position: int | None = None
+        self.idle = False  # the event store did not grow since the last round
 
     def reconcile(self, after_s: float) -> tuple[int, int]:
         """Returns (settled, re-published)."""
         position = self.eventlog.position()
-        idle, self.last_position = position == self.last_position or (
-            self.last_position is None), position
+        self.idle, self.last_position = position == self.last_position, position
         ids = self.store.unsettled(after_s, self.page)
         decided = self.eventlog.decided(ids)
-        lost = [i for i in ids if i not in decided] if idle else []
+        lost = [i for i in ids if i not in decided] if self.idle else []
         self.store.settle(list(decided))
         self.store.unpublish(lost)
         return len(decided), len(lost)
 
     async def run(self, interval_s: float) -> None:
-        after_s = 0.0  # at start, the broker may be new: check everything at once
+        after_s = 0.0  # after a start the broker may be new: every undecided one counts
         while True:
             try:
                 settled, republished = await asyncio.to_thread(self.reconcile, after_s)
                 if republished:
                     log.info("re-publishing %d undecided declarations", republished)
                     self.wake.set()
-                after_s = self.republish_after_s
+                if self.idle:
+                    after_s = self.republish_after_s
             except Exception:
                 log.exception("reconciliation failed")
             await asyncio.sleep(interval_s)
