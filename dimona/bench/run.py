@@ -184,7 +184,7 @@ class LocalStack:
             if progress and time.monotonic() - shown > 5:
                 progress(f"{rows} of {expected} declarations in the register")
                 shown = time.monotonic()
-            time.sleep(0.2)
+            time.sleep(0.5)  # the count itself costs PostgreSQL time
 
     def decisions(self, refs: list[str]) -> tuple[dict, dict]:
         """Latency from reception (the file's) to the decision recorded in the event store;
