@@ -1,8 +1,9 @@
 import asyncio
 
-from services.common import logs
+from services.common import logs, runtime
 from services.notifier.app import create_app
 
 if __name__ == "__main__":
     logs.configure()
+    runtime.tune()
     asyncio.run(create_app().run())
