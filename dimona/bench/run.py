@@ -60,6 +60,7 @@ def bench(options: Options, progress: Progress) -> dict:
                                       options, progress)
         figures["peak_rss_mb"], figures["cpu_s"] = probe.peaks_mb(), probe.cpu_s
         progress("null pipeline: the same messages through Kafka and COPY, no rules")
+        wait_until_quiet(stack.pids())  # the services' after-work and autovacuum
         messages = stack.submission_messages(options.declarations)
         null_s = null_pipeline.run(stack.state["kafka_bootstrap"], stack.state["database_url"],
                                    messages, options.partitions)
@@ -71,6 +72,18 @@ def bench(options: Options, progress: Progress) -> dict:
         stack.stop()
         if options.keep is None:
             shutil.rmtree(home, ignore_errors=True)
+
+
+def wait_until_quiet(pids: dict[str, int], timeout_s: float = 120) -> None:
+    """Until the stack's processes used less than a tenth of a core for a second."""
+    probe, deadline = ResourceProbe(pids), time.monotonic() + timeout_s
+    before = probe.cpu()
+    while time.monotonic() < deadline:
+        time.sleep(1)
+        now = probe.cpu()
+        if sum(now.values()) - sum(before.values()) < 0.1:
+            return
+        before = now
 
 
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
@@ -231,7 +244,7 @@ class ResourceProbe:
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> ResourceProbe:
-        self.cpu_before = self._cpu()
+        self.cpu_before = self.cpu()
         self.thread.start()
         return self
 
@@ -239,11 +252,11 @@ class ResourceProbe:
         self.peaks = {name: _status_kb(pid, "VmHWM") for name, pid in self.pids.items()
                       if name != "postgres"}
         self.cpu_s = {name: round(s - self.cpu_before.get(name, 0), 1)
-                      for name, s in self._cpu().items()}
+                      for name, s in self.cpu().items()}
         self.done.set()
         self.thread.join()
 
-    def _cpu(self) -> dict[str, float]:
+    def cpu(self) -> dict[str, float]:
         """CPU seconds so far (PostgreSQL: its processes alive now, the ended ones' time
         counted in the postmaster's children time)."""
         return {name: _cpu_s(pid, with_children=name == "postgres")
