@@ -33,7 +33,7 @@ class Reconciler:
 
     def reconcile(self, after_s: float) -> tuple[int, int]:
         """Returns (settled, re-published)."""
-        position = self.eventlog.position()
+        position = self.eventlog.last_position()
         self.idle, self.last_position = position == self.last_position, position
         ids = self.store.unsettled(after_s, self.page)
         decided = self.eventlog.decided(ids)

@@ -49,12 +49,6 @@ class EventLog:
     def last_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
-    def position(self) -> int:
-        """The position of the last event recorded (0 when none)."""
-        with psycopg.connect(self.database_url) as conn:
-            return conn.execute(f"SELECT coalesce(max(notification_id), 0) FROM "
-                                f"{EVENTS_TABLE}").fetchone()[0]
-
     def decided(self, declaration_ids: Iterable[int]) -> set[int]:
         """Which of these declarations have a recorded decision."""
         by_uuid = {Declaration.create_id(i): i for i in declaration_ids}
