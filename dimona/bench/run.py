@@ -55,12 +55,13 @@ def bench(options: Options, progress: Progress) -> dict:
         progress("warm-up: 500 declarations (the consumers join their groups)")
         submit_and_wait(stack, Workload(500, options.employers, seed=1, worker_offset=10**6),
                         options, progress, quiet=True)
-        with ResourceProbe(stack.pids()) as probe:
+        pids = stack.pids()
+        with ResourceProbe(pids) as probe:
             figures = submit_and_wait(stack, Workload(options.declarations, options.employers),
                                       options, progress)
         figures["peak_rss_mb"], figures["cpu_s"] = probe.peaks_mb(), probe.cpu_s
         progress("null pipeline: the same messages through Kafka and COPY, no rules")
-        wait_until_quiet(stack.pids())  # the services' after-work and autovacuum
+        wait_until_quiet(pids)  # the services' after-work and autovacuum
         messages = stack.submission_messages(options.declarations)
         null_s = null_pipeline.run(stack.state["kafka_bootstrap"], stack.state["database_url"],
                                    messages, options.partitions)
@@ -76,11 +77,10 @@ def bench(options: Options, progress: Progress) -> dict:
 
 def wait_until_quiet(pids: dict[str, int], timeout_s: float = 120) -> None:
     """Until the stack's processes used less than a tenth of a core for a second."""
-    probe, deadline = ResourceProbe(pids), time.monotonic() + timeout_s
-    before = probe.cpu()
+    deadline, before = time.monotonic() + timeout_s, cpu_seconds(pids)
     while time.monotonic() < deadline:
         time.sleep(1)
-        now = probe.cpu()
+        now = cpu_seconds(pids)
         if sum(now.values()) - sum(before.values()) < 0.1:
             return
         before = now
@@ -244,7 +244,7 @@ class ResourceProbe:
         self.thread = threading.Thread(target=self._sample, daemon=True)
 
     def __enter__(self) -> ResourceProbe:
-        self.cpu_before = self.cpu()
+        self.cpu_before = cpu_seconds(self.pids)
         self.thread.start()
         return self
 
@@ -252,16 +252,9 @@ class ResourceProbe:
         self.peaks = {name: _status_kb(pid, "VmHWM") for name, pid in self.pids.items()
                       if name != "postgres"}
         self.cpu_s = {name: round(s - self.cpu_before.get(name, 0), 1)
-                      for name, s in self.cpu().items()}
+                      for name, s in cpu_seconds(self.pids).items()}
         self.done.set()
         self.thread.join()
-
-    def cpu(self) -> dict[str, float]:
-        """CPU seconds so far (PostgreSQL: its processes alive now, the ended ones' time
-        counted in the postmaster's children time)."""
-        return {name: _cpu_s(pid, with_children=name == "postgres")
-                + (sum(_cpu_s(p) for p in _children(pid)) if name == "postgres" else 0)
-                for name, pid in self.pids.items()}
 
     def _sample(self) -> None:
         """Each backend's own memory, plus the shared buffers once."""
@@ -274,6 +267,14 @@ class ResourceProbe:
     def peaks_mb(self) -> dict[str, int]:
         return {**{n: round(kb / 1024) for n, kb in self.peaks.items()},
                 "postgres": round(self.postgres_peak_kb / 1024)}
+
+
+def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
+    """CPU seconds so far of each process (PostgreSQL: its processes alive now, the ended
+    ones' time counted in the postmaster's children time)."""
+    return {name: _cpu_s(pid, with_children=name == "postgres")
+            + (sum(_cpu_s(p) for p in _children(pid)) if name == "postgres" else 0)
+            for name, pid in pids.items()}
 
 
 def _status_kb(pid: int, key: str) -> int:
