@@ -28,6 +28,7 @@ from schemas import topics
 log = logging.getLogger("dimona.up")
 SERVICES = ("validator", "projections", "notifier", "intake")
 SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds the API port
+EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
 def parse_scale(specs: list[str] | tuple[str, ...]) -> dict[str, int]:
@@ -46,7 +47,6 @@ def replica_names(scale: dict[str, int]) -> list[str]:
     """validator, validator-2, ...: the first replica keeps the service's own name."""
     return [name if i == 1 else f"{name}-{i}" for name in SERVICES
             for i in range(1, scale.get(name, 1) + 1)]
-EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
 def migrate(database_url: str) -> None:
