@@ -5,12 +5,12 @@ works. Throughput is the benchmark's business (`dimona bench --scale`)."""
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
 
+from dimona.bench.run import cpu_seconds
 from tests.conftest import StackProcess, wait_until
 from tests.e2e.bench_run import ENV, run
 from tests.e2e.fingerprint import differences
@@ -51,12 +51,6 @@ def balanced(found: dict[str, list[set[int]]]) -> bool:
                and set().union(*found[g]) == set(range(PARTITIONS)) for g in found)
 
 
-def cpu_s(pid: int) -> float:
-    """CPU seconds (user + system) the process has used."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 def test_two_of_each_consumer_give_the_same_results_as_one(new_stack, undisturbed):
     stack = new_stack({**ENV, "DIMONA_SCALE": ",".join(f"{s}={n}" for s, n in SCALE.items())})
     replicas = {f"{s}-2" for s in SCALE} | set(SCALE)
@@ -64,10 +58,10 @@ def test_two_of_each_consumer_give_the_same_results_as_one(new_stack, undisturbe
     wait_until(lambda: balanced(shares(stack)), 120,
                f"every replica to get partitions ({shares(stack)})", 0.5)
     pids = {r: stack.state["pids"][r] for r in replicas}
-    before = {r: cpu_s(pid) for r, pid in pids.items()}
+    before = cpu_seconds(pids)
     found = run(stack)
     assert {r: stack.state["pids"][r] for r in replicas} == pids  # no replica died
-    used = {r: round(cpu_s(pid) - before[r], 1) for r, pid in pids.items()}
+    used = {r: round(s - before[r], 1) for r, s in cpu_seconds(pids).items()}
     print("partitions:", shares(stack), "CPU seconds:", used)
     assert balanced(shares(stack)), shares(stack)  # still every replica, after the run
     assert min(used.values()) >= 1.0, used  # each worked, not a bystander's idling
