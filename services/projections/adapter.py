@@ -219,28 +219,30 @@ WHERE p.version < EXCLUDED.version RETURNING period_id"""
 # The names a declaration gave are kept until another one gives others; the relation
 # (its first start, its last end or none while a period is open, the joint committees and
 # worker types used) is computed again from the periods that are not cancelled (seed 002:
-# the worker header leaves out the type of its cancelled period).
+# the worker header leaves out the type of its cancelled period). One statement, row by row
+# through the indexes: an UPDATE ... FROM a join made the planner scan every period and
+# every worker, each batch (docs/performance.md).
 MERGE_WORKERS = """
-INSERT INTO {schema}.workers AS w ({columns}) SELECT {columns} FROM staged_workers
+INSERT INTO {schema}.workers AS w ({columns}, relation_start, relation_end,
+  joint_commissions, worker_types)
+SELECT {columns}, r.* FROM staged_workers, LATERAL (SELECT
+    min(p.start_date) FILTER (WHERE NOT p.cancelled),
+    CASE WHEN bool_or(p.end_date IS NULL AND NOT p.cancelled) THEN NULL
+         ELSE max(p.end_date) FILTER (WHERE NOT p.cancelled) END,
+    coalesce(array_agg(DISTINCT p.joint_commission_number ORDER BY
+             p.joint_commission_number) FILTER (WHERE NOT p.cancelled), '{{}}'),
+    coalesce(array_agg(DISTINCT p.worker_type ORDER BY p.worker_type)
+             FILTER (WHERE NOT p.cancelled), '{{}}')
+  FROM {schema}.periods p
+  WHERE p.employer_key = staged_workers.employer_key AND p.ssin = staged_workers.ssin) r
 ON CONFLICT (employer_key, ssin) DO UPDATE SET
   family_name = coalesce(EXCLUDED.family_name, w.family_name),
   given_name = coalesce(EXCLUDED.given_name, w.given_name),
   birth_date = coalesce(EXCLUDED.birth_date, w.birth_date),
   gender = coalesce(EXCLUDED.gender, w.gender),
-  nationality = coalesce(EXCLUDED.nationality, w.nationality);
-UPDATE {schema}.workers w SET relation_start = r.relation_start,
-  relation_end = r.relation_end, joint_commissions = r.jcs, worker_types = r.types
-FROM (SELECT p.employer_key, p.ssin,
-        min(p.start_date) FILTER (WHERE NOT p.cancelled) AS relation_start,
-        CASE WHEN bool_or(p.end_date IS NULL AND NOT p.cancelled) THEN NULL
-             ELSE max(p.end_date) FILTER (WHERE NOT p.cancelled) END AS relation_end,
-        coalesce(array_agg(DISTINCT p.joint_commission_number ORDER BY
-                 p.joint_commission_number) FILTER (WHERE NOT p.cancelled), '{{}}') AS jcs,
-        coalesce(array_agg(DISTINCT p.worker_type ORDER BY p.worker_type)
-                 FILTER (WHERE NOT p.cancelled), '{{}}') AS types
-      FROM {schema}.periods p JOIN staged_workers s USING (employer_key, ssin)
-      GROUP BY p.employer_key, p.ssin) r
-WHERE w.employer_key = r.employer_key AND w.ssin = r.ssin"""
+  nationality = coalesce(EXCLUDED.nationality, w.nationality),
+  relation_start = EXCLUDED.relation_start, relation_end = EXCLUDED.relation_end,
+  joint_commissions = EXCLUDED.joint_commissions, worker_types = EXCLUDED.worker_types"""
 
 
 def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
