@@ -34,4 +34,5 @@ def eventsourcing_env(database_url: str, create_table: bool) -> dict[str, str]:
         "CREATE_TABLE": "y" if create_table else "n",
         # every event inserted is chained into the audit log (docs/adr/0007-audit.md)
         "APPLICATION_RECORDER_TOPIC": "services.audit.recorder:ChainedRecorder",
+        "TRANSCODER_TOPIC": "services.common.transcoder:OrjsonTranscoder",
     }

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
@@ -241,14 +240,19 @@ def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     else:
         uow.add(period).change(decision.declaration_id, state)
     if after.ssin is not None:
-        uow.get_or_add(Relation.create_id(after.employer_key, after.ssin),
-                       partial(Relation, after.employer_key, after.ssin)).record(state)
+        relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
+        if relation is None:
+            uow.add(Relation(after.employer_key, after.ssin, state))
+        else:
+            uow.add(relation).record(state)
     new = {(c.kind, c.subject, c.year): c.entry for c in counts(after)}
     old = {(c.kind, c.subject, c.year) for c in counts(before)} if before else set()
     for key in old | set(new):
-        quota = uow.get_or_add(Quota.create_id(*key), partial(Quota, *key))
-        if quota.entries.get(after.period_id) != new.get(key):
-            quota.count(after.period_id, new.get(key))
+        quota = uow.get(Quota.create_id(*key))
+        if quota is None:
+            uow.add(Quota(*key, after.period_id, new.get(key)))
+        elif quota.entries.get(after.period_id) != new.get(key):
+            uow.add(quota).count(after.period_id, new.get(key))
 
 
 class ResolveIdentifications:

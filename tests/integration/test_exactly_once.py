@@ -49,15 +49,15 @@ def test_a_redelivered_batch_returns_the_recorded_decisions(database_url):
     again = decider(database_url)(a_batch())  # a fresh process: nothing cached
     assert [d.model_dump_json() for d in again] == [d.model_dump_json() for d in first]
     # 3 Declaration aggregates, 1 Period (opened, then changed by the OUT) and its relation
-    # (started, then the period recorded twice): 8 events.
-    assert count(database_url, "SELECT count(*) FROM validator_events") == 8
+    # (started with the period, then the OUT's change recorded): 7 events.
+    assert count(database_url, "SELECT count(*) FROM validator_events") == 7
 
 
 def test_a_batch_holding_the_same_declaration_twice_records_it_once(database_url):
     batch = a_batch()
     decided = decider(database_url)([batch[0], batch[0], batch[1]])
     assert decided[0] == decided[1]
-    assert count(database_url, "SELECT count(*) FROM validator_events") == 7
+    assert count(database_url, "SELECT count(*) FROM validator_events") == 6
 
 
 def test_the_register_applies_each_decision_once_and_never_goes_back(database_url):

@@ -95,3 +95,60 @@ def test_a_worker_already_known_is_identified_in_the_same_batch():
     body = {**dimona_in(ssin=None), "worker": PERSON}
     decisions = validator(ValidatorApplication(), known)([submitted(body, received=AT)])
     assert [d.result for d in decisions] == ["S", "A"]
+
+
+def recorded_events(batches) -> list:
+    """Every domain event the validator records for these batches (in memory)."""
+    app, events = ValidatorApplication(), []
+    put = app.events.put
+    app.events.put = lambda new: (events.extend(new), put(new))[1]
+    decide = validator(app)
+    for batch in batches:
+        decide(batch)
+    ResolveIdentifications(app, lambda: FakeContext().directory)()
+    return events
+
+
+def test_the_event_store_transcoder_writes_what_the_librarys_writes_for_every_event():
+    """orjson (services/common/transcoder.py) must write the bytes of the library's JSON
+    transcoder: a UUID attribute would come out as a plain string and differ here."""
+    from eventsourcing.persistence import JSONTranscoder, Mapper
+
+    from services.common.transcoder import OrjsonTranscoder
+    ours, library = OrjsonTranscoder(), JSONTranscoder()
+    ValidatorApplication().register_transcodings(ours)
+    ValidatorApplication().register_transcodings(library)
+    events = recorded_events([
+        [student(680725300000, 40), student(680725300100, 40, month=8),
+         submitted({**dimona_in(ssin=None), "worker": PERSON}, number=680725300200,
+                   received=AT)],
+        [submitted({"dimonaUpdate": {"periodId": 680725300000, "endDate": "2026-01-20"}},
+                   number=680725300300, received=AT),
+         submitted({"dimonaCancel": {"periodId": 680725300100}}, number=680725300400,
+                   received=AT)]])
+    kinds = {type(e).__qualname__ for e in events}
+    assert {"Declaration.Decided", "Period.Opened", "Period.Changed", "Relation.Started",
+            "Relation.PeriodRecorded", "Quota.Opened", "Quota.Counted",
+            "Identifications.Opened", "Identifications.Waiting"} <= kinds
+    for e in events:
+        assert (Mapper(ours).to_stored_event(e).state
+                == Mapper(library).to_stored_event(e).state), type(e).__qualname__
+
+
+def test_a_relation_recorded_before_it_carried_its_first_period_still_loads():
+    """Relation.Started and Quota.Opened took an optional first entry (rules 2026.11.2);
+    events stored without it replay as an empty relation or quota."""
+    from eventsourcing.application import project_aggregate
+    from eventsourcing.persistence import JSONTranscoder, Mapper, StoredEvent
+
+    from services.validator.domain import Relation
+    transcoder = JSONTranscoder()
+    ValidatorApplication().register_transcodings(transcoder)
+    mapper = Mapper(transcoder)
+    [started] = Relation("175110801", SSIN).collect_events()
+    stored = mapper.to_stored_event(started)
+    old = transcoder.encode({k: v for k, v in transcoder.decode(stored.state).items()
+                             if k != "state"})
+    relation = project_aggregate(None, [mapper.to_domain_event(StoredEvent(
+        stored.originator_id, stored.originator_version, stored.topic, old))])
+    assert (relation.ssin, relation.periods) == (SSIN, {})

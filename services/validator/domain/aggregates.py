@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import lru_cache
 from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
@@ -11,6 +12,7 @@ from schemas.events import PeriodState
 AGGREGATE_NAMESPACE = UUID("0b8a3f4e-3c55-4d2a-a8a4-22b1c3c1d0e7")
 
 
+@lru_cache(maxsize=1 << 17)  # a batch asks for each id several times (uuid5 is SHA-1)
 def aggregate_id(*parts: object) -> UUID:
     return uuid5(AGGREGATE_NAMESPACE, ":".join(str(p) for p in parts))
 
@@ -59,20 +61,27 @@ class Period(Aggregate):
 
 class Relation(Aggregate):
     """The periods of one employer-worker relation, for duplicates, overlaps and the
-    occasional workers' two-day rule."""
+    occasional workers' two-day rule. Its first period comes with its creation: one event
+    fewer per new relation (docs/performance.md); a relation recorded before that started
+    empty (`state` None)."""
 
     @staticmethod
     def create_id(employer_key: str, ssin: str) -> UUID:
         return aggregate_id("relation", employer_key, ssin)
 
     @event("Started")
-    def __init__(self, employer_key: str, ssin: str):
+    def __init__(self, employer_key: str, ssin: str, state: dict | None = None):
         self.employer_key = employer_key
         self.ssin = ssin
         self.periods: dict[int, PeriodState] = {}
+        if state is not None:
+            self._record(state)
 
     @event("PeriodRecorded")
     def record(self, state: dict) -> None:
+        self._record(state)
+
+    def _record(self, state: dict) -> None:
         period = PeriodState.model_validate(state)
         self.periods[period.period_id] = period
 
@@ -81,7 +90,8 @@ class Quota(Aggregate):
     """What each period counts against one quota of one worker or employer in one year.
 
     Shared across partitions (a student works for several employers): two validators that
-    count against it at once conflict on its version, and the loser decides again.
+    count against it at once conflict on its version, and the loser decides again. Its
+    first entry comes with its creation, as a relation's first period does.
     """
 
     @staticmethod
@@ -89,9 +99,12 @@ class Quota(Aggregate):
         return aggregate_id("quota", kind, subject, year)
 
     @event("Opened")
-    def __init__(self, kind: str, subject: str, year: int):
+    def __init__(self, kind: str, subject: str, year: int, period_id: int | None = None,
+                 entry: dict | None = None):
         self.kind, self.subject, self.year = kind, subject, year
         self.entries: dict[int, dict] = {}
+        if period_id is not None and entry is not None:
+            self.entries[period_id] = entry
 
     @event("Counted")
     def count(self, period_id: int, entry: dict | None) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from functools import lru_cache
 
 from stdnum.be import bis, nn, vat
 
@@ -14,6 +15,7 @@ DEFINITIVE_NSSO = range(100006, 199999934 + 1)
 PROVISIONAL_NSSO = range(5000000120, 5999999989 + 1)
 
 
+@lru_cache(maxsize=1 << 16)  # each rule asks again for the same worker
 def valid_ssin(ssin: str) -> bool:
     """National register or BIS number with valid check digits (born before or after 2000)."""
     return nn.is_valid(ssin) or bis.is_valid(ssin)

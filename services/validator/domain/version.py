@@ -17,6 +17,9 @@ RULES_SOURCES = ("services/validator/domain/*.py", "schemas/anomalies.json",
 
 VERSIONS = {
     "2026.11.1": "308fac189668179a189b30786d237ea65d0d019c5c8cefbda85793ae6c3c6f38",
+    # 2026.11.2 changes no rule: a relation and a quota are created with their first
+    # entry (one event fewer), ids and SSIN checks are cached.
+    "2026.11.2": "cd766d4e7183eb70a7182b06c524b140a2c3b72edf833ae54319ecd29f880e08",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
