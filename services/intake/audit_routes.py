@@ -9,7 +9,7 @@ from fastapi.responses import StreamingResponse
 
 from services.audit.application import AuditTrail, NoSelection, Selection, VerifyLogs
 from services.intake.domain import Forbidden, Principal
-from services.intake.files import json_lines
+from services.intake.files import chunked, json_lines
 
 NDJSON = "application/x-ndjson"
 
@@ -37,7 +37,7 @@ def build_audit_router(trail: AuditTrail, verify: VerifyLogs, reader) -> APIRout
         first = next(entries, None)
         if first is None:
             raise HTTPException(404, "nothing recorded for this selection")
-        return StreamingResponse(json_lines(e.to_json() for e in chain([first], entries)),
+        return StreamingResponse(chunked(json_lines(e.to_json() for e in chain([first], entries))),
                                  media_type=NDJSON)
 
     @router.get("/verify")
@@ -49,6 +49,6 @@ def build_audit_router(trail: AuditTrail, verify: VerifyLogs, reader) -> APIRout
     @router.get("/checkpoints", response_class=StreamingResponse)
     def audit_checkpoints(_: Auditor):
         """The checkpoints of the chain, as JSON Lines: keep them outside the database."""
-        return StreamingResponse(json_lines(verify.checkpoints()), media_type=NDJSON)
+        return StreamingResponse(chunked(json_lines(verify.checkpoints())), media_type=NDJSON)
 
     return router

@@ -95,6 +95,22 @@ def json_lines(rows: Iterable[dict]) -> Iterator[str]:
     return (json.dumps(r, ensure_ascii=False) + "\n" for r in rows)
 
 
+def chunked(pieces: Iterable[str], size: int = 1 << 16) -> Iterator[str]:
+    """Small pieces joined into chunks of about `size` characters: a streamed response
+    runs its iterator in a worker thread, one round trip per piece (14 % of intake's time
+    on 10,000-line acknowledgements, profiled)."""
+    chunk: list[str] = []
+    length = 0
+    for piece in pieces:
+        chunk.append(piece)
+        length += len(piece)
+        if length >= size:
+            yield "".join(chunk)
+            chunk, length = [], 0
+    if chunk:
+        yield "".join(chunk)
+
+
 def write_atomically(path: Path, pieces: Iterable[str]) -> None:
     """Readers never see half a file: write beside it, then rename."""
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -20,7 +20,7 @@ from services.intake.application import Declare, Intake
 from services.intake.audit_routes import build_audit_router
 from services.intake.domain import Principal
 from services.intake.ebox_routes import build_ebox_router
-from services.intake.files import BatchViews
+from services.intake.files import BatchViews, chunked
 from services.intake.register_routes import build_register_router
 from services.notifier.application import ReadEbox
 from services.projections.adapter import RegisterReader
@@ -134,7 +134,7 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
             summary = await run_in_threadpool(intake.accept_batch, x_file_name, spool,
                                               digest.hexdigest(), who.declarant,
                                               "POST /batches", who.token)
-        return StreamingResponse(views.acknowledgement(summary), status_code=202,
+        return StreamingResponse(chunked(views.acknowledgement(summary)), status_code=202,
                                  media_type="application/json")
 
     @router.get("/batches/{batch_ref}")

@@ -3,11 +3,11 @@ of the workers it has seen, and the log of NotificationSent (its transactional o
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator, Sequence
 from uuid import UUID
 
 import psycopg
-from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
 from schemas.events import DeclarationDecided, NotificationSent
@@ -55,6 +55,16 @@ INSERT_NOTIFICATIONS = """INSERT INTO notifier.notifications
  (notification_id, employer_key, declaration_id, event)
  SELECT * FROM unnest(%b::uuid[], %b::text[], %b::bigint[], %b::text[]) ON CONFLICT DO NOTHING
  RETURNING position, notification_id, employer_key, event"""
+INSERT_MESSAGES = """INSERT INTO notifier.ebox_messages
+ (message_id, declaration_id, recipient, employer_key, language, subject, content)
+ SELECT m, d, r, e, l, s, c::jsonb FROM unnest(%b::uuid[], %b::bigint[], %b::text[],
+   %b::text[], %b::text[], %b::text[], %b::text[]) AS t(m, d, r, e, l, s, c)
+ ON CONFLICT DO NOTHING"""
+INSERT_RETURN_ENTRIES = """INSERT INTO notifier.return_entries
+ (notification_id, batch_ref, line, declaration_id, result)
+ SELECT n, b, l, d, r::jsonb FROM unnest(%b::uuid[], %b::text[], %b::int[], %b::bigint[],
+   %b::text[]) AS t(n, b, l, d, r)
+ ON CONFLICT DO NOTHING"""
 REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
  given_name = EXCLUDED.given_name"""
@@ -118,29 +128,32 @@ def _known_names(conn: psycopg.Connection, fresh: Sequence[DeclarationDecided]) 
 
 
 def _write(conn: psycopg.Connection, found: Notices) -> None:
+    """One statement per table, the rows as arrays (executemany sends one per row)."""
     with conn.cursor() as cur:
-        cur.executemany(
-            "INSERT INTO notifier.ebox_messages (message_id, declaration_id, recipient, "
-            "employer_key, language, subject, content) VALUES (%s, %s, %s, %s, %s, %s, %s) "
-            "ON CONFLICT DO NOTHING",
-            [(m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
-              m.subject, Jsonb(m.content)) for m in found.messages])
-        cur.executemany(
-            "INSERT INTO notifier.return_entries (notification_id, batch_ref, line, "
-            "declaration_id, result) VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
-            [(e.notification_id, e.batch_ref, e.line, e.declaration_id, Jsonb(e.result))
-             for e in found.entries])
+        _insert(cur, INSERT_MESSAGES, [
+            (m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
+             m.subject, json.dumps(m.content, ensure_ascii=False)) for m in found.messages])
+        _insert(cur, INSERT_RETURN_ENTRIES, [
+            (e.notification_id, e.batch_ref, e.line, e.declaration_id,
+             json.dumps(e.result, ensure_ascii=False)) for e in found.entries])
         cur.executemany(REMEMBER_NAMES, [(*key, *name) for key, name in found.names.items()])
         if found.notifications:
             # Positions in commit order, as the eventsourcing library does for its
             # notification log: a reader following the positions never skips a row
             # committed late, and the audit chain follows them.
             cur.execute("LOCK TABLE notifier.notifications IN EXCLUSIVE MODE")
-            rows = cur.execute(INSERT_NOTIFICATIONS, [list(c) for c in zip(*(
+            rows = _insert(cur, INSERT_NOTIFICATIONS, [
                 (n.event_id, n.employer_key, n.declaration_id, n.model_dump_json())
-                for n in found.notifications), strict=True)]).fetchall()
+                for n in found.notifications]).fetchall()
             append_links(conn, "notifier", [
                 (position, notification_content(*columns)) for position, *columns in rows])
+
+
+def _insert(cur: psycopg.Cursor, statement: str, rows: list[tuple]) -> psycopg.Cursor:
+    """`rows` through an INSERT ... SELECT FROM unnest(one array per column)."""
+    if rows:
+        cur.execute(statement, [list(column) for column in zip(*rows, strict=True)])
+    return cur
 
 
 class SentLog:

@@ -150,3 +150,13 @@ def test_a_nul_character_is_refused_and_never_reaches_postgresql():
     [(_, rejected)] = lines_of(json.dumps(body).encode())
     assert isinstance(rejected, Rejected)
     assert "\x00" not in rejected.reason and "references.declaration" in rejected.reason
+
+
+def test_streamed_pieces_are_joined_into_chunks_of_about_the_size_asked():
+    from services.intake.files import chunked
+    pieces = [f'{{"line": {i}}},' for i in range(1000)]
+    chunks = list(chunked(pieces, size=1000))
+    assert "".join(chunks) == "".join(pieces)
+    assert all(len(c) >= 1000 for c in chunks[:-1]) and 0 < len(chunks[-1]) < 1015
+    assert len(chunks) == len("".join(pieces)) // 1000 + 1
+    assert list(chunked([])) == []
