@@ -21,13 +21,23 @@ CREATE SEQUENCE IF NOT EXISTS intake.declaration_seq START {FIRST_SEQUENCE};
 CREATE TABLE IF NOT EXISTS intake.submissions (
   declaration_id bigint PRIMARY KEY, employer_key text NOT NULL,
   received_at timestamptz NOT NULL, channel text NOT NULL, declarant text,
-  batch_ref text, line integer, event text NOT NULL,
-  published_at timestamptz, publish_count integer NOT NULL DEFAULT 0,
-  settled boolean NOT NULL DEFAULT false);
-CREATE INDEX IF NOT EXISTS submissions_unpublished ON intake.submissions (declaration_id)
+  batch_ref text, line integer, event text NOT NULL);
+-- The submissions still to publish or to see decided. Narrow rows: marking one does not
+-- write its submission again (docs/performance.md).
+CREATE TABLE IF NOT EXISTS intake.outbox (
+  declaration_id bigint PRIMARY KEY, published_at timestamptz,
+  publish_count integer NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS outbox_unpublished ON intake.outbox (declaration_id)
   WHERE published_at IS NULL;
-CREATE INDEX IF NOT EXISTS submissions_unsettled ON intake.submissions (published_at)
-  WHERE NOT settled;
+DO $$ BEGIN  -- a database from before the outbox: its submissions kept their own state
+  IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'intake'
+             AND table_name = 'submissions' AND column_name = 'settled') THEN
+    INSERT INTO intake.outbox SELECT declaration_id, published_at, publish_count
+      FROM intake.submissions WHERE NOT settled ON CONFLICT DO NOTHING;
+    ALTER TABLE intake.submissions DROP COLUMN published_at, DROP COLUMN publish_count,
+      DROP COLUMN settled;
+  END IF;
+END $$;
 CREATE INDEX IF NOT EXISTS submissions_batch ON intake.submissions (batch_ref, line);
 CREATE TABLE IF NOT EXISTS intake.batches (
   batch_ref text PRIMARY KEY, declarant text NOT NULL, file_name text NOT NULL,
@@ -56,6 +66,7 @@ NEW_RETURN_ENTRY = ("SELECT FROM notifier.return_entries e WHERE e.batch_ref = b
 COPY_SUBMISSIONS = """COPY intake.submissions
  (declaration_id, employer_key, received_at, channel, declarant, batch_ref, line, event)
  FROM STDIN"""
+COPY_OUTBOX = "COPY intake.outbox (declaration_id) FROM STDIN"
 COPY_REJECTED = "COPY intake.rejected_lines (batch_ref, line, reason) FROM STDIN"
 
 
@@ -104,10 +115,15 @@ class Recording:
         return dict(rows)
 
     def submissions(self, rows: Sequence[SubmissionRow]) -> None:
-        with self.conn.cursor() as cur, cur.copy(COPY_SUBMISSIONS) as copy:
-            for r in rows:
-                copy.write_row((r.declaration_id, r.employer_key, r.received_at, r.channel,
-                                r.declarant, r.batch_ref, r.line, r.event))
+        """The submissions, each in the outbox."""
+        with self.conn.cursor() as cur:
+            with cur.copy(COPY_SUBMISSIONS) as copy:
+                for r in rows:
+                    copy.write_row((r.declaration_id, r.employer_key, r.received_at,
+                                    r.channel, r.declarant, r.batch_ref, r.line, r.event))
+            with cur.copy(COPY_OUTBOX) as copy:
+                for r in rows:
+                    copy.write_row((r.declaration_id,))
 
     def rejected(self, batch_ref: str, rejected: Sequence[Rejected]) -> None:
         with self.conn.cursor() as cur, cur.copy(COPY_REJECTED) as copy:
@@ -254,13 +270,14 @@ class IntakeStore:
         """(declaration id, employer key, event JSON) of submissions still to publish."""
         with self.pool.connection() as conn:
             return conn.execute(
-                "SELECT declaration_id, employer_key, event FROM intake.submissions "
+                "SELECT declaration_id, employer_key, event FROM intake.outbox "
+                "JOIN intake.submissions USING (declaration_id) "
                 "WHERE published_at IS NULL ORDER BY declaration_id LIMIT %s",
                 (limit,)).fetchall()
 
     def mark_published(self, declaration_ids: Sequence[int]) -> None:
         with self.pool.connection() as conn:
-            conn.execute("UPDATE intake.submissions SET published_at = now(), "
+            conn.execute("UPDATE intake.outbox SET published_at = now(), "
                          "publish_count = publish_count + 1 WHERE declaration_id = ANY(%s)",
                          (list(declaration_ids),))
 
@@ -269,18 +286,18 @@ class IntakeStore:
         with every publication: a slow validator is not flooded with copies)."""
         with self.pool.connection() as conn:
             rows = conn.execute(
-                "SELECT declaration_id FROM intake.submissions WHERE NOT settled "
-                "AND published_at IS NOT NULL AND published_at < now() - make_interval("
+                "SELECT declaration_id FROM intake.outbox "
+                "WHERE published_at IS NOT NULL AND published_at < now() - make_interval("
                 "secs => %s * power(2, least(publish_count - 1, 5))) LIMIT %s",
                 (republish_after_s, limit)).fetchall()
         return [r[0] for r in rows]
 
     def settle(self, declaration_ids: Sequence[int]) -> None:
         with self.pool.connection() as conn:
-            conn.execute("UPDATE intake.submissions SET settled = true "
-                         "WHERE declaration_id = ANY(%s)", (list(declaration_ids),))
+            conn.execute("DELETE FROM intake.outbox WHERE declaration_id = ANY(%s)",
+                         (list(declaration_ids),))
 
     def unpublish(self, declaration_ids: Sequence[int]) -> None:
         with self.pool.connection() as conn:
-            conn.execute("UPDATE intake.submissions SET published_at = NULL "
+            conn.execute("UPDATE intake.outbox SET published_at = NULL "
                          "WHERE declaration_id = ANY(%s)", (list(declaration_ids),))

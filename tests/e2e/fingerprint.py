@@ -118,7 +118,7 @@ def _outbox(outbox: Path, names: Names) -> dict[str, object]:
 def _counts(sql: Sql, ids: list[int], refs: list[str]) -> dict[str, object]:
     [row] = sql(
         "SELECT (SELECT count(*) FROM intake.submissions WHERE batch_ref = ANY(%(refs)s)),"
-        " (SELECT count(*) FROM intake.submissions WHERE published_at IS NULL),"
+        " (SELECT count(*) FROM intake.outbox WHERE published_at IS NULL),"
         " (SELECT count(*) FROM validator_events WHERE topic LIKE '%%Declaration.Decided'),"
         " (SELECT count(DISTINCT originator_id) FROM validator_events"
         "   WHERE topic LIKE '%%Declaration.Decided'),"

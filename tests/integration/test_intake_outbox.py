@@ -86,3 +86,29 @@ def _submitted(database_url: str, number: int):
         event = conn.execute("SELECT event FROM intake.submissions WHERE declaration_id = %s",
                              (number,)).fetchone()[0]
     return DeclarationSubmitted.model_validate_json(event)
+
+
+def test_a_database_from_before_the_outbox_keeps_what_was_still_to_publish(database_url):
+    """Submissions used to carry their own publication state; the migration moves what was
+    not settled into intake.outbox and drops those columns."""
+    import psycopg
+
+    from services.intake.adapter import migrate
+    from tests.integration.test_rebuild import sql
+    with psycopg.connect(database_url) as conn:  # intake's tables as they were
+        conn.execute(
+            "DROP SCHEMA intake CASCADE; CREATE SCHEMA intake;"
+            "CREATE TABLE intake.submissions (declaration_id bigint PRIMARY KEY,"
+            " employer_key text NOT NULL, received_at timestamptz NOT NULL,"
+            " channel text NOT NULL, declarant text, batch_ref text, line integer,"
+            " event text NOT NULL, published_at timestamptz,"
+            " publish_count integer NOT NULL DEFAULT 0, settled boolean NOT NULL DEFAULT false);"
+            "INSERT INTO intake.submissions VALUES"
+            " (1, 'k', now(), 'batch', NULL, NULL, NULL, '{}', now(), 1, true),"
+            " (2, 'k', now(), 'batch', NULL, NULL, NULL, '{}', now(), 2, false),"
+            " (3, 'k', now(), 'batch', NULL, NULL, NULL, '{}', NULL, 0, false)")
+    migrate(database_url)
+    migrate(database_url)  # every start runs it: the second changes nothing
+    assert sql(database_url, "SELECT declaration_id, published_at IS NOT NULL, publish_count "
+               "FROM intake.outbox ORDER BY 1") == [(2, True, 2), (3, False, 0)]
+    assert IntakeStore(open_pool(database_url)).unpublished(10) == [(3, "k", "{}")]
