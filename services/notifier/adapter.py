@@ -65,7 +65,8 @@ INSERT_RETURN_ENTRIES = """INSERT INTO notifier.return_entries
  SELECT n, b, l, d, r::jsonb FROM unnest(%b::uuid[], %b::text[], %b::int[], %b::bigint[],
    %b::text[]) AS t(n, b, l, d, r)
  ON CONFLICT DO NOTHING"""
-REMEMBER_NAMES = """INSERT INTO notifier.workers VALUES (%s, %s, %s, %s)
+REMEMBER_NAMES = """INSERT INTO notifier.workers
+ SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[])
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
  given_name = EXCLUDED.given_name"""
 
@@ -136,7 +137,7 @@ def _write(conn: psycopg.Connection, found: Notices) -> None:
         _insert(cur, INSERT_RETURN_ENTRIES, [
             (e.notification_id, e.batch_ref, e.line, e.declaration_id,
              json.dumps(e.result, ensure_ascii=False)) for e in found.entries])
-        cur.executemany(REMEMBER_NAMES, [(*key, *name) for key, name in found.names.items()])
+        _insert(cur, REMEMBER_NAMES, [(*key, *name) for key, name in found.names.items()])
         if found.notifications:
             # Positions in commit order, as the eventsourcing library does for its
             # notification log: a reader following the positions never skips a row
