@@ -101,7 +101,12 @@ def recorded_events(batches) -> list:
     """Every domain event the validator records for these batches (in memory)."""
     app, events = ValidatorApplication(), []
     put = app.events.put
-    app.events.put = lambda new: (events.extend(new), put(new))[1]
+
+    def put_and_keep(new: list) -> object:
+        events.extend(new)
+        return put(new)
+
+    app.events.put = put_and_keep
     decide = validator(app)
     for batch in batches:
         decide(batch)
