@@ -12,6 +12,7 @@ import psycopg
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from dimona.embedded import create_topics
+from services.common.kafka import PRODUCER_BATCH_BYTES
 
 TOPIC = "bench.null"
 TABLE = "CREATE TABLE IF NOT EXISTS bench_null (position bigint, body text)"
@@ -53,7 +54,8 @@ async def _run(bootstrap: str, database_url: str, messages: Sequence[bytes],
 
 
 async def _produce(bootstrap: str, messages: Sequence[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5,  # as the services'
+                                max_batch_size=PRODUCER_BATCH_BYTES)
     await producer.start()
     try:
         sent = [await producer.send(TOPIC, m, key=str(i % 40).encode())
