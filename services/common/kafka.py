@@ -65,11 +65,12 @@ def undecoded(message: KafkaMessage) -> object:
 
 
 async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event]) -> None:
-    """Publish events keyed by employer and wait until the broker has them all."""
+    """Publish events keyed by employer and wait until the broker has them all. Each
+    carries its own correlation id (faststream would draw a random one: uuid4 per message)."""
     pending = [await broker.publish(e.model_dump_json().encode(), topic,
                                     key=e.employer_key.encode(),
                                     headers={"content-type": "application/json"},
-                                    no_confirm=True)
+                                    correlation_id=e.correlation_id, no_confirm=True)
                for e in events]
     await asyncio.gather(*pending)
 

@@ -19,8 +19,9 @@ class Unpublished(Protocol):
 
 
 class Relay:
-    """Publishes `store.unpublished()` rows (id, key, event JSON) on `topic`; `wake` is set by
-    whoever records new rows, and every `idle_s` the store is looked at anyway."""
+    """Publishes `store.unpublished()` rows (id, key, event JSON) on `topic`, the row's id as
+    the message's correlation id; `wake` is set by whoever records new rows, and every
+    `idle_s` the store is looked at anyway."""
 
     def __init__(self, store: Unpublished, broker: KafkaBroker, topic: str, batch: int,
                  idle_s: float, wake: asyncio.Event):
@@ -49,8 +50,9 @@ class Relay:
         rows = await asyncio.to_thread(self.store.unpublished, self.batch)
         pending = [await self.broker.publish(event.encode(), self.topic,
                                              key=key.encode(), no_confirm=True,
-                                             headers={"content-type": "application/json"})
-                   for _, key, event in rows]
+                                             headers={"content-type": "application/json"},
+                                             correlation_id=str(row_id))
+                   for row_id, key, event in rows]
         await asyncio.gather(*pending)
         if rows:
             await asyncio.to_thread(self.store.mark_published, [r[0] for r in rows])

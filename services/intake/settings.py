@@ -9,7 +9,7 @@ class IntakeSettings(CommonSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8080
     relay_batch: int = 2000
-    relay_idle_s: float = 0.1
+    relay_idle_s: float = 1.0  # a fallback: recording a submission wakes the relay at once
     republish_after_s: float = 30.0
     reconcile_interval_s: float = 5.0
     max_body_bytes: int = 1024 * 1024  # one declaration, or a Multi-Dimona
