@@ -39,12 +39,23 @@ CREATE TABLE IF NOT EXISTS notifier.workers (
   PRIMARY KEY (employer_key, ssin));
 CREATE TABLE IF NOT EXISTS notifier.notifications (
   position bigint GENERATED ALWAYS AS IDENTITY UNIQUE, notification_id uuid PRIMARY KEY,
-  employer_key text NOT NULL, event text NOT NULL, published_at timestamptz);
-CREATE INDEX IF NOT EXISTS notifications_unpublished ON notifier.notifications (position)
-  WHERE published_at IS NULL;
+  employer_key text NOT NULL, event text NOT NULL);
 ALTER TABLE notifier.notifications ADD COLUMN IF NOT EXISTS declaration_id bigint;
 CREATE INDEX IF NOT EXISTS notifications_declaration
   ON notifier.notifications (declaration_id);
+-- what the relay has still to publish: a narrow row, deleted once published (marking the
+-- wide notification row published rewrote it and its four indexes)
+CREATE TABLE IF NOT EXISTS notifier.unpublished (
+  notification_id uuid PRIMARY KEY, position bigint NOT NULL);
+DO $$ BEGIN  -- a database from before notifier.unpublished: the relay's state was a column
+  IF EXISTS (SELECT FROM information_schema.columns WHERE table_schema = 'notifier'
+             AND table_name = 'notifications' AND column_name = 'published_at') THEN
+    INSERT INTO notifier.unpublished SELECT notification_id, position
+      FROM notifier.notifications WHERE published_at IS NULL ON CONFLICT DO NOTHING;
+    DROP INDEX IF EXISTS notifier.notifications_unpublished;
+    ALTER TABLE notifier.notifications DROP COLUMN published_at;
+  END IF;
+END $$;
 """ + tracking.TRACKING_DDL.format(schema=SCHEMA)
 
 MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, language, subject, "
@@ -65,6 +76,8 @@ INSERT_RETURN_ENTRIES = """INSERT INTO notifier.return_entries
  SELECT n, b, l, d, r::jsonb FROM unnest(%b::uuid[], %b::text[], %b::int[], %b::bigint[],
    %b::text[]) AS t(n, b, l, d, r)
  ON CONFLICT DO NOTHING"""
+INSERT_UNPUBLISHED = """INSERT INTO notifier.unpublished
+ SELECT * FROM unnest(%b::uuid[], %b::bigint[])"""
 REMEMBER_NAMES = """INSERT INTO notifier.workers
  SELECT * FROM unnest(%b::text[], %b::text[], %b::text[], %b::text[])
  ON CONFLICT (employer_key, ssin) DO UPDATE SET family_name = EXCLUDED.family_name,
@@ -102,15 +115,15 @@ class Outbox:
 
     def unpublished(self, limit: int) -> list[tuple[UUID, str, str]]:
         with self.pool.connection() as conn:
-            rows = conn.execute(
-                "SELECT notification_id, employer_key, event FROM notifier.notifications "
-                "WHERE published_at IS NULL ORDER BY position LIMIT %s", (limit,)).fetchall()
-        return rows
+            return conn.execute(
+                "SELECT notification_id, employer_key, event FROM notifier.unpublished "
+                "JOIN notifier.notifications USING (notification_id) "
+                "ORDER BY unpublished.position LIMIT %s", (limit,)).fetchall()
 
     def mark_published(self, ids: Sequence[UUID]) -> None:
         with self.pool.connection() as conn:
-            conn.execute("UPDATE notifier.notifications SET published_at = now() "
-                         "WHERE notification_id = ANY(%s)", (list(ids),))
+            conn.execute("DELETE FROM notifier.unpublished WHERE notification_id = ANY(%s)",
+                         (list(ids),))
 
 
 def _known_names(conn: psycopg.Connection, fresh: Sequence[DeclarationDecided]) -> Names:
@@ -146,6 +159,7 @@ def _write(conn: psycopg.Connection, found: Notices) -> None:
             rows = _insert(cur, INSERT_NOTIFICATIONS, [
                 (n.event_id, n.employer_key, n.declaration_id, n.model_dump_json())
                 for n in found.notifications]).fetchall()
+            _insert(cur, INSERT_UNPUBLISHED, [(nid, position) for position, nid, *_ in rows])
             append_links(conn, "notifier", [
                 (position, notification_content(*columns)) for position, *columns in rows])
 

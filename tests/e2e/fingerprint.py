@@ -128,7 +128,7 @@ def _counts(sql: Sql, ids: list[int], refs: list[str]) -> dict[str, object]:
         " (SELECT count(*) FROM notifier.return_entries),"
         " (SELECT count(DISTINCT (batch_ref, line)) FROM notifier.return_entries),"
         " (SELECT count(*) FROM notifier.notifications),"
-        " (SELECT count(*) FROM notifier.notifications WHERE published_at IS NULL),"
+        " (SELECT count(*) FROM notifier.unpublished),"
         " (SELECT count(*) FROM register.notifications),"
         " (SELECT count(*) FROM common.deadletters),"
         " (SELECT count(*) FROM intake.batches WHERE batch_ref = ANY(%(refs)s)"

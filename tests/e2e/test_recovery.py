@@ -64,8 +64,7 @@ def assert_exactly_once(stack: StackProcess, ack: dict, timeout_s: float = 180) 
     assert stack.sql(
         "SELECT count(*), count(DISTINCT (declaration_id, channel, recipient)) "
         "FROM register.notifications WHERE declaration_id = ANY(%s)", (ids,)) == [(2 * n, 2 * n)]
-    assert stack.sql("SELECT count(*) FROM notifier.notifications WHERE published_at IS NULL"
-                     ) == [(0,)]
+    assert stack.sql("SELECT count(*) FROM notifier.unpublished") == [(0,)]
     expected_refused = sum(1 for line in range(1, n + 1) if line % 20 == 0)
     assert stack.sql("SELECT count(*) FROM register.declarations WHERE batch_ref = %s "
                      "AND result = 'B'", (ack["batchRef"],)) == [(expected_refused,)]

@@ -61,8 +61,7 @@ def test_messages_name_the_worker_of_a_later_out_and_come_once(database_url):
     total, page = ebox.messages(employer_keys=["175110801"], limit=2, offset=1)
     assert total == 3 and [m["declarationId"] for m in page] == [
         m["declarationId"] for m in ebox.messages(employer_keys=["175110801"])[1][1:]]
-    assert count(database_url, "SELECT count(*) FROM notifier.notifications "
-                               "WHERE published_at IS NULL") == 3  # for the relay
+    assert count(database_url, "SELECT count(*) FROM notifier.unpublished") == 3  # for the relay
 
 
 def test_a_batch_senders_lines_become_return_file_entries_in_line_order(database_url):
@@ -115,3 +114,42 @@ def test_reading_the_ebox_in_another_language_and_marking_read(database_url):
         "total": 0, "offset": 0, "limit": None, "items": []}
     assert read.message("not-a-uuid") is None
     assert read.mark_read("00000000-0000-0000-0000-000000000000") is None
+
+
+def test_the_relay_publishes_in_log_order_and_forgets_what_it_published(database_url):
+    decided = decider(database_url)([submitted(OPEN_IN, number=PERIOD),
+                                     submitted(OUT, number=680725377729)])
+    notifier(database_url)(decided, None)
+    outbox = Outbox(open_pool(database_url))
+    with psycopg.connect(database_url) as conn:
+        logged = conn.execute("SELECT notification_id FROM notifier.notifications "
+                              "ORDER BY position").fetchall()
+    pending = outbox.unpublished(10)
+    assert [row[0] for row in pending] == [r[0] for r in logged] and len(pending) == 2
+    outbox.mark_published([pending[0][0]])
+    assert [row[0] for row in outbox.unpublished(10)] == [r[0] for r in logged[1:]]
+    assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 2
+
+
+def test_a_database_from_before_the_narrow_outbox_keeps_what_was_still_to_publish(
+        database_url):
+    """The relay's state used to be notifications.published_at; the migration moves the
+    unpublished ones into notifier.unpublished and drops the column."""
+    from services.notifier.adapter import migrate
+    with psycopg.connect(database_url) as conn:  # the notifier's log as it was
+        conn.execute(
+            "DROP TABLE notifier.notifications, notifier.unpublished;"
+            "CREATE TABLE notifier.notifications (position bigint GENERATED ALWAYS AS"
+            " IDENTITY UNIQUE, notification_id uuid PRIMARY KEY, employer_key text NOT NULL,"
+            " event text NOT NULL, published_at timestamptz, declaration_id bigint);"
+            "CREATE INDEX notifications_unpublished ON notifier.notifications (position)"
+            " WHERE published_at IS NULL;"
+            "INSERT INTO notifier.notifications (notification_id, employer_key, event,"
+            " published_at) VALUES (gen_random_uuid(), 'a', '{}', now()),"
+            " (gen_random_uuid(), 'b', '{}', NULL), (gen_random_uuid(), 'c', '{}', NULL)")
+    migrate(database_url)
+    migrate(database_url)  # every start runs it: the second changes nothing
+    assert [(key, event) for _, key, event in Outbox(open_pool(database_url)).unpublished(10)
+            ] == [("b", "{}"), ("c", "{}")]
+    assert count(database_url, "SELECT count(*) FROM information_schema.columns WHERE "
+                 "table_schema = 'notifier' AND column_name = 'published_at'") == 0
