@@ -254,7 +254,8 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
 @click.option("--partitions", default=4, show_default=True, type=click.IntRange(min=1),
               help="Partitions of each topic.")
 @click.option("--scale", "scale_specs", multiple=True, metavar="SERVICE=N",
-              help="Processes per consumer, as `dimona up --scale` (default: two validators, one of the others).")
+              help="Processes per consumer, as `dimona up --scale` (default: two "
+                   "validators, one of the others).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
               help="Run the stack in this directory and keep it (default: a temporary one).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")

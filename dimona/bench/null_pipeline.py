@@ -19,7 +19,7 @@ TABLE = "CREATE TABLE IF NOT EXISTS bench_null (position bigint, body text)"
 
 
 def run(bootstrap: str, database_url: str, messages: Sequence[bytes], partitions: int,
-        batch_max_records: int = 500) -> float:
+        batch_max_records: int) -> float:
     """Seconds from the first message produced to the last batch committed."""
     create_topics(bootstrap, (TOPIC,), partitions)
     with psycopg.connect(database_url, autocommit=True) as conn:

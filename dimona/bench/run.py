@@ -24,6 +24,7 @@ import psycopg
 
 from dimona.bench import null_pipeline
 from dimona.bench.workload import TOKEN, Workload, directory, lines
+from services.common.settings import CommonSettings
 from services.directory import adapter as directory_adapter
 from services.directory.domain import DirectoryDocument
 
@@ -64,7 +65,8 @@ def bench(options: Options, progress: Progress) -> dict:
         wait_until_quiet(pids)  # the services' after-work and autovacuum
         messages = stack.submission_messages(options.declarations)
         null_s = null_pipeline.run(stack.state["kafka_bootstrap"], stack.state["database_url"],
-                                   messages, options.partitions)
+                                   messages, options.partitions,
+                                   CommonSettings().batch_max_records)  # as the services
         figures["null_pipeline_per_s"] = round(len(messages) / null_s)
         figures["ratio"] = round(figures["declarations_per_s"] / figures["null_pipeline_per_s"],
                                  3)
