@@ -28,17 +28,12 @@ from schemas import topics
 log = logging.getLogger("dimona.up")
 SERVICES = ("validator", "projections", "notifier", "intake")
 SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds the API port
-DEFAULT_SCALE = {"validator": 2}
-"""Two validators by default: one decides while the other waits for PostgreSQL and the broker,
-which one alone does for 40 % of its time (docs/performance.md); `--scale validator=1` for
-one."""
 EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
 def parse_scale(specs: list[str] | tuple[str, ...]) -> dict[str, int]:
-    """`validator=2` (one or several, or comma-separated) -> {"validator": 2}, over
-    DEFAULT_SCALE."""
-    scale: dict[str, int] = dict(DEFAULT_SCALE)
+    """`validator=2` (one or several, or comma-separated) -> {"validator": 2}."""
+    scale: dict[str, int] = {}
     for spec in (part for s in specs for part in s.split(",") if part.strip()):
         name, _, count = spec.strip().partition("=")
         if name not in SCALABLE or not count.isdigit() or not 1 <= int(count) <= 16:
@@ -104,7 +99,7 @@ class Stack:
     home: Path
     api_port: int = 8080
     partitions: int = 4
-    scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
+    scale: dict[str, int] = field(default_factory=dict)
     children: dict[str, Child] = field(default_factory=dict)
     stopping: bool = False
 

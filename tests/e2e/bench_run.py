@@ -24,9 +24,7 @@ FILE_LINES = 5000
 FIRST_DAY = date.today() + timedelta(days=1)
 # The consumers read the directory again for every batch: the one the test loads counts from
 # the first declaration (with the default, a copy read up to 2 s before could still be used).
-# One process per service (`dimona up` runs two validators by default): the crash tests
-# kill "the" validator, and the scale-out test compares its two of each with this.
-ENV = {"DIMONA_DIRECTORY_REFRESH_S": "0", "DIMONA_SCALE": "validator=1"}
+ENV = {"DIMONA_DIRECTORY_REFRESH_S": "0"}
 
 
 def workload(declarations: int) -> Workload:
