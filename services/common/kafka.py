@@ -27,8 +27,9 @@ RETRY_PAUSE_S = 1.0  # a failed batch is delivered again after this pause, not i
 
 
 PRODUCER_BATCH_BYTES = 512 * 1024
-"""Per partition: a batch of 500 decisions (about 1 MB) leaves in a few record batches, not
-the 16 KB default's sixty (the broker's CPU 9.7 -> 3.8 s per 100,000; docs/performance.md)."""
+"""Per partition: a consumed batch's decisions (2.2 KB each) leave in a few record batches,
+not in the 16 KB default's dozens (the broker's CPU 9.7 -> 3.8 s per 100,000;
+docs/performance.md)."""
 
 
 def make_broker(settings: CommonSettings) -> KafkaBroker:
