@@ -44,15 +44,16 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         store = IntakeStore(pool)
         intake = Intake(store, counted=metrics.counted)
         metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
-        intake.loop = asyncio.get_running_loop()
         broker = make_broker(settings)
         await broker.start()
         register = RegisterReader(pool)
         views = BatchViews(store, register, ReturnEntries(pool))
         relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
-                      settings.relay_idle_s, intake.recorded)
+                      settings.relay_idle_s, asyncio.Event())
+        loop = asyncio.get_running_loop()
+        intake.recorded = lambda rows: loop.call_soon_threadsafe(relay.hand, rows)
         event_log = EventLog(settings.database_url)
-        reconciler = Reconciler(store, event_log, settings.republish_after_s, intake.recorded)
+        reconciler = Reconciler(store, event_log, settings.republish_after_s, relay.wake)
         jobs = [relay.run(), reconciler.run(settings.reconcile_interval_s),
                 ReturnFiles(store, views, settings.outbox_dir).run(
                     settings.return_files_interval_s)]

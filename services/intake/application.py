@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import logging
 import uuid
@@ -30,6 +29,8 @@ log = logging.getLogger("dimona.intake")
 T = TypeVar("T")
 # What was recorded: (channel, declarations, rejected inputs by kind), e.g. for GET /metrics.
 Counted = Callable[[str, int, Mapping[str, int]], None]
+# A file of more accepted lines is not handed to the relay in memory: it reads the outbox.
+HAND_MAX = 20_000
 
 
 def utc_now() -> datetime:
@@ -55,8 +56,9 @@ class Intake:
         self.clock = clock
         self.chunk_lines = chunk_lines
         self.counted = counted
-        self.recorded = asyncio.Event()  # wakes the relay of this process at once
-        self.loop: asyncio.AbstractEventLoop | None = None
+        # Called with what was just committed, (id, key, event JSON) rows, or [] when there
+        # were more than HAND_MAX of them: app.py hands them to this process's relay.
+        self.recorded: Callable[[list[tuple[int, str, str]]], None] = lambda rows: None
 
     def submit(self, declarations: Sequence[Declaration], principal: Principal,
                idempotency: Idempotency | None = None, via: str = "POST /declarations",
@@ -76,7 +78,7 @@ class Intake:
             if idempotency is not None:
                 rec.idempotency(idempotency, [r.declaration_id for r in rows])
         self.counted(principal.channel, len(rows), {})
-        self._wake()
+        self._recorded(rows)
         return [r.declaration_id for r in rows]
 
     def accept_batch(self, file_name: str, stream: BinaryIO, sha256: str,
@@ -91,6 +93,7 @@ class Intake:
         received_at = self.clock()
         lines = accepted = rejected = 0
         kinds: Counter[str] = Counter()
+        recorded: list[SubmissionRow] = []
         try:
             with self.store.recording() as rec:
                 rec.batch(ref, declarant, file_name, sha256, received_at)
@@ -99,8 +102,10 @@ class Intake:
                                           file_sha256=sha256, raw=raw))
                             for n, d, raw in chunk if isinstance(d, Declaration)]
                     bad = [d for _, d, _ in chunk if isinstance(d, Rejected)]
-                    rec.submissions(self._rows(rec, good, "batch", declarant, ref,
-                                               received_at))
+                    rows = self._rows(rec, good, "batch", declarant, ref, received_at)
+                    rec.submissions(rows)
+                    if accepted < HAND_MAX:
+                        recorded.extend(rows)
                     rec.rejected(ref, bad)
                     kinds.update(rejection_kind(r.reason) for r in bad)
                     lines, accepted, rejected = (chunk[-1][0], accepted + len(good),
@@ -113,7 +118,7 @@ class Intake:
         except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
             return {**self.store.find_batch(declarant, file_name, sha256), "duplicate": True}
         self.counted("batch", accepted, kinds)
-        self._wake()
+        self._recorded(recorded if accepted <= HAND_MAX else [])
         return summary
 
     def _rows(self, rec: Recording,
@@ -139,9 +144,8 @@ class Intake:
                                       line, event.model_dump_json()))
         return rows
 
-    def _wake(self) -> None:
-        if self.loop is not None:  # else (the CLI) the running relay's poll finds them
-            self.loop.call_soon_threadsafe(self.recorded.set)
+    def _recorded(self, rows: Sequence[SubmissionRow]) -> None:
+        self.recorded([(r.declaration_id, r.employer_key, r.event) for r in rows])
 
 
 class Declare:

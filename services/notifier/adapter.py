@@ -101,17 +101,17 @@ class Outbox:
 
     def deliver(self, decisions: Sequence[DeclarationDecided],
                 notices_of: Callable[[list[DeclarationDecided], Names], Notices],
-                position: int | None) -> int:
-        """Store what the decisions not seen before send, in one transaction; returns how
-        many notifications that made."""
+                position: int | None) -> list[tuple[UUID, str, str]]:
+        """Store what the decisions not seen before send, in one transaction; returns the
+        notifications that made, as the relay publishes them (id, key, event JSON)."""
         with self.pool.connection() as conn, conn.transaction():
             new = tracking.first_seen(conn, SCHEMA, [d.event_id for d in decisions])
             fresh = [d for d in decisions if d.event_id in new]
             found = notices_of(fresh, _known_names(conn, fresh)) if fresh else Notices()
-            _write(conn, found)
+            sent = _write(conn, found)
             if position is not None:
                 tracking.set_watermark(conn, SCHEMA, position)
-        return len(found.notifications)
+        return sent
 
     def unpublished(self, limit: int) -> list[tuple[UUID, str, str]]:
         with self.pool.connection() as conn:
@@ -141,8 +141,9 @@ def _known_names(conn: psycopg.Connection, fresh: Sequence[DeclarationDecided]) 
     return {**{(k, s): identities[s] for k, s in keys if s in identities}, **seen}
 
 
-def _write(conn: psycopg.Connection, found: Notices) -> None:
-    """One statement per table, the rows as arrays (executemany sends one per row)."""
+def _write(conn: psycopg.Connection, found: Notices) -> list[tuple[UUID, str, str]]:
+    """One statement per table, the rows as arrays (executemany sends one per row);
+    returns the notifications written (id, key, event JSON)."""
     with conn.cursor() as cur:
         _insert(cur, INSERT_MESSAGES, [
             (m.message_id, m.declaration_id, m.recipient, m.employer_key, m.language,
@@ -162,6 +163,8 @@ def _write(conn: psycopg.Connection, found: Notices) -> None:
             _insert(cur, INSERT_UNPUBLISHED, [(nid, position) for position, nid, *_ in rows])
             append_links(conn, "notifier", [
                 (position, notification_content(*columns)) for position, *columns in rows])
+            return [tuple(columns) for _, *columns in rows]
+    return []
 
 
 def _insert(cur: psycopg.Cursor, statement: str, rows: list[tuple]) -> psycopg.Cursor:

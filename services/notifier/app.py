@@ -30,16 +30,17 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
     @app.on_startup
     async def wire() -> None:
         outbox = Outbox(await asyncio.to_thread(open_pool, settings.database_url))
-        loop, wake = asyncio.get_running_loop(), asyncio.Event()
+        relay = Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
+                      settings.relay_idle_s, asyncio.Event())
+        loop = asyncio.get_running_loop()
         notify = NotifyDecisions(
             outbox, DirectoryCache(partial(read_snapshot, settings.database_url),
                                    settings.directory_refresh_s),
-            sent=lambda: loop.call_soon_threadsafe(wake.set))
+            sent=lambda rows: loop.call_soon_threadsafe(relay.hand, rows))
         await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")
         handlers.register(broker, notify, settings, DeadLetters(settings.database_url))
-        relays.append(Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
-                            settings.relay_idle_s, wake))
+        relays.append(relay)
 
     @app.after_startup
     async def publish() -> None:

@@ -7,6 +7,7 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from schemas.events import DeclarationDecided
+from services.common.relay import Row
 from services.directory.cache import Snapshot
 from services.notifier import render
 from services.notifier.adapter import Ebox, Outbox
@@ -15,8 +16,9 @@ from services.notifier.domain import Names, Notices, notices
 
 class NotifyDecisions:
     def __init__(self, outbox: Outbox, directory: Callable[[], Snapshot],
-                 sent: Callable[[], None] = lambda: None):
-        """`sent` is called after notifications were recorded (it wakes the relay)."""
+                 sent: Callable[[list[Row]], None] = lambda rows: None):
+        """`sent` is called with the notifications just recorded, (id, key, event JSON)
+        rows: app.py hands them to the relay."""
         self.outbox, self.directory, self.sent = outbox, directory, sent
 
     def __call__(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
@@ -26,8 +28,8 @@ class NotifyDecisions:
             return notices(fresh, snapshot.employers.by_key, snapshot.is_batch_sender, names,
                            datetime.now(UTC))
 
-        if self.outbox.deliver(decisions, notices_of, position):
-            self.sent()
+        if sent := self.outbox.deliver(decisions, notices_of, position):
+            self.sent(sent)
 
 
 class ReadEbox:

@@ -112,3 +112,73 @@ def test_a_database_from_before_the_outbox_keeps_what_was_still_to_publish(datab
     assert sql(database_url, "SELECT declaration_id, published_at IS NOT NULL, publish_count "
                "FROM intake.outbox ORDER BY 1") == [(2, True, 2), (3, False, 0)]
     assert IntakeStore(open_pool(database_url)).unpublished(10) == [(3, "k", "{}")]
+
+
+class Spied(IntakeStore):
+    """The real store, noting what the relay reads back and marks published."""
+
+    def __init__(self, pool):
+        super().__init__(pool)
+        self.reads, self.marked = 0, []
+
+    def unpublished(self, limit):
+        self.reads += 1
+        return super().unpublished(limit)
+
+    def mark_published(self, ids):
+        self.marked += list(ids)
+        super().mark_published(ids)
+
+
+async def values_on(bootstrap: str, topic: str, wanted: set[bytes]) -> list[bytes]:
+    """Every value on the topic, from the start, until all of `wanted` were seen."""
+    from aiokafka import AIOKafkaConsumer
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap,
+                                auto_offset_reset="earliest", group_id=None)
+    await consumer.start()
+    seen: list[bytes] = []
+    try:
+        async with asyncio.timeout(30):
+            while not wanted <= set(seen):
+                for records in (await consumer.getmany(timeout_ms=500)).values():
+                    seen += [r.value for r in records]
+    finally:
+        await consumer.stop()
+    return seen
+
+
+def test_the_relay_publishes_what_it_is_handed_without_reading_it_back(infra, database_url):
+    """services.common.relay: committed rows handed over are published from memory; the
+    store is read when nothing was handed (rows another process recorded, e.g. the CLI),
+    and what was both handed over and read back is published once."""
+    async def scenario() -> None:
+        store = Spied(open_pool(database_url))
+        broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
+        await broker.start()
+        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1, asyncio.Event())
+        assert await relay.publish_pending() == 0 and store.reads == 1  # a start: it looks
+        principal = Principal("declarant", "0403170701")
+        handing, by_cli = Intake(store), Intake(store)  # the CLI hands nothing over
+        handing.recorded = relay.hand
+        handed = handing.submit([Declaration.model_validate(IN)] * 3, principal)
+        assert await relay.publish_pending() == 3 and store.reads == 1  # not read back
+        assert store.marked == handed and store.unpublished(10) == []
+        store.reads = 0
+        cli = by_cli.submit([Declaration.model_validate(IN)], principal)
+        assert await relay.publish_pending() == 1 and store.reads == 1  # nothing handed
+        again = handing.submit([Declaration.model_validate(IN)] * 2, principal)
+        relay.look = True  # as after a failure: the handed rows are read back from the store
+        assert await relay.publish_pending() == 2 and relay.handed == []
+        assert await relay.publish_pending() == 0
+        assert sorted(store.marked) == sorted(handed + cli + again)  # each once
+        events = {e.encode() for (e,) in _events(database_url)}
+        assert sorted(v for v in await values_on(infra.broker.bootstrap, topics.SUBMISSIONS,
+                                                 events) if v in events) == sorted(events)
+        await broker.stop()
+
+    asyncio.run(scenario())
+
+
+def _events(database_url: str) -> list[tuple[str]]:
+    from tests.integration.test_rebuild import sql
+    return sql(database_url, "SELECT event FROM intake.submissions")
