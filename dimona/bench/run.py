@@ -58,8 +58,10 @@ def bench(options: Options, progress: Progress) -> dict:
                         options, progress, quiet=True)
         pids = stack.pids()
         with ResourceProbe(pids) as probe:
-            figures = submit_and_wait(stack, Workload(options.declarations, options.employers),
-                                      options, progress)
+            run = submit_and_wait(stack, Workload(options.declarations, options.employers),
+                                  options, progress)
+        # read once the probe stopped: reading every decision costs PostgreSQL seconds
+        figures = run.figures(*stack.decisions(run.refs), stack.results(run.refs))
         figures["peak_rss_mb"], figures["cpu_s"] = probe.peaks_mb(), probe.cpu_s
         progress("null pipeline: the same messages through Kafka and COPY, no rules")
         wait_until_quiet(pids)  # the services' after-work and autovacuum
@@ -88,8 +90,25 @@ def wait_until_quiet(pids: dict[str, int], timeout_s: float = 120) -> None:
         before = now
 
 
+@dataclass(frozen=True)
+class Run:
+    declarations: int
+    refs: list[str]
+    started_at: float  # epoch seconds
+    accepted_s: float
+    seconds: float
+
+    def figures(self, latency: dict, last: dict[str, float], results: dict) -> dict:
+        seconds = round(self.seconds, 2)
+        return {"declarations": self.declarations, "seconds": seconds,
+                "declarations_per_s": round(self.declarations / seconds),
+                "latency_ms": latency, "results": results,
+                "stages_s": {"accepted": round(self.accepted_s, 1),
+                             **{k: round(v - self.started_at, 1) for k, v in last.items()}}}
+
+
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
-                    progress: Progress, quiet: bool = False) -> dict:
+                    progress: Progress, quiet: bool = False) -> Run:
     started, started_at = time.perf_counter(), time.time()
     refs = [ack["batchRef"] for ack in submit(workload, options.file_lines, stack.post_batch)]
     accepted_s = time.perf_counter() - started
@@ -97,13 +116,8 @@ def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
         progress(f"{len(refs)} files accepted in {accepted_s:.1f}s")
     stack.wait_for_results(refs, workload.declarations, options.timeout_s,
                            None if quiet else progress)
-    seconds = round(time.perf_counter() - started, 2)
-    latency, last = stack.decisions(refs)
-    return {"declarations": workload.declarations, "seconds": seconds,
-            "declarations_per_s": round(workload.declarations / seconds),
-            "latency_ms": latency, "results": stack.results(refs),
-            "stages_s": {"accepted": round(accepted_s, 1),
-                         **{k: round(v - started_at, 1) for k, v in last.items()}}}
+    return Run(workload.declarations, refs, started_at, accepted_s,
+               time.perf_counter() - started)
 
 
 def submit(workload: Workload, file_lines: int, post: Callable[[str, str], dict]
