@@ -119,13 +119,18 @@ def test_reading_the_ebox_in_another_language_and_marking_read(database_url):
 def test_the_relay_publishes_in_log_order_and_forgets_what_it_published(database_url):
     decided = decider(database_url)([submitted(OPEN_IN, number=PERIOD),
                                      submitted(OUT, number=680725377729)])
-    notifier(database_url)(decided, None)
+    handed: list = []
+    notify = notifier(database_url)
+    notify.sent = handed.extend  # what the relay is handed once the batch is committed
+    notify(decided, None)
+    notify(decided, None)  # redelivered: nothing new is handed over
     outbox = Outbox(open_pool(database_url))
     with psycopg.connect(database_url) as conn:
         logged = conn.execute("SELECT notification_id FROM notifier.notifications "
                               "ORDER BY position").fetchall()
     pending = outbox.unpublished(10)
     assert [row[0] for row in pending] == [r[0] for r in logged] and len(pending) == 2
+    assert handed == [tuple(row) for row in pending]  # the same rows, in the same order
     outbox.mark_published([pending[0][0]])
     assert [row[0] for row in outbox.unpublished(10)] == [r[0] for r in logged[1:]]
     assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 2
