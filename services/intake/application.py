@@ -29,8 +29,6 @@ log = logging.getLogger("dimona.intake")
 T = TypeVar("T")
 # What was recorded: (channel, declarations, rejected inputs by kind), e.g. for GET /metrics.
 Counted = Callable[[str, int, Mapping[str, int]], None]
-# A file of more accepted lines is not handed to the relay in memory: it reads the outbox.
-HAND_MAX = 20_000
 
 
 def utc_now() -> datetime:
@@ -56,8 +54,9 @@ class Intake:
         self.clock = clock
         self.chunk_lines = chunk_lines
         self.counted = counted
-        # Called with what was just committed, (id, key, event JSON) rows, or [] when there
-        # were more than HAND_MAX of them: app.py hands them to this process's relay.
+        # Called with what was just committed, (id, key, event JSON) rows: app.py hands them
+        # to this process's relay. A file of more than one chunk is streamed, never held
+        # whole: it is called with [] and the relay reads those rows back from the outbox.
         self.recorded: Callable[[list[tuple[int, str, str]]], None] = lambda rows: None
 
     def submit(self, declarations: Sequence[Declaration], principal: Principal,
@@ -93,19 +92,18 @@ class Intake:
         received_at = self.clock()
         lines = accepted = rejected = 0
         kinds: Counter[str] = Counter()
-        recorded: list[SubmissionRow] = []
+        recorded: list[SubmissionRow] = []  # the rows of a file of one chunk
         try:
             with self.store.recording() as rec:
                 rec.batch(ref, declarant, file_name, sha256, received_at)
-                for chunk in chunks(read_lines(stream), self.chunk_lines):
+                for i, chunk in enumerate(chunks(read_lines(stream), self.chunk_lines)):
                     good = [(n, d, Origin(via=via, token=token, file_name=file_name,
                                           file_sha256=sha256, raw=raw))
                             for n, d, raw in chunk if isinstance(d, Declaration)]
                     bad = [d for _, d, _ in chunk if isinstance(d, Rejected)]
                     rows = self._rows(rec, good, "batch", declarant, ref, received_at)
                     rec.submissions(rows)
-                    if accepted < HAND_MAX:
-                        recorded.extend(rows)
+                    recorded = rows if i == 0 else []
                     rec.rejected(ref, bad)
                     kinds.update(rejection_kind(r.reason) for r in bad)
                     lines, accepted, rejected = (chunk[-1][0], accepted + len(good),
@@ -118,7 +116,7 @@ class Intake:
         except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
             return {**self.store.find_batch(declarant, file_name, sha256), "duplicate": True}
         self.counted("batch", accepted, kinds)
-        self._recorded(recorded if accepted <= HAND_MAX else [])
+        self._recorded(recorded)
         return summary
 
     def _rows(self, rec: Recording,
