@@ -40,9 +40,10 @@ class Relay:
     `wake` to have the store looked at."""
 
     def __init__(self, store: Unpublished, broker: KafkaBroker, topic: str, batch: int,
-                 idle_s: float, wake: asyncio.Event):
-        self.store, self.broker, self.topic, self.batch, self.idle_s, self.wake = (
-            store, broker, topic, batch, idle_s, wake)
+                 idle_s: float):
+        self.store, self.broker, self.topic, self.batch, self.idle_s = (
+            store, broker, topic, batch, idle_s)
+        self.wake = asyncio.Event()
         self.handed: list[Row] = []
         self.look = True  # the store may hold rows nobody handed over (a start)
         self.looked_at = 0.0

@@ -49,7 +49,7 @@ def create_app(settings: IntakeSettings | None = None) -> FastAPI:
         register = RegisterReader(pool)
         views = BatchViews(store, register, ReturnEntries(pool))
         relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
-                      settings.relay_idle_s, asyncio.Event())
+                      settings.relay_idle_s)
         loop = asyncio.get_running_loop()
         intake.recorded = lambda rows: loop.call_soon_threadsafe(relay.hand, rows)
         event_log = EventLog(settings.database_url)
