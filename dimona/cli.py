@@ -71,8 +71,9 @@ def main(ctx: click.Context, home: Path) -> None:
 @click.option("--scale", "scale_specs", multiple=True, envvar="DIMONA_SCALE",
               metavar="SERVICE=N",
               help="Run N processes of a consumer (validator, projections, notifier) in its "
-                   "consumer group, e.g. --scale validator=2; env DIMONA_SCALE="
-                   "'validator=2,notifier=2'. More than the partitions leaves some idle.")
+                   "consumer group, e.g. --scale notifier=2; env DIMONA_SCALE="
+                   "'validator=1,notifier=2'. Default: two validators, one of each other "
+                   "consumer. More than the partitions leaves some idle.")
 @click.pass_obj
 def up(home: Path, port: int, partitions: int, scale_specs: tuple[str, ...]) -> None:
     """Start PostgreSQL, the broker and the four services; serve until Ctrl-C."""
@@ -253,7 +254,8 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
 @click.option("--partitions", default=4, show_default=True, type=click.IntRange(min=1),
               help="Partitions of each topic.")
 @click.option("--scale", "scale_specs", multiple=True, metavar="SERVICE=N",
-              help="Processes per consumer, as `dimona up --scale` (e.g. validator=2).")
+              help="Processes per consumer, as `dimona up --scale` (default: two "
+                   "validators; e.g. validator=1).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
               help="Run the stack in this directory and keep it (default: a temporary one).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")

@@ -31,9 +31,17 @@ SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds t
 EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
+DEFAULT_SCALE = {"validator": 2}
+"""Two validators: one process decides with one core at most (its rules are Python, under
+one GIL), and the validator is where a declaration spends most of its time. The second
+decides while the first waits for PostgreSQL and the broker: 11-24 % more declarations/s
+on this 2-core machine, for about 450 MB (docs/performance.md, "Fifth round")."""
+
+
 def parse_scale(specs: list[str] | tuple[str, ...]) -> dict[str, int]:
-    """`validator=2` (one or several, or comma-separated) -> {"validator": 2}."""
-    scale: dict[str, int] = {}
+    """`validator=2` (one or several, or comma-separated) -> {"validator": 2}; a consumer
+    not named keeps its default (DEFAULT_SCALE, else one process)."""
+    scale = dict(DEFAULT_SCALE)
     for spec in (part for s in specs for part in s.split(",") if part.strip()):
         name, _, count = spec.strip().partition("=")
         if name not in SCALABLE or not count.isdigit() or not 1 <= int(count) <= 16:

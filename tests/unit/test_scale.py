@@ -5,14 +5,21 @@ import pytest
 from dimona.stack import parse_scale, replica_names
 
 
-def test_one_process_per_service_by_default():
-    assert replica_names(parse_scale([])) == ["validator", "projections", "notifier", "intake"]
+def test_two_validators_and_one_process_of_each_other_service_by_default():
+    assert replica_names(parse_scale([])) == [
+        "validator", "validator-2", "projections", "notifier", "intake"]
 
 
 def test_a_scale_names_the_processes_of_each_consumer():
-    assert parse_scale(["validator=2", "notifier=3"]) == {"validator": 2, "notifier": 3}
-    assert replica_names(parse_scale(["validator=2,notifier=2"])) == [
-        "validator", "validator-2", "projections", "notifier", "notifier-2", "intake"]
+    assert parse_scale(["validator=3", "notifier=3"]) == {"validator": 3, "notifier": 3}
+    assert replica_names(parse_scale(["projections=2,notifier=2"])) == [
+        "validator", "validator-2", "projections", "projections-2", "notifier", "notifier-2",
+        "intake"]
+
+
+def test_one_validator_when_asked():
+    assert replica_names(parse_scale(["validator=1"])) == [
+        "validator", "projections", "notifier", "intake"]
 
 
 @pytest.mark.parametrize("spec", ["intake=2", "validator=0", "validator=17", "validator"])
