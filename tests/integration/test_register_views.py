@@ -374,3 +374,29 @@ def test_quotas_of_students_and_horeca_extras(register):
     assert [w["ssin"] for w in register.quotas("197100119", 2026)["workers"]] == [student]
     assert register.quotas("175110801", 2026, ssin=extra)["workers"][0]["ssin"] == extra
     assert register.quotas("175110801", 2025)["workers"] == []
+
+
+def test_a_changed_period_replaces_its_quota_rows_and_a_cancelled_one_drops_them(register):
+    """A student's period counts its planned hours once, as they are now (the writer deletes
+    the rows of each changed period, then copies the new ones)."""
+    july = date(2026, 7, 1)
+    stu = period(2001, "STU", july, date(2026, 7, 31), planned_hours_number=20)
+    more = stu.model_copy(update={"planned_hours_number": 30, "version": 2})
+    steps = [
+        decided(2001, an_in("STU", july, date(2026, 7, 31), plannedHoursNumber=20),
+                "01-06-2026 09:00", stu),
+        decided(2002, {"dimonaUpdate": {"periodId": 2001, "plannedHoursNumber": 30}},
+                "02-06-2026 09:00", more),
+        decided(2003, {"dimonaCancel": {"periodId": 2001}}, "03-06-2026 09:00",
+                more.model_copy(update={"cancelled": True, "version": 3}))]
+
+    def quota_rows() -> list[tuple]:
+        with register.writer.pool.connection() as conn:
+            return conn.execute("SELECT kind, subject, year, hours FROM register.quota_usage "
+                                "WHERE period_id = 2001").fetchall()
+
+    seen = []
+    for step in steps:
+        register.writer.apply([step], None)
+        seen.append(quota_rows())
+    assert seen == [[("STUDENT", WORKER, 2026, 20)], [("STUDENT", WORKER, 2026, 30)], []]
