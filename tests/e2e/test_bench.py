@@ -23,8 +23,8 @@ def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
     assert figures["ratio"] == round(figures["declarations_per_s"]
                                      / figures["null_pipeline_per_s"], 3)
     assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
-    assert set(figures["peak_rss_mb"]) == {"intake", "validator", "projections", "notifier",
-                                           "broker", "postgres"}
+    assert set(figures["peak_rss_mb"]) == {"intake", "validator", "validator-2",
+                                           "projections", "notifier", "broker", "postgres"}
     assert all(mb > 10 for mb in figures["peak_rss_mb"].values())
     # three files of the first wave and one of the second, each with its results file
     outbox = tmp_path / "bench" / "var" / "outbox" / "0447990040"
