@@ -77,23 +77,29 @@ def submit_workload(stack: StackProcess, work: Workload, client: BatchClient | N
 def progress(stack: StackProcess) -> dict[str, int]:
     """How far the work of a stack that received only the workload is: the declarations
     recorded, the register's rows, the e-Box messages, the return-file entries, the
-    notifications the register lists, and the batch files without their results file."""
+    notifications the register lists, the batch files without their results file, and
+    what the outboxes of intake and the notifier still have to publish."""
     [row] = stack.sql(
         "SELECT (SELECT count(*) FROM intake.submissions),"
         " (SELECT count(*) FROM register.declarations),"
         " (SELECT count(*) FROM notifier.ebox_messages),"
         " (SELECT count(*) FROM notifier.return_entries),"
         " (SELECT count(*) FROM register.notifications),"
-        " (SELECT count(*) FROM intake.batches WHERE results_written_at IS NULL)")
+        " (SELECT count(*) FROM intake.batches WHERE results_written_at IS NULL),"
+        " (SELECT count(*) FROM intake.outbox WHERE published_at IS NULL)"
+        "  + (SELECT count(*) FROM notifier.unpublished)")
     return dict(zip(("submitted", "register", "ebox", "returns", "notifications",
-                     "files waiting"), row, strict=True))
+                     "files waiting", "unpublished"), row, strict=True))
 
 
 def complete(done: dict[str, int], declarations: int) -> bool:
     """Every declaration of the workload has all its effects (each once: two notifications,
-    its e-Box message and its return-file entry), every file its results file."""
+    its e-Box message and its return-file entry), every file its results file, and the
+    outboxes are empty: the register may list every notification before a restarted
+    notifier has published them all, since it also reads the notifier's log at start."""
     return (all(done[k] >= declarations for k in ("submitted", "register", "ebox", "returns"))
-            and done["notifications"] >= 2 * declarations and done["files waiting"] == 0)
+            and done["notifications"] >= 2 * declarations and done["files waiting"] == 0
+            and done["unpublished"] == 0)
 
 
 def wait_and_fingerprint(stack: StackProcess, acks: list[dict], timeout_s: float = 300
