@@ -114,11 +114,15 @@ class Outbox:
         return sent
 
     def unpublished(self, limit: int) -> list[tuple[UUID, str, str]]:
+        """The page is chosen among the narrow rows, then joined (as intake's outbox page):
+        joining first sorted the wide rows of every unpublished notification, tens of
+        thousands after a restart."""
         with self.pool.connection() as conn:
             return conn.execute(
-                "SELECT notification_id, employer_key, event FROM notifier.unpublished "
-                "JOIN notifier.notifications USING (notification_id) "
-                "ORDER BY unpublished.position LIMIT %s", (limit,)).fetchall()
+                "SELECT notification_id, employer_key, event FROM (SELECT notification_id, "
+                "position FROM notifier.unpublished ORDER BY position LIMIT %s) page "
+                "JOIN notifier.notifications USING (notification_id) ORDER BY page.position",
+                (limit,)).fetchall()
 
     def mark_published(self, ids: Sequence[UUID]) -> None:
         with self.pool.connection() as conn:
