@@ -35,7 +35,7 @@ DEFAULT_SCALE = {"validator": 2}
 """Two validators: one process decides with one core at most (its rules are Python, under
 one GIL), and the validator is where a declaration spends most of its time. The second
 decides while the first waits for PostgreSQL and the broker: 11-24 % more declarations/s
-on this 2-core machine, for about 450 MB (docs/performance.md, "Fifth round")."""
+on this 2-core machine, for about 420 MB (docs/performance.md, "Fifth round")."""
 
 
 def parse_scale(specs: list[str] | tuple[str, ...]) -> dict[str, int]:

@@ -148,7 +148,7 @@ class RegisterWriter:
             changed = [r[0] for r in cur.execute(MERGE_PERIODS.format(
                 schema=s, columns=PERIOD_COLUMNS)).fetchall()]
             # a join, not `= ANY(%s)`: planned on a young table's statistics, that scanned
-            # the whole table once per changed period (12 ms a batch, docs/performance.md)
+            # the whole table, each row against every id (12 ms a batch, docs/performance.md)
             cur.execute(f"DELETE FROM {s}.quota_usage q USING unnest(%s::bigint[]) AS c(id) "
                         "WHERE q.period_id = c.id", (changed,))
             _copy(cur, f"{s}.quota_usage", QUOTA_COLUMNS,
