@@ -107,7 +107,7 @@ class Stack:
     home: Path
     api_port: int = 8080
     partitions: int = 4
-    scale: dict[str, int] = field(default_factory=dict)
+    scale: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_SCALE))
     children: dict[str, Child] = field(default_factory=dict)
     stopping: bool = False
 
