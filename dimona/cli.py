@@ -1,4 +1,4 @@
-"""The `dimona` command line (INTERFACE.md §4). Exit codes: 0 ok, 1 a problem was found,
+"""The `dimona` command line (docs/interface.md §4). Exit codes: 0 ok, 1 a problem was found,
 2 usage or connection errors (one line on stderr)."""
 
 from __future__ import annotations
@@ -117,7 +117,7 @@ def directory() -> None:
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.pass_obj
 def directory_load(home: Path, file: Path) -> None:
-    """Load or update the directory from FILE (INTERFACE.md §6); idempotent."""
+    """Load or update the directory from FILE (docs/interface.md §6); idempotent."""
     counts = StackClient(home).load_directory(file)
     click.echo("loaded " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 
@@ -133,7 +133,7 @@ def directory_load(home: Path, file: Path) -> None:
 @click.pass_obj
 def submit(home: Path, file: Path, declarant: str | None, wait: bool, as_json: bool,
            timeout_s: float) -> None:
-    """Submit a JSON Lines batch FILE through the batch channel (INTERFACE.md §5). The
+    """Submit a JSON Lines batch FILE through the batch channel (docs/interface.md §5). The
     same file again is acknowledged as a duplicate and processed once."""
     client = StackClient(home)
     summary = client.submit(file, declarant)
@@ -190,7 +190,7 @@ def status(home: Path, declaration_id: int, as_json: bool) -> None:
                    "latest: [...]}.")
 @click.pass_obj
 def deadletters(home: Path, limit: int, as_json: bool) -> None:
-    """Kafka records a consumer could not decode (DESIGN.md §2, decision 8): how many per
+    """Kafka records a consumer could not decode (docs/architecture.md §2, decision 8): how many per
     topic and consumer group, and the latest ones with their reason."""
     emit(StackClient(home).dead_letters(limit), as_json, print_dead_letters)
 
@@ -301,7 +301,7 @@ def register() -> None:
 
 
 def search_options(command):
-    """The filters of the search screen (dimona-facts §10.2), shared by the three
+    """The filters of the search screen (docs/sources.md §10.2), shared by the three
     presentations."""
     options = [
         click.option("--employer", required=True, help="NSSO number or enterprise number."),

@@ -1,4 +1,4 @@
-"""The Dimona REST v2 declaration JSON (INTERFACE.md §2), as intake accepts it.
+"""The Dimona REST v2 declaration JSON (docs/interface.md §2), as intake accepts it.
 
 Intake only rejects what is not a declaration (wrong shape or type); identifiers with wrong
 check digits are still declarations and get refused by the validator with an anomaly code.

@@ -70,7 +70,7 @@ class DeclarationSubmitted(Reception):
 
 
 class QuotaExceeded(BaseModel):
-    """The QuotaFeatures of a notification (dimona-facts §3.2): which quota, by how much."""
+    """The QuotaFeatures of a notification (docs/sources.md §3.2): which quota, by how much."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
     quota_type: str
@@ -153,7 +153,7 @@ class DeclarationDecided(Reception):
     """The version of the rules that made the decision (services.validator.domain.version)."""
 
     def to_result_json(self) -> dict:
-        """The result object of INTERFACE.md §3."""
+        """The result object of docs/interface.md §3."""
         body: dict = {"declarationId": self.declaration_id,
                       "declarationType": self.declaration_type, "result": self.result}
         if self.period_id is not None:

@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class WorkerType(BaseModel):
-    """What a worker type requires in a Dimona IN (dimona-facts §6)."""
+    """What a worker type requires in a Dimona IN (docs/sources.md §6)."""
 
     model_config = ConfigDict(frozen=True, populate_by_name=True)
     label: str

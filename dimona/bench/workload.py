@@ -41,7 +41,7 @@ def ssin(n: int) -> str:
 
 
 def employer_id(n: int) -> int:
-    """A valid definitive NSSO number (dimona-facts §8.3) for employer number n."""
+    """A valid definitive NSSO number (docs/sources.md §8.3) for employer number n."""
     base = 1_000_000 + 7 * n
     return base * 100 + nsso_check(base)
 
@@ -52,7 +52,7 @@ def enterprise_number(n: int) -> str:
 
 
 def directory(employers: int, batch_sender: bool = True) -> dict:
-    """The directory document the benchmark loads (INTERFACE.md §6). A batch sender gets
+    """The directory document the benchmark loads (docs/interface.md §6). A batch sender gets
     results files only; any other declarant also an e-Box message per declaration."""
     return {
         "employers": [{"employerId": employer_id(n), "enterpriseNumber": enterprise_number(n),

@@ -1,1 +1,2 @@
-"""The directory: employers, declarants and their tokens, mandates, auditors (INTERFACE.md §6)."""
+"""The directory: employers, declarants and their tokens, mandates, auditors
+(docs/interface.md §6)."""

@@ -1,4 +1,4 @@
-"""The directory document (INTERFACE.md §6) and the questions the rules ask of it."""
+"""The directory document (docs/interface.md §6) and the questions the rules ask of it."""
 
 from __future__ import annotations
 
@@ -109,7 +109,7 @@ def _folded(name: str) -> str:
 
 
 class Directory:
-    """What the validator asks of the directory (INTERFACE.md §6)."""
+    """What the validator asks of the directory (docs/interface.md §6)."""
 
     def __init__(self, employers: Iterable[DirectoryEmployer] = (),
                  mandates: Iterable[Mandate] = (), flexi: Iterable[FlexiEligibility] = (),

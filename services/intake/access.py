@@ -1,5 +1,5 @@
 """Who may do what at intake: bearer tokens and OAuth client credentials, mandates, and
-what a principal may read (INTERFACE.md §6-§7)."""
+what a principal may read (docs/interface.md §6-§7)."""
 
 from __future__ import annotations
 

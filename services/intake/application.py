@@ -84,7 +84,7 @@ class Intake:
                      declarant: str, via: str = "POST /batches", token: str | None = None
                      ) -> dict:
         """Record a JSON Lines file, read line by line in one transaction; returns its
-        summary (INTERFACE.md §5). The same name and content again is a duplicate. `via`
+        summary (docs/interface.md §5). The same name and content again is a duplicate. `via`
         and `token`: how it came in (schemas.events.Origin)."""
         if (known := self.store.find_batch(declarant, file_name, sha256)) is not None:
             return {**known, "duplicate": True}

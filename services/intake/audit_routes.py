@@ -1,4 +1,4 @@
-"""The audit log's HTTP endpoints (INTERFACE.md §7, mirroring `dimona audit`): for auditor
+"""The audit log's HTTP endpoints (docs/interface.md §7, mirroring `dimona audit`): for auditor
 tokens only; any other token gets 403."""
 
 from itertools import chain

@@ -33,7 +33,7 @@ class Forbidden(PermissionError):
 
 def check_number(sequence: int) -> int:
     """Check number of a declaration number (zone 00913: 12 positions, the last two a check
-    number). The NSSO's algorithm is not published (dimona-facts §8.4): we use
+    number). The NSSO's algorithm is not published (docs/sources.md §8.4): we use
     97 - (sequence mod 97), the scheme of the SSIN and the enterprise number (docs/adr/0002)."""
     return 97 - sequence % 97
 

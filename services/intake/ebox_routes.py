@@ -1,4 +1,4 @@
-"""The e-Box's HTTP endpoints (INTERFACE.md §7, mirroring `dimona ebox`): a declarant
+"""The e-Box's HTTP endpoints (docs/interface.md §7, mirroring `dimona ebox`): a declarant
 reads the messages it received, an employer the messages about it, an auditor every
 message (read-only). Anything else answers 404, as if it did not exist."""
 

@@ -1,4 +1,4 @@
-"""Batch files (INTERFACE.md §5): the acknowledgement and the results of a batch, streamed
+"""Batch files (docs/interface.md §5): the acknowledgement and the results of a batch, streamed
 line by line; the outbox files of each batch; the watched inbox folder."""
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ class BatchViews:
         yield "]}"
 
     def results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
-        """One result per line (INTERFACE.md §3, with `line`), rejected lines with their
+        """One result per line (docs/interface.md §3, with `line`), rejected lines with their
         reason, in file order, as far as they are known."""
         decided = ({**r["result"], "line": r["line"]}
                    for r in self.register.batch_results(batch_ref, after_line))

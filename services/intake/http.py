@@ -1,4 +1,4 @@
-"""The HTTP API (INTERFACE.md §7): thin routes over intake's use cases and the register.
+"""The HTTP API (docs/interface.md §7): thin routes over intake's use cases and the register.
 How errors are answered is in `errors.py`."""
 
 import base64
@@ -122,7 +122,7 @@ def build_router(intake: Intake, access: Access, register: RegisterReader, views
     async def post_batch(request: Request, who: Annotated[Principal, Depends(caller)],
                          x_file_name: Annotated[str, Header(min_length=1, max_length=255)]):
         """A JSON Lines file through the batch channel, streamed to disk; answers its
-        acknowledgement (INTERFACE.md §5)."""
+        acknowledgement (docs/interface.md §5)."""
         if who.declarant is None:
             raise Unauthorized("a batch needs a declarant's bearer token")
         with tempfile.SpooledTemporaryFile(max_size=1 << 20) as spool:

@@ -1,4 +1,4 @@
-"""The register's HTTP read endpoints (INTERFACE.md §7, mirroring `dimona register`),
+"""The register's HTTP read endpoints (docs/interface.md §7, mirroring `dimona register`),
 scoped to what the token may see: its own employer, its mandators, everything for an
 auditor. Anything else answers 404, as if it did not exist."""
 

@@ -33,7 +33,7 @@ class NotifyDecisions:
 
 
 class ReadEbox:
-    """The e-Box (INTERFACE.md §4): an employer's or a declarant's messages, one message
+    """The e-Box (docs/interface.md §4): an employer's or a declarant's messages, one message
     shown in any of the four languages as text and HTML, marking a message read. Who may
     read what is the caller's to check."""
 

@@ -1,4 +1,4 @@
-"""What the notifier sends for a decision (seed 002, "Confirmation of receipt"; dimona-facts
+"""What the notifier sends for a decision (seed 002, "Confirmation of receipt"; docs/sources.md
 §3.2), and to whom. Pure.
 
 - A declarant that is not a batch sender gets an e-Box message: the declarations, employer
@@ -40,7 +40,7 @@ class EboxMessage(BaseModel):
 
 
 class ReturnEntry(BaseModel):
-    """One line's result in the return file of its batch (INTERFACE.md §3, with `line`)."""
+    """One line's result in the return file of its batch (docs/interface.md §3, with `line`)."""
 
     model_config = ConfigDict(frozen=True)
     notification_id: str

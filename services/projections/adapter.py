@@ -338,7 +338,7 @@ class RegisterReader:
         self.pool = pool
 
     def result(self, declaration_id: int) -> dict | None:
-        """The declaration and its result (INTERFACE.md §3), or None while undecided."""
+        """The declaration and its result (docs/interface.md §3), or None while undecided."""
         with self.pool.connection() as conn:
             row = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
                                "WHERE declaration_id = %s", (declaration_id,)).fetchone()
@@ -363,7 +363,7 @@ class RegisterReader:
                                 (list(batch_refs),)).fetchall()
         return {ref: 0 for ref in batch_refs} | dict(rows)
 
-    # The views of the personnel register (dimona-facts §10). `keys` are the register keys
+    # The views of the personnel register (docs/sources.md §10). `keys` are the register keys
     # of one employer (its NSSO number and its enterprise number).
 
     def periods(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
@@ -467,7 +467,7 @@ class RegisterReader:
 
 
 # The workers of an employer, named by their declarations or else by the directory's
-# identities (the stand-in for the national register, INTERFACE.md §6).
+# identities (the stand-in for the national register, docs/interface.md §6).
 NAMED_WORKERS = """
 SELECT w.employer_key, w.ssin, coalesce(w.family_name, i.family_name) AS family_name,
   coalesce(w.given_name, i.given_name) AS given_name,

@@ -1,4 +1,4 @@
-"""The personnel register's presentations (dimona-facts §10; docs/adr/0005-register-views.md):
+"""The personnel register's presentations (docs/sources.md §10; docs/adr/0005-register-views.md):
 search filters, the rows of the list of periods, the monthly overview and the quotas. Pure
 functions over rows the adapter read; no SQL here."""
 
@@ -25,7 +25,7 @@ class BadQuery(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """The search screen (dimona-facts §10.2). `active_from`/`active_to` select the periods
+    """The search screen (docs/sources.md §10.2). `active_from`/`active_to` select the periods
     active on some day between them (both given: active between dates; both None: the full
     register). `today()` fills them for the "Today" choice."""
 
@@ -150,7 +150,7 @@ def names(worker: dict | None, ssin: str) -> dict:
 
 def quotas(year: int, student_hours: int, horeca_days: int) -> dict:
     """A worker's quotas of a year: a student's 650 hours and a horeca extra's 50 days,
-    used and left, over every employer (dimona-facts §7.2-7.3)."""
+    used and left, over every employer (docs/sources.md §7.2-7.3)."""
     return {"year": year,
             "studentHours": _used_left(student_hours, STUDENT_HOURS),
             "horecaDays": _used_left(horeca_days, HORECA_WORKER_DAYS)}
@@ -168,7 +168,7 @@ def _used_left(used: int, limit: int) -> dict:
 def register_keys(number: str, employer_id: int | None, enterprise_number: str | None
                   ) -> list[str]:
     """The keys an employer's periods may be registered under: a declaration names its
-    employer by NSSO number or by enterprise number (DESIGN.md decision 2)."""
+    employer by NSSO number or by enterprise number (docs/architecture.md decision 2)."""
     if not number.isdigit() or len(number) > 10:
         raise BadQuery(f"an employer is an NSSO number or an enterprise number, not {number!r}")
     keys = {number}

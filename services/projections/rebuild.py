@@ -1,5 +1,5 @@
-"""Rebuild the register from the event store (DESIGN.md decision 6; INTERFACE.md §4), and
-its notifications from the notifier's log of what it sent.
+"""Rebuild the register from the event store (docs/architecture.md decision 6;
+docs/interface.md §4), and its notifications from the notifier's log of what it sent.
 
 The events are replayed into a shadow schema while the live register keeps serving. Then,
 in one transaction, the live writer is held (its next write waits on a lock; reads go on),

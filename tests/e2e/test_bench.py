@@ -1,4 +1,4 @@
-"""`dimona bench` runs a fresh stack to the end and reports the figures INTERFACE.md names
+"""`dimona bench` runs a fresh stack to the end and reports the figures docs/interface.md names
 (the figures themselves are the benchmark's business, docs/performance.md, not a test's)."""
 
 import json

@@ -1,4 +1,4 @@
-"""One declaration end to end, through the CLI and the REST API (INTERFACE.md §1-§7)."""
+"""One declaration end to end, through the CLI and the REST API (docs/interface.md §1-§7)."""
 
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def test_a_second_stack_in_the_same_home_is_refused(stack):
 
 def test_rebuild_verify_then_swap_while_the_stack_runs(stack):
     """`dimona rebuild --verify` finds the live register equal to the event store's; the
-    swap keeps the projection running into the new tables (INTERFACE.md §4)."""
+    swap keeps the projection running into the new tables (docs/interface.md §4)."""
     def declare_and_wait(ssin: str) -> int:
         answer = httpx.post(f"{stack.api}/declarations", headers=KROON,
                             json=FLEXI_IN | {"worker": {"ssin": ssin}})

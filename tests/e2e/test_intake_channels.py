@@ -1,4 +1,4 @@
-"""Intake's front doors through the running stack (INTERFACE.md §2, §5, §7; issue 4): a
+"""Intake's front doors through the running stack (docs/interface.md §2, §5, §7; issue 4): a
 payroll package written for the NSSO's REST v2, OAuth, mandates and read scoping,
 idempotent retries, Multi-Dimona, and the watched batch folder with its outbox files."""
 

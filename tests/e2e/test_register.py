@@ -1,4 +1,4 @@
-"""The personnel register through the running stack (issue 5; INTERFACE.md §4 and §7):
+"""The personnel register through the running stack (issue 5; docs/interface.md §4 and §7):
 `dimona register ...` as tables, JSON and CSV, and the HTTP read endpoints scoped by
 token."""
 

@@ -71,7 +71,7 @@ def test_a_file_is_recorded_in_chunks_and_acknowledged_line_by_line(intake, data
     again = accept(intake, "week.jsonl", data)
     assert again == {**summary, "duplicate": True}
     renamed = accept(intake, "week-copy.jsonl", data)
-    assert not renamed["duplicate"]  # a file is its name and its content (INTERFACE.md §5)
+    assert not renamed["duplicate"]  # a file is its name and its content (docs/interface.md §5)
 
 
 def test_the_same_file_sent_twice_at_once_is_processed_once(intake, database_url):

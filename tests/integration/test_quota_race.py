@@ -1,5 +1,5 @@
 """Two validators racing on one student's hours, on the real PostgreSQL event store
-(DESIGN.md decision 2: shared state is guarded by optimistic concurrency)."""
+(docs/architecture.md decision 2: shared state is guarded by optimistic concurrency)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The REST v2 declaration JSON (INTERFACE.md §2) as intake accepts it."""
+"""The REST v2 declaration JSON (docs/interface.md §2) as intake accepts it."""
 
 import pytest
 from pydantic import ValidationError

@@ -1,4 +1,4 @@
-"""SSIN check digits (dimona-facts §8.1) and our declaration numbers (§8.4, docs/adr/0002)."""
+"""SSIN check digits (docs/sources.md §8.1) and our declaration numbers (§8.4, docs/adr/0002)."""
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -13,7 +13,7 @@ def ssin_with_check(first9: str, born_after_2000: bool) -> str:
 
 
 def test_published_vectors():
-    # Vectors from dimona-facts §8.1 (stdnum and PEAR test suites).
+    # Vectors from docs/sources.md §8.1 (stdnum and PEAR test suites).
     for ssin in ("85073003328", "73011136173", "88222999936", "08222999934", "88422999979",
                  "08422999977"):
         assert valid_ssin(ssin), ssin

@@ -1,4 +1,4 @@
-"""What the notifier sends (seed 002, "Confirmation of receipt"; dimona-facts §3.2), to whom,
+"""What the notifier sends (seed 002, "Confirmation of receipt"; docs/sources.md §3.2), to whom,
 and through which channel."""
 
 from datetime import UTC, date, datetime
@@ -65,7 +65,7 @@ def test_a_refused_out_is_notified_about_its_period_without_a_period_number():
     assert refused.result == "B"
     found = notices_of(refused)
     [message], [sent] = found.messages, found.notifications
-    assert message.content["declarations"]["periodId"] is None  # dimona-facts §3.1
+    assert message.content["declarations"]["periodId"] is None  # docs/sources.md §3.1
     assert sent.period_id == PERIOD  # the register lists it under the period it is about
     assert sent.anomaly_codes == tuple(a.code for a in refused.anomalies) != ()
     assert message.content["declarations"]["anomalies"][0]["code"] == "00913-354"

@@ -1,4 +1,4 @@
-"""The rulebook as a whole: results, the catalogue, robustness (dimona-facts §3.1, §4)."""
+"""The rulebook as a whole: results, the catalogue, robustness (docs/sources.md §3.1, §4)."""
 
 import inspect
 import re

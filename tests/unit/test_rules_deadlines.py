@@ -1,4 +1,4 @@
-"""Deadlines from the reception timestamp (dimona-facts §5; seed 000 for the hour rules)."""
+"""Deadlines from the reception timestamp (docs/sources.md §5; seed 000 for the hour rules)."""
 
 from datetime import date, datetime, timedelta
 

@@ -1,5 +1,5 @@
 """Presence and domain of the fields, per type, joint committee and worker type
-(dimona-facts §2.3, §6; schemas/worker_types.json)."""
+(docs/sources.md §2.3, §6; schemas/worker_types.json)."""
 
 import pytest
 

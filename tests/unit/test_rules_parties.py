@@ -1,4 +1,4 @@
-"""Identifiers (dimona-facts §8), the employer, the declarant's mandate and the channel,
+"""Identifiers (docs/sources.md §8), the employer, the declarant's mandate and the channel,
 flexi eligibility and identification of workers without SSIN."""
 
 from hypothesis import given
@@ -16,7 +16,7 @@ from tests.unit.rulebook import SSIN, codes, dimona_in, run, utc
 
 
 def test_nsso_numbers_definitive_and_provisional():
-    # Domain bounds and the test fixture of dimona-facts §8.3 (check digits inferred there).
+    # Domain bounds and the test fixture of docs/sources.md §8.3 (check digits inferred there).
     for number in (100006, 199999934, 175110801, 5000000120, 5999999989):
         assert valid_nsso(number), number
     for number in (100007, 175110802, 99999, 5000000121, 200000000):

@@ -1,4 +1,4 @@
-"""The life of a period (dimona-facts §2.1, §4.1, §11 item 8) and conflicts within a relation
+"""The life of a period (docs/sources.md §2.1, §4.1, §11 item 8) and conflicts within a relation
 (§11 item 7, §6.4)."""
 
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Quotas (dimona-facts §7): the amount over the quota travels with the anomaly."""
+"""Quotas (docs/sources.md §7): the amount over the quota travels with the anomaly."""
 
 from datetime import date
 

@@ -1,4 +1,4 @@
-"""Deadlines, from the reception timestamp only (dimona-facts §5; docs/rules.md).
+"""Deadlines, from the reception timestamp only (docs/sources.md §5; docs/rules.md).
 
 A late declaration is accepted with a warning (…-460, NP) and its period is flagged late;
 a declaration sent too early for its type is refused (00910-008).

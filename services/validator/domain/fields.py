@@ -1,6 +1,6 @@
 """Presence and domain of each field, per declaration type, joint committee and worker type
 (glossary zones 00046, 00655, 00777, 00778, 00910, 00911, 01135; blocks 90107, 90373,
-90374; dimona-facts §2.3, §6, §11 items 4-6)."""
+90374; docs/sources.md §2.3, §6, §11 items 4-6)."""
 
 from __future__ import annotations
 

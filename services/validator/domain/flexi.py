@@ -1,4 +1,4 @@
-"""Flexi-job access conditions (dimona-facts §7.6)."""
+"""Flexi-job access conditions (docs/sources.md §7.6)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Identifiers (dimona-facts §8) and the rules on the worker's and employer's numbers."""
+"""Identifiers (docs/sources.md §8) and the rules on the worker's and employer's numbers."""
 
 from __future__ import annotations
 

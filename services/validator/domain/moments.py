@@ -1,4 +1,4 @@
-"""Dates, hours and working days, in Belgian local time (DESIGN.md decision 4).
+"""Dates, hours and working days, in Belgian local time (docs/architecture.md decision 4).
 
 Every rule reads time from the declaration's reception timestamp, converted here to
 Europe/Brussels; never from the clock.

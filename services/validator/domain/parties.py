@@ -1,4 +1,4 @@
-"""The employer, the declarant and the channel (dimona-facts §4.1, §9; INTERFACE.md §6)."""
+"""The employer, the declarant and the channel (docs/sources.md §4.1, §9; docs/interface.md §6)."""
 
 from __future__ import annotations
 

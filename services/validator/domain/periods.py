@@ -1,5 +1,5 @@
 """The life of a period: OUT, UPDATE and CANCEL on an existing period, and conflicts
-between the periods of one employer-worker relation (dimona-facts §2.1, §4.1, §6.4)."""
+between the periods of one employer-worker relation (docs/sources.md §2.1, §4.1, §6.4)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Quotas (dimona-facts §7): students' hours, horeca extras' days, article 17 limits.
+"""Quotas (docs/sources.md §7): students' hours, horeca extras' days, article 17 limits.
 
 Each accepted period counts an entry against the quotas it falls under; the entries live in
 one event-sourced `Quota` aggregate per (quota, subject, year), shared by every validator
