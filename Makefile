@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench docs clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,9 @@ test: $(STAMP)  ## unit, integration and end-to-end tests
 
 bench: $(STAMP)  ## the performance benchmark on a fresh embedded stack (docs/performance.md)
 	$(VENV)/bin/dimona bench $(BENCH_ARGS)
+
+docs: $(STAMP)  ## docs/asyncapi.yaml, the Kafka topics, from the services' subscribers
+	$(VENV)/bin/python -m dimona.asyncapi
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
