@@ -1,11 +1,11 @@
-"""The decision consumer shared by the register and the notifier: catch up from the event
-store, then consume dimona.decisions (see services.common.tracking); and the batch consumer
-under it, which the register also uses for dimona.notifications."""
+"""The decision consumer shared by the register and the notifier: consume dimona.decisions
+(see services.common.tracking; the catch-up from the event store before it is
+services.validator.eventlog's); and the batch consumer under it, which the register also
+uses for dimona.notifications."""
 
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
 
 from faststream.kafka import KafkaBroker
@@ -23,18 +23,7 @@ from services.common.kafka import (
     failures_logged,
 )
 from services.common.settings import CommonSettings
-from services.common.tracking import Apply, catch_up
-from services.validator.eventlog import EventLog
-
-log = logging.getLogger("dimona")
-
-
-async def catch_up_from_event_store(database_url: str, watermark: Callable[[], int],
-                                    apply: Apply, group_id: str) -> None:
-    """Before consuming Kafka: apply what the event store holds beyond the watermark."""
-    read = await asyncio.to_thread(catch_up, EventLog(database_url).decisions_after,
-                                   watermark(), apply)
-    log.info("%s: caught up, %d decisions re-read from the event store", group_id, read)
+from services.common.tracking import Apply
 
 
 def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,

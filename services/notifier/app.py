@@ -10,7 +10,6 @@ from faststream import FastStream
 from schemas import topics
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
-from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.directory.cache import DirectoryCache, read_snapshot
@@ -18,6 +17,7 @@ from services.notifier import handlers
 from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
+from services.validator.eventlog import catch_up_from_event_store
 
 
 def create_app(settings: NotifierSettings | None = None) -> FastStream:

@@ -9,11 +9,11 @@ from faststream import FastStream
 
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
-from services.common.decisions import catch_up_from_event_store
 from services.common.kafka import make_broker
 from services.projections import handlers
 from services.projections.adapter import RegisterWriter, catch_up_notifications
 from services.projections.settings import ProjectionsSettings
+from services.validator.eventlog import catch_up_from_event_store
 
 log = logging.getLogger("dimona")
 

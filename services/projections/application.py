@@ -1,6 +1,8 @@
 """The register's read use cases (issue 5): the three presentations of a search, the period
-and declaration details, the quotas. Who may read what is the caller's to check (intake's
-HTTP routes scope by token; the CLI on the stack's machine reads everything)."""
+and declaration details, the quotas. Who may read what is the caller's to check (the HTTP
+routes scope by token; the CLI on the stack's machine reads everything). A published module:
+with it come the search's terms (Filters, Page, Presentation, BadQuery) and csv_rows, so that
+a reader of the register needs nothing else of the package but services.projections.queries."""
 
 from __future__ import annotations
 
@@ -12,14 +14,19 @@ from pydantic.alias_generators import to_camel
 
 from services.directory import adapter as directory
 from services.projections import domain
-from services.projections.adapter import RegisterReader
-from services.projections.domain import EVERY_ROW, Filters, Page, Presentation
+from services.projections.domain import EVERY_ROW, BadQuery, Filters, Page, Presentation, csv_rows
+from services.projections.queries import RegisterQueries
+
+__all__ = ["EVERY_ROW", "BadQuery", "Filters", "Page", "Presentation", "RegisterViews",
+           "criteria", "csv_rows"]
 
 
-class Register:
+class RegisterViews:
+    """The register's views as its readers see them, over its queries."""
+
     def __init__(self, pool: ConnectionPool):
         self.pool = pool
-        self.reader = RegisterReader(pool)
+        self.queries = RegisterQueries(pool)
 
     def employer(self, number: str) -> dict:
         """The header of the result screens (seed 000: name, enterprise number, NSSO
@@ -38,10 +45,10 @@ class Register:
         header = self.employer(employer)
         keys = header["keys"]
         if presentation == "periods":
-            total, rows = self.reader.periods(keys, filters, page)
+            total, rows = self.queries.periods(keys, filters, page)
             items = [domain.present_period(r) for r in rows]
         elif presentation == "workers":
-            total, items = self.reader.workers(keys, filters, page)
+            total, items = self.queries.workers(keys, filters, page)
         else:
             items = self.monthly(keys, filters, month)
             total = len(items)
@@ -56,15 +63,15 @@ class Register:
             raise domain.BadQuery("the monthly overview covers its month: leave out the "
                                   "dates (today, from, to)")
         first, last = domain.month_bounds(month)
-        _, periods = self.reader.periods(keys, replace(filters, active_from=first,
+        _, periods = self.queries.periods(keys, replace(filters, active_from=first,
                                                        active_to=last))
         periods = [p for p in periods if p["ssin"] is not None]
-        names = self.reader.workers_named(keys, sorted({p["ssin"] for p in periods}))
+        names = self.queries.workers_named(keys, sorted({p["ssin"] for p in periods}))
         return domain.monthly_overview(periods, names, first, last)
 
     def period(self, period_id: int) -> dict | None:
         """The period detail (seed 002, "Détail de la période")."""
-        found = self.reader.period(period_id)
+        found = self.queries.period(period_id)
         if found is None:
             return None
         period = domain.present_period(found["period"])
@@ -74,7 +81,7 @@ class Register:
     def declaration(self, declaration_id: int) -> dict | None:
         """The six parts of the declaration detail (seed 002, "Détails de la
         déclaration")."""
-        found = self.reader.declaration(declaration_id)
+        found = self.queries.declaration(declaration_id)
         if found is None:
             return None
         d, period = found["declaration"], found["period"]
@@ -98,13 +105,13 @@ class Register:
         workers (or of one of them), used and left in a year, over every employer."""
         header = self.employer(employer)
         keys = header["keys"]
-        workers = self.reader.quota_workers(keys, year)
+        workers = self.queries.quota_workers(keys, year)
         if ssin is not None:
             workers = [s for s in workers if s == ssin]
-        hours = self.reader.quota_used("STUDENT", workers, year)
-        days = self.reader.quota_used("HORECA_WORKER", workers, year)
-        names = self.reader.workers_named(keys, workers)
-        employer_days = sum(self.reader.quota_used("HORECA_EMPLOYER", keys, year).values())
+        hours = self.queries.quota_used("STUDENT", workers, year)
+        days = self.queries.quota_used("HORECA_WORKER", workers, year)
+        names = self.queries.workers_named(keys, workers)
+        employer_days = sum(self.queries.quota_used("HORECA_EMPLOYER", keys, year).values())
         return {"employer": header, **domain.employer_quota(year, employer_days),
                 "workers": [{**domain.quotas(year, hours[s], days[s]),
                              **domain.names(names.get(s), s)} for s in workers]}
@@ -129,3 +136,6 @@ def criteria(filters: Filters, month: str | None) -> dict:
     if month:
         chosen["month"] = month
     return chosen
+
+
+Register = RegisterViews  # re-export, removed after the move (intake, dimona.client)

@@ -21,7 +21,7 @@ import psycopg
 
 from services.common.db import open_pool
 from services.common.tracking import catch_up, watermark
-from services.notifier.adapter import SentLog
+from services.notifier.queries import SentLog
 from services.projections.adapter import (
     SCHEMA,
     SENT_LOG,

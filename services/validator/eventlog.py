@@ -1,23 +1,30 @@
-"""Read-only access to the validator's event store, for the other services.
+"""Read-only access to the validator's event store, for the other services: the validator's
+published read module.
 
 The event store is the system of record: the register, the e-Box and intake's recovery read
 decisions from it when Kafka cannot be trusted to still hold them (the embedded broker
-forgets everything when it stops).
+forgets everything when it stops); a consumer catches up from it at start
+(`catch_up_from_event_store`) before it consumes dimona.decisions.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import asyncio
+import logging
+from collections.abc import Callable, Iterable
 
 import psycopg
 from eventsourcing.utils import get_topic
 
 from schemas.events import DeclarationDecided
 from services.common.settings import eventsourcing_env
+from services.common.tracking import Apply, catch_up
 from services.validator.application import EVENTS_TABLE, ValidatorApplication
 from services.validator.domain import Declaration
 
 DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identified)]
+__all__ = ["EVENTS_TABLE", "EventLog", "catch_up_from_event_store", "open_event_store"]
+log = logging.getLogger("dimona")
 
 
 def open_event_store(database_url: str, create_table: bool) -> ValidatorApplication:
@@ -62,3 +69,11 @@ class EventLog:
 
     def close(self) -> None:
         self.app.close()
+
+
+async def catch_up_from_event_store(database_url: str, watermark: Callable[[], int],
+                                    apply: Apply, group_id: str) -> None:
+    """Before consuming Kafka: apply what the event store holds beyond the watermark."""
+    read = await asyncio.to_thread(catch_up, EventLog(database_url).decisions_after,
+                                   watermark(), apply)
+    log.info("%s: caught up, %d decisions re-read from the event store", group_id, read)

@@ -11,6 +11,7 @@ import tracemalloc
 
 import psycopg
 import pytest
+from services.intake.files import BatchViews, ReturnFiles, sha256_of
 
 from services.common.db import open_pool
 from services.directory.cache import Snapshot
@@ -18,10 +19,10 @@ from services.directory.domain import EmployerIndex
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import BadFile
-from services.intake.files import BatchViews, ReturnFiles, sha256_of
-from services.notifier.adapter import Outbox, ReturnEntries
+from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
-from services.projections.adapter import RegisterReader
+from services.notifier.queries import ReturnEntries
+from services.projections.queries import RegisterQueries
 from services.validator.domain import decide, identified
 from tests.unit.factories import IN, KROON, FakeContext, submitted
 from tests.unit.rulebook import dimona_in
@@ -100,7 +101,7 @@ def test_memory_does_not_grow_with_the_size_of_the_file(database_url):
     """A file of ten times the lines needs about the same memory: it is streamed (read,
     recorded and acknowledged chunk by chunk), never held whole."""
     intake = Intake(IntakeStore(open_pool(database_url)), chunk_lines=200)
-    views = BatchViews(intake.store, RegisterReader(intake.store.pool))
+    views = BatchViews(intake.store, RegisterQueries(intake.store.pool))
 
     def peak_bytes(lines: int) -> int:
         data = jsonl(*[{**IN, "references": {"declaration": f"{lines}-{i}"}}
@@ -132,7 +133,7 @@ def test_results_file_then_a_follow_up_with_the_final_result_of_an_s_line(
         EmployerIndex([KROON]), {SECRETARIAT: {"batchSender": True}}))
     notify([decide(s, FakeContext()) for s in subs], None)
     pool = intake.store.pool
-    files = ReturnFiles(intake.store, BatchViews(intake.store, RegisterReader(pool),
+    files = ReturnFiles(intake.store, BatchViews(intake.store, RegisterQueries(pool),
                                                  ReturnEntries(pool)), tmp_path)
 
     def written(kind: str) -> list[dict]:

@@ -10,10 +10,12 @@ from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
 from services.directory.domain import Directory, EmployerIndex
-from services.notifier.adapter import Ebox, Outbox
+from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
-from services.projections.adapter import RegisterReader, RegisterWriter
+from services.notifier.queries import Ebox
+from services.projections.adapter import RegisterWriter
 from services.projections.domain import Filters
+from services.projections.queries import RegisterQueries
 from services.validator.application import DecideDeclarations
 from services.validator.eventlog import EventLog, open_event_store
 from tests.unit.factories import IN, KROON, submitted
@@ -67,7 +69,7 @@ def test_the_register_applies_each_decision_once_and_never_goes_back(database_ur
     writer.apply(decided, None)  # redelivered
     writer.apply([decided[0]], None)
     assert count(database_url, "SELECT count(*) FROM register.declarations") == 3
-    _, periods = RegisterReader(writer.pool).periods(["175110801"], Filters())
+    _, periods = RegisterQueries(writer.pool).periods(["175110801"], Filters())
     assert [(p["periodId"], p["endDate"]) for p in periods] == [(PERIOD, "2026-07-09")]
 
 

@@ -11,9 +11,12 @@ from services.common.db import open_pool
 from services.directory import adapter as directory
 from services.directory.cache import Snapshot
 from services.directory.domain import DirectoryDocument, EmployerIndex, Identity
-from services.notifier.adapter import Ebox, Outbox, ReturnEntries, SentLog
-from services.notifier.application import NotifyDecisions, ReadEbox
-from services.projections.adapter import RegisterReader, RegisterWriter, catch_up_notifications
+from services.notifier.adapter import Outbox
+from services.notifier.application import NotifyDecisions
+from services.notifier.ebox import ReadEbox
+from services.notifier.queries import Ebox, ReturnEntries, SentLog
+from services.projections.adapter import RegisterWriter, catch_up_notifications
+from services.projections.queries import RegisterQueries
 from tests.integration.test_exactly_once import OPEN_IN, PERIOD, decider
 from tests.unit.factories import IN, KROON, submitted
 
@@ -88,7 +91,7 @@ def test_the_register_lists_the_notifications_of_a_period(database_url):
         sent = [n for _, n in SentLog(conn).after(0, 10)]
     writer.record(sent)  # the same ones again, from Kafka: nothing changes
     assert catch_up_notifications(writer) == 0  # the watermark moved on
-    found = RegisterReader(writer.pool).period(PERIOD)
+    found = RegisterQueries(writer.pool).period(PERIOD)
     assert [(n["declarationId"], n["channel"], n["recipient"]) for n in
             found["notifications"]] == [(PERIOD, "ebox", "0403170701"),
                                         (680725377729, "ebox", "0403170701")]

@@ -16,7 +16,7 @@ from services.common.db import open_pool
 from services.directory import adapter as directory
 from services.directory.domain import Directory, DirectoryDocument
 from services.projections.adapter import RegisterWriter
-from services.projections.application import Register
+from services.projections.application import RegisterViews
 from services.projections.domain import BadQuery, Filters, Page
 from services.validator.application import DecideDeclarations
 from services.validator.eventlog import open_event_store
@@ -71,7 +71,7 @@ def register(database_url):
         decided = decide(list(submissions))
         writer.apply(decided, None)
         return decided
-    view = Register(writer.pool)
+    view = RegisterViews(writer.pool)
     view.record, view.writer = record, writer
     return view
 

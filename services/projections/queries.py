@@ -1,0 +1,205 @@
+"""The register's published reads (schema `register`): a declaration's result, a batch's
+results, the personnel register's searches and details, the quotas used. The SQL of the
+register's readers lives here, apart from its writer (services.projections.writer), so
+that the HTTP edge and the CLI read the register through one module; the rows come out as
+JSON (services.projections.presentation)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from services.projections.domain import EVERY_ROW, Filters, Page
+from services.projections.presentation import declaration_result, json_rows
+
+RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
+                  "declaration, line, declarant, employer_key")
+
+
+class RegisterQueries:
+    """Queries of the register, for the CLI and the HTTP read endpoints."""
+
+    def __init__(self, pool: ConnectionPool):
+        self.pool = pool
+
+    def result(self, declaration_id: int) -> dict | None:
+        """The declaration and its result (docs/interface.md §3), or None while undecided."""
+        with self.pool.connection() as conn:
+            row = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
+                               "WHERE declaration_id = %s", (declaration_id,)).fetchone()
+        return declaration_result(row) if row else None
+
+    def batch_results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
+        """Results of a batch file so far, in line order, streamed from a server-side
+        cursor (a batch may have a million lines)."""
+        with self.pool.connection() as conn, conn.transaction():
+            with conn.cursor(name="batch_results") as cur:
+                cur.itersize = 5000
+                cur.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
+                            "WHERE batch_ref = %s AND line > %s ORDER BY line",
+                            (batch_ref, after_line))
+                yield from (declaration_result(r) for r in cur)
+
+    def decided_counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
+        """How many lines of each batch have a result."""
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT batch_ref, count(*) FROM register.declarations "
+                                "WHERE batch_ref = ANY(%s) GROUP BY batch_ref",
+                                (list(batch_refs),)).fetchall()
+        return {ref: 0 for ref in batch_refs} | dict(rows)
+
+    # The views of the personnel register (docs/sources.md §10). `keys` are the register keys
+    # of one employer (its NSSO number and its enterprise number).
+
+    def periods(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
+                ) -> tuple[int, list[dict]]:
+        """The list of periods matching the search, by start; (total, the page)."""
+        where, params = _search(keys, filters)
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_PERIOD} FROM "
+                          f"register.periods p LEFT JOIN w USING (employer_key, ssin) "
+                          f"WHERE {where}", "p.start_date, p.start_hour NULLS FIRST, "
+                          "p.period_id", params, page)
+
+    def workers(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
+                ) -> tuple[int, list[dict]]:
+        """The workers having a period that matches the search, by name."""
+        where, params = _search(keys, filters)
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT w.* FROM w WHERE "
+                          f"w.employer_key = ANY(%(keys)s) AND EXISTS (SELECT FROM "
+                          f"register.periods p WHERE p.employer_key = w.employer_key AND "
+                          f"p.ssin = w.ssin AND {where})",
+                          "w.family_name NULLS LAST, w.given_name, w.ssin", params, page)
+
+    def _page(self, query: str, order: str, params: dict, page: Page
+              ) -> tuple[int, list[dict]]:
+        with self.pool.connection() as conn:
+            total = conn.execute(f"SELECT count(*) FROM ({query}) q", params).fetchone()[0]
+            cur = conn.execute(f"{query} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+                               {**params, "limit": page.limit, "offset": page.offset})
+            return total, json_rows(cur)
+
+    def period(self, period_id: int) -> dict | None:
+        """A period with its worker, its declarations and its notifications."""
+        with self.pool.connection() as conn:
+            period = self._period(conn, period_id)
+            if period is None:
+                return None
+            return {"period": period,
+                    "worker": self._worker(conn, period["employerKey"], period["ssin"]),
+                    "declarations": json_rows(conn.execute(
+                        f"SELECT {LISTED_DECLARATION} FROM register.declarations "
+                        "WHERE about_period_id = %s ORDER BY received_at, declaration_id",
+                        (period_id,))),
+                    "notifications": self._notifications(conn, "period_id", period_id)}
+
+    def declaration(self, declaration_id: int) -> dict | None:
+        """A declaration with what it is about: its worker, its period, its notifications."""
+        with self.pool.connection() as conn:
+            found = json_rows(conn.execute(
+                f"SELECT {LISTED_DECLARATION}, employer_key, ssin, declarant, channel, "
+                "batch_ref, line FROM register.declarations WHERE declaration_id = %s",
+                (declaration_id,)))
+            if not found:
+                return None
+            d = found[0]
+            period = self._period(conn, d["aboutPeriodId"]) if d["aboutPeriodId"] else None
+            ssin = d["ssin"] or (period and period["ssin"])
+            return {"declaration": d, "period": period,
+                    "worker": self._worker(conn, d["employerKey"], ssin) if ssin else None,
+                    "notifications": self._notifications(conn, "declaration_id",
+                                                         declaration_id)}
+
+    def _period(self, conn: psycopg.Connection, period_id: int) -> dict | None:
+        rows = json_rows(conn.execute(
+            f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
+            "register.periods p LEFT JOIN w USING (employer_key, ssin) "
+            "WHERE p.period_id = %s", (period_id,)))
+        return rows[0] if rows else None
+
+    def _worker(self, conn: psycopg.Connection, employer_key: str, ssin: str | None
+                ) -> dict | None:
+        return _named(conn, [employer_key], [ssin]).get(ssin)
+
+    def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
+        return json_rows(conn.execute(
+            "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
+            "period_before, period_after, anomaly_codes FROM register.notifications "
+            f"WHERE {column} = %s ORDER BY sent_at, declaration_id, channel, recipient",
+            (value,)))
+
+    def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
+        with self.pool.connection() as conn:
+            return _named(conn, keys, ssins)
+
+    def quota_used(self, kind: str, subjects: list[str], year: int) -> dict[str, int]:
+        """What each subject used of a quota in a year: hours, or distinct days."""
+        amount = ("count(DISTINCT day)" if kind.startswith("HORECA") else
+                  "coalesce(sum(hours), 0)")
+        days = ", unnest(days) AS day" if kind.startswith("HORECA") else ""
+        with self.pool.connection() as conn:
+            rows = conn.execute(f"SELECT subject, {amount} FROM register.quota_usage{days} "
+                                "WHERE kind = %s AND subject = ANY(%s) AND year = %s "
+                                "GROUP BY subject", (kind, subjects, year)).fetchall()
+        return {s: 0 for s in subjects} | {s: int(n) for s, n in rows}
+
+    def quota_workers(self, keys: list[str], year: int) -> list[str]:
+        """The SSINs of an employer's students and horeca extras in a year."""
+        with self.pool.connection() as conn:
+            return [r[0] for r in conn.execute(
+                "SELECT DISTINCT p.ssin FROM register.quota_usage q JOIN register.periods p "
+                "USING (period_id) WHERE p.employer_key = ANY(%s) AND q.year = %s AND "
+                "q.kind IN ('STUDENT', 'HORECA_WORKER') ORDER BY 1", (keys, year)).fetchall()]
+
+
+# The workers of an employer, named by their declarations or else by the directory's
+# identities (the stand-in for the national register, docs/interface.md §6).
+NAMED_WORKERS = """
+SELECT w.employer_key, w.ssin, coalesce(w.family_name, i.family_name) AS family_name,
+  coalesce(w.given_name, i.given_name) AS given_name,
+  coalesce(w.birth_date, i.birth_date) AS birth_date, w.gender, w.nationality,
+  w.relation_start, w.relation_end, w.joint_commissions, w.worker_types
+FROM register.workers w LEFT JOIN LATERAL (SELECT family_name, given_name, birth_date
+  FROM directory.identities d WHERE d.ssin = w.ssin ORDER BY 1, 2, 3 LIMIT 1) i ON true"""
+LISTED_PERIOD = (
+    "p.period_id, p.ssin, w.family_name, w.given_name, p.joint_commission_number, "
+    "p.using_joint_commission_number, p.using_enterprise_number, p.worker_type, "
+    "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
+    "p.cancelled, p.late, p.last_declaration_at")
+LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
+                      "declaration, about_period_id")
+
+
+def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:
+    """The named workers of these SSINs at an employer, by SSIN."""
+    rows = json_rows(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
+                                  "employer_key = ANY(%s) AND ssin = ANY(%s)", (keys, ssins)))
+    return {r["ssin"]: r for r in rows}
+
+
+def _search(keys: list[str], f: Filters) -> tuple[str, dict]:
+    """The WHERE clause of a search over periods `p` joined with their named worker `w`."""
+    clauses = ["p.employer_key = ANY(%(keys)s)"]
+    params: dict = {"keys": keys}
+    for value, clause in (
+            (f.ssin, "p.ssin = %(ssin)s"),
+            (f.joint_commission_number, "p.joint_commission_number = %(jc)s"),
+            (f.worker_type, "p.worker_type = %(type)s"),
+            (f.user_enterprise_number, "lpad(p.using_enterprise_number, 10, '0') = %(user)s"),
+            (f.period_id, "p.period_id = %(period)s"),
+            (f.active_from, "p.start_date <= %(to)s AND (p.end_date IS NULL OR "
+                            "p.end_date >= %(from)s)"),
+            (f.name, "concat_ws(' ', w.family_name, w.given_name, w.family_name) "
+                     "ILIKE %(name)s"),
+            (f.exclude_cancelled or None, "NOT p.cancelled")):
+        if value is not None:
+            clauses.append(clause)
+    params |= {"ssin": f.ssin, "jc": f.joint_commission_number, "type": f.worker_type,
+               "user": (f.user_enterprise_number or "").zfill(10), "period": f.period_id,
+               "from": f.active_from, "to": f.active_to, "name": f"%{_like(f.name or '')}%"}
+    return " AND ".join(clauses), params
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
