@@ -11,7 +11,6 @@ from itertools import islice
 from eventsourcing.persistence import Mapper
 
 from schemas.events import DeclarationDecided, NotificationSent, Origin
-from services.audit.adapter import AuditStore
 from services.audit.domain import (
     LOGS,
     Entry,
@@ -21,7 +20,8 @@ from services.audit.domain import (
     timeline,
     verify,
 )
-from services.validator.domain import Declaration
+from services.audit.queries import AuditStore
+from services.validator.eventlog import Declaration
 
 PAGE = 500  # declarations read at once
 

@@ -1,72 +1,26 @@
-"""The audit log's pure parts (docs/adr/0007-audit.md): the hash chain that seals each
-recorded log, its verification, and the timeline an auditor reads. No SQL here.
+"""The auditor's pure parts (docs/adr/0007-audit.md): the verification of each recorded log
+against its hash chain, and the timeline an auditor reads. No SQL here.
 
 Two logs are recorded, each in the order of its own sequence: `validator`, the event store
 (every reception with its raw request, every decision with its anomalies and rule version),
 and `notifier`, the notifications sent. Every record is chained to the one before it in
-its log: hash = SHA-256(previous hash, position, every column of the record).
+its log: hash = SHA-256(previous hash, position, every column of the record). The chain
+itself, which the logs' writers extend, is services.common.auditchain.
 """
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal
-from uuid import UUID
 from zoneinfo import ZoneInfo
 
 from schemas.events import DeclarationDecided, NotificationSent, Origin
+from services.common.auditchain import GENESIS, Link, link_hash
 
 LOGS = ("validator", "notifier")
-GENESIS = bytes(32)
-CHECKPOINT_EVERY = 10_000
-"""A checkpoint is recorded each time a log's positions pass a multiple of this."""
 BRUSSELS = ZoneInfo("Europe/Brussels")
-
-
-def link_hash(previous: bytes, position: int, content: bytes) -> bytes:
-    return hashlib.sha256(previous + position.to_bytes(8, "big") + content).digest()
-
-
-def event_content(originator_id: UUID, version: int, topic: str, state: bytes) -> bytes:
-    """Every column of an event of the event store (its position aside)."""
-    return originator_id.bytes + version.to_bytes(8, "big") + topic.encode() + b"\0" + state
-
-
-def notification_content(notification_id: UUID, employer_key: str, event: str) -> bytes:
-    """Every column of a notification of the notifier's log that is never updated."""
-    return notification_id.bytes + employer_key.encode() + b"\0" + event.encode()
-
-
-@dataclass(frozen=True)
-class Link:
-    """A record's place in its log's chain: its position, the previous record's, its hash."""
-
-    position: int
-    previous: int
-    hash: bytes
-
-
-def chain(last: Link | None, records: Iterable[tuple[int, bytes]]) -> list[Link]:
-    """The links of new records (position, content), after the last link of their log."""
-    previous, digest = (last.position, last.hash) if last else (0, GENESIS)
-    links = []
-    for position, content in sorted(records):
-        digest = link_hash(digest, position, content)
-        links.append(Link(position, previous, digest))
-        previous = position
-    return links
-
-
-def checkpoint_due(last: Link | None, links: Sequence[Link],
-                   every: int = CHECKPOINT_EVERY) -> Link | None:
-    """The link to checkpoint, when these links pass a multiple of `every`."""
-    before = last.position if last else 0
-    if links and links[-1].position // every > before // every:
-        return links[-1]
-    return None
 
 
 @dataclass(frozen=True)

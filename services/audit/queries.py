@@ -1,8 +1,9 @@
 """The auditor's published reads (docs/adr/0007-audit.md): the two recorded logs (the
 validator's event store, position = its notification id; the notifier's log of
 notifications sent), their links and checkpoints in schema `audit`, and the declarations an
-auditor asks for. Reads only: the links are written by the logs' own writers, in their
-transactions."""
+auditor asks for. The links are written by the logs' own writers, in their transactions
+(services.common.auditchain); what is created here is the schema they write in and the
+append-only guards of both logs, once both logs' tables exist (dimona.stack.migrate)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,19 @@ from eventsourcing.persistence import StoredEvent
 from psycopg.rows import tuple_row
 from psycopg_pool import ConnectionPool
 
-from services.audit.domain import Link, event_content, notification_content
+from services.common.auditchain import (
+    LINKS_DDL,
+    Link,
+    append_only,
+    event_content,
+    notification_content,
+)
+from services.common.db import ensure_schema
 from services.validator.eventlog import EVENTS_TABLE
+
+# Runs after the event store's and the notifier's tables exist (dimona.stack.migrate).
+DDL = LINKS_DDL + append_only(
+    (EVENTS_TABLE, "audit.links", "audit.checkpoints", "notifier.notifications"))
 
 # Each log's records: position, then the columns its content is made of, in that order.
 RECORDS = {
@@ -23,6 +35,10 @@ RECORDS = {
                   f"FROM {EVENTS_TABLE} ORDER BY notification_id", event_content),
     "notifier": ("SELECT position, notification_id, employer_key, event "
                  "FROM notifier.notifications ORDER BY position", notification_content)}
+
+
+def migrate(database_url: str) -> None:
+    ensure_schema(database_url, DDL)
 
 
 class AuditStore:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from urllib.parse import unquote, urlparse
-
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -22,20 +20,3 @@ class CommonSettings(BaseSettings):
     crash_after_commit: str = ""
     fault_marker_dir: str = ""
 
-
-def eventsourcing_env(database_url: str, create_table: bool) -> dict[str, str]:
-    """The eventsourcing library's settings for our PostgreSQL URL."""
-    url = urlparse(database_url)
-    return {
-        "PERSISTENCE_MODULE": "eventsourcing.postgres",
-        "POSTGRES_DBNAME": url.path.lstrip("/") or "postgres",
-        "POSTGRES_HOST": url.hostname or "127.0.0.1",
-        "POSTGRES_PORT": str(url.port or 5432),
-        "POSTGRES_USER": unquote(url.username or "postgres"),
-        "POSTGRES_PASSWORD": unquote(url.password or ""),
-        "POSTGRES_POOL_SIZE": "4",
-        "CREATE_TABLE": "y" if create_table else "n",
-        # every event inserted is chained into the audit log (docs/adr/0007-audit.md)
-        "APPLICATION_RECORDER_TOPIC": "services.audit.recorder:ChainedRecorder",
-        "TRANSCODER_TOPIC": "services.common.transcoder:OrjsonTranscoder",
-    }

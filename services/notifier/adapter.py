@@ -11,9 +11,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from schemas.events import DeclarationDecided
-from services.audit.adapter import append_links
-from services.audit.domain import notification_content
 from services.common import tracking
+from services.common.auditchain import append_links, notification_content
 from services.common.db import ensure_schema
 from services.directory.adapter import identity_names
 from services.notifier.domain import Names, Notices, ssin_of

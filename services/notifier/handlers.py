@@ -2,8 +2,8 @@
 
 from faststream.kafka import KafkaBroker
 
+from services.common.consumer import consume_decisions
 from services.common.deadletters import DeadLetters
-from services.common.decisions import register_decision_consumer
 from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
 
@@ -12,4 +12,4 @@ def register(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSet
              dead_letters: DeadLetters) -> None:
     """dimona.decisions -> e-Box messages, return-file entries, NotificationSent
     (consumer group `notifier`)."""
-    register_decision_consumer(broker, notify, settings, "notifier", dead_letters)
+    consume_decisions(broker, notify, settings, "notifier", dead_letters)

@@ -4,8 +4,8 @@ from faststream.kafka import KafkaBroker
 
 from schemas import topics
 from schemas.events import NotificationSent
+from services.common.consumer import consume_batches, consume_decisions
 from services.common.deadletters import DeadLetters
-from services.common.decisions import consume_batches, register_decision_consumer
 from services.projections.adapter import RegisterWriter
 from services.projections.settings import ProjectionsSettings
 
@@ -16,6 +16,6 @@ def register(broker: KafkaBroker, writer: RegisterWriter, settings: ProjectionsS
              dead_letters: DeadLetters) -> None:
     """dimona.decisions -> register tables (consumer group `projections`);
     dimona.notifications -> register.notifications (`projections-notifications`)."""
-    register_decision_consumer(broker, writer.apply, settings, "projections", dead_letters)
+    consume_decisions(broker, writer.apply, settings, "projections", dead_letters)
     consume_batches(broker, topics.NOTIFICATIONS, NotificationSent, writer.record, settings,
                     NOTIFICATIONS_GROUP, dead_letters)

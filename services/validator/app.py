@@ -13,7 +13,7 @@ from services.directory import adapter
 from services.directory.cache import DirectoryCache
 from services.validator import handlers
 from services.validator.application import DecideDeclarations, ResolveIdentifications
-from services.validator.eventlog import open_event_store
+from services.validator.eventstore import open_event_store
 from services.validator.settings import ValidatorSettings
 
 

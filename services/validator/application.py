@@ -6,9 +6,8 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError, Application, project_aggregate
 from eventsourcing.domain import Aggregate
-from eventsourcing.persistence import IntegrityError, StoredEvent
+from eventsourcing.persistence import IntegrityError
 
 from schemas.events import DeclarationDecided, DeclarationSubmitted, PeriodState
 from services.directory.domain import Directory
@@ -23,39 +22,9 @@ from services.validator.domain import (
 )
 from services.validator.domain.case import period_after
 from services.validator.domain.quotas import counts
+from services.validator.eventstore import ValidatorApplication
 
-EVENTS_TABLE = "validator_events"
 ATTEMPTS = 8  # optimistic-concurrency retries of one batch (quota races, redeliveries)
-
-
-class ValidatorApplication(Application):
-    """The event store: its events live in table `validator_events`."""
-
-    name = "Validator"
-
-    def load_many(self, ids: Iterable[UUID]) -> dict[UUID, Aggregate]:
-        """Aggregates by id, in one round trip on PostgreSQL."""
-        ids = list(ids)
-        datastore = getattr(self.recorder, "datastore", None)
-        if datastore is None or not ids:  # the in-memory store of the unit tests
-            return {i: a for i in ids if (a := self._get(i)) is not None}
-        with datastore.get_connection() as conn, conn.cursor() as cur:
-            cur.execute(f"SELECT originator_id, originator_version, topic, state "
-                        f"FROM {EVENTS_TABLE} WHERE originator_id = ANY(%b) "
-                        "ORDER BY originator_id, originator_version", (ids,))
-            rows = cur.fetchall()
-        events: dict[UUID, list] = {}
-        for r in rows:
-            stored = StoredEvent(r["originator_id"], r["originator_version"], r["topic"],
-                                 bytes(r["state"]))
-            events.setdefault(r["originator_id"], []).append(self.mapper.to_domain_event(stored))
-        return {i: project_aggregate(None, evs) for i, evs in events.items()}
-
-    def _get(self, aggregate_id: UUID) -> Aggregate | None:
-        try:
-            return self.repository.get(aggregate_id)
-        except AggregateNotFoundError:
-            return None
 
 
 class UnitOfWork:

@@ -17,18 +17,16 @@ import psycopg
 from eventsourcing.utils import get_topic
 
 from schemas.events import DeclarationDecided
-from services.common.settings import eventsourcing_env
 from services.common.tracking import Apply, catch_up
-from services.validator.application import EVENTS_TABLE, ValidatorApplication
 from services.validator.domain import Declaration
+from services.validator.eventstore import EVENTS_TABLE, open_event_store
 
 DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identified)]
-__all__ = ["EVENTS_TABLE", "EventLog", "catch_up_from_event_store", "open_event_store"]
+# Published with the log: the aggregate a declaration's events belong to (an auditor reads
+# them by declaration), and the table they are stored in.
+__all__ = ["EVENTS_TABLE", "Declaration", "EventLog", "catch_up_from_event_store",
+           "open_event_store"]
 log = logging.getLogger("dimona")
-
-
-def open_event_store(database_url: str, create_table: bool) -> ValidatorApplication:
-    return ValidatorApplication(env=eventsourcing_env(database_url, create_table))
 
 
 class EventLog:

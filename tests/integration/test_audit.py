@@ -9,8 +9,8 @@ import pytest
 
 from schemas.events import Origin
 from services.audit.application import AuditTrail, Selection, VerifyLogs
-from services.audit.domain import chain, event_content
 from services.audit.queries import AuditStore
+from services.common.auditchain import chain, event_content
 from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot

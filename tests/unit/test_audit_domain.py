@@ -10,18 +10,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.events import Origin
-from services.audit.domain import (
+from services.audit.domain import decision_entry, reception_entry, text, timeline, verify
+from services.common.auditchain import (
     GENESIS,
     Link,
     chain,
     checkpoint_due,
-    decision_entry,
     event_content,
     link_hash,
-    reception_entry,
-    text,
-    timeline,
-    verify,
 )
 from services.validator.domain import decide
 from services.validator.domain.version import RULES_VERSION

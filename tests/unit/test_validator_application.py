@@ -1,12 +1,9 @@
 """The validator's use cases over the in-memory event store: determinism, optimistic
 concurrency on shared quotas, identification of workers without SSIN."""
 
-from services.validator.application import (
-    DecideDeclarations,
-    ResolveIdentifications,
-    ValidatorApplication,
-)
+from services.validator.application import DecideDeclarations, ResolveIdentifications
 from services.validator.domain import Quota
+from services.validator.eventstore import ValidatorApplication
 from tests.unit.factories import FakeContext, submitted
 from tests.unit.rulebook import SSIN, dimona_in, utc
 from tests.unit.test_rules_parties import PERSON

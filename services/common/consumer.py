@@ -1,7 +1,8 @@
-"""The decision consumer shared by the register and the notifier: consume dimona.decisions
-(see services.common.tracking; the catch-up from the event store before it is
-services.validator.eventlog's); and the batch consumer under it, which the register also
-uses for dimona.notifications."""
+"""Consuming Kafka by batches, exactly once downstream: `consume_decisions`, the consumer of
+dimona.decisions that the register and the notifier share (each applies a batch exactly
+once, see services.common.tracking; before it starts, each catches up from the event store
+with services.validator.eventlog.catch_up_from_event_store), and `consume_batches` under it,
+which the register also uses for dimona.notifications."""
 
 from __future__ import annotations
 
@@ -26,8 +27,8 @@ from services.common.settings import CommonSettings
 from services.common.tracking import Apply
 
 
-def register_decision_consumer(broker: KafkaBroker, apply: Apply, settings: CommonSettings,
-                               group_id: str, dead_letters: DeadLetters) -> None:
+def consume_decisions(broker: KafkaBroker, apply: Apply, settings: CommonSettings,
+                      group_id: str, dead_letters: DeadLetters) -> None:
     """dimona.decisions -> apply exactly once."""
     consume_batches(broker, topics.DECISIONS, DeclarationDecided,
                     lambda decisions: apply(decisions, None), settings, group_id, dead_letters)
