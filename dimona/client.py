@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import json
-import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import cached_property
 from pathlib import Path
 
@@ -54,8 +53,7 @@ class StackClient:
         """Record a batch file (streamed); returns its summary."""
         from services.intake.adapter import IntakeStore
         from services.intake.application import Intake
-        from services.intake.domain import BadFile
-        from services.intake.files import sha256_of
+        from services.intake.domain import BadFile, sha256_of
         declarants = directory.declarants(self.state["database_url"])
         if declarant is None:
             if not declarants:
@@ -73,13 +71,14 @@ class StackClient:
             raise StackError(f"{file}: {exc.strerror}") from None
 
     @cached_property
+    def readers(self):
+        """The read side (services.api.readers), each reader opened when first used."""
+        from services.api.readers import open_readers
+        return open_readers(self.pool, self.state["database_url"], lazy=True)
+
+    @property
     def batch_views(self):
-        from services.intake.adapter import IntakeStore
-        from services.intake.files import BatchViews
-        from services.notifier.adapter import ReturnEntries
-        from services.projections.adapter import RegisterReader
-        return BatchViews(IntakeStore(self.pool), RegisterReader(self.pool),
-                          ReturnEntries(self.pool))
+        return self.readers.batches
 
     def acknowledgement(self, summary: dict) -> Iterator[str]:
         return self.batch_views.acknowledgement(summary)
@@ -87,45 +86,45 @@ class StackClient:
     def rejected_lines(self, batch_ref: str):
         return self.batch_views.store.rejected_lines(batch_ref)
 
-    def wait_for_batch(self, summary: dict, timeout_s: float, progress: bool) -> bool:
-        """Waits until every accepted line has a result; False on timeout. On a terminal,
-        shows the lines acknowledged, the results received and their rate."""
+    def wait_for_batch(self, summary: dict, timeout_s: float,
+                       progress: Progress | None = None) -> bool:
+        """Waits until every accepted line has a result; False on timeout. Tells `progress`
+        the results received so far of the lines acknowledged."""
         ref, total = summary["batchRef"], summary["accepted"]
+        what = f"{summary['lines']} lines acknowledged"
         started = time.monotonic()
         while True:
             done = self.batch_views.register.decided_counts([ref])[ref]
             if progress:
-                progress_line(summary["lines"], done, total, started)
+                progress(what, done, total, "results")
             if done >= total:
-                break
+                return True
             if time.monotonic() - started > timeout_s:
                 return False
             time.sleep(0.2)
-        if progress:
-            sys.stderr.write("\n")
-        return True
 
     def batch_results(self, batch_ref: str) -> Iterator[dict]:
         """Every line's result in file order (rejected lines with their reason)."""
         return self.batch_views.results(batch_ref)
 
-    def rebuild(self, verify: bool, progress: bool) -> tuple[int, list]:
-        """Replays the event store into a fresh register: swapped in, or compared."""
+    def rebuild(self, verify: bool, progress: Progress | None = None) -> tuple[int, list]:
+        """Replays the event store into a fresh register: swapped in, or compared. Tells
+        `progress` the decisions replayed of those recorded when it started."""
         from services.projections.rebuild import Rebuild, RebuildRunning
-
-        def show(count: int, seconds: float) -> None:
-            sys.stderr.write(f"\r{count} decisions replayed ({count / max(seconds, 1e-6):.0f}/s)")
-            sys.stderr.flush()
+        from services.validator.eventlog import DECIDED_TOPICS, EVENTS_TABLE
         try:
-            found = Rebuild(self.state["database_url"], show if progress else
-                            (lambda n, s: None)).run(verify)
+            if progress is None:
+                return Rebuild(self.state["database_url"]).run(verify)
+            total = count_rows(self.state["database_url"], f"SELECT count(*) FROM "
+                               f"{EVENTS_TABLE} WHERE topic = ANY(%s)", (DECIDED_TOPICS,))
+            count, found = Rebuild(self.state["database_url"], lambda n, s: progress(
+                "replaying the event store", n, max(n, total), "decisions")).run(verify)
+            progress("replaying the event store", count, count, "decisions")
+            return count, found
         except psycopg.OperationalError as exc:
             raise StackError(f"cannot reach the database: {exc}") from None
         except RebuildRunning as exc:
             raise StackError(str(exc)) from None
-        if progress:
-            sys.stderr.write("\n")
-        return found
 
     def dead_letters(self, limit: int) -> dict:
         """The Kafka records the consumers could not decode: how many per topic and
@@ -140,43 +139,51 @@ class StackClient:
                 "latest": latest}
 
     def result(self, declaration_id: int) -> dict | None:
-        from services.projections.adapter import RegisterReader
-        return RegisterReader(self.pool).result(declaration_id)
+        return self.readers.queries.result(declaration_id)
 
-    @cached_property
+    @property
     def register(self):
-        from services.projections.application import Register
-        return Register(self.pool)
+        return self.readers.register
 
-    @cached_property
+    @property
     def ebox(self):
-        from services.notifier.adapter import Ebox
-        from services.notifier.application import ReadEbox
-        return ReadEbox(Ebox(self.pool), lambda number: self.register.employer(number)["keys"])
+        return self.readers.ebox
 
-
-    @cached_property
+    @property
     def audit(self):
-        from services.audit.adapter import AuditStore
-        from services.audit.application import AuditTrail
-        from services.validator.eventlog import open_event_store
-        mapper = open_event_store(self.state["database_url"], False).mapper
-        return AuditTrail(AuditStore(self.pool), mapper,
-                          lambda number: self.register.employer(number)["keys"])
+        return self.readers.audit
 
-    def audit_verifier(self, progress: bool):
-        """Verifies the recorded logs; with `progress`, shows how far it is on stderr."""
-        from services.audit.adapter import AuditStore
-        from services.audit.application import VerifyLogs
+    def audit_verifier(self, progress: Progress | None = None):
+        """Verifies the recorded logs; tells `progress` the records checked of each log (of
+        those counted first), every 10 000."""
+        if progress is None:
+            return self.readers.verifier()
+        from services.validator.eventlog import EVENTS_TABLE
+        sizes = {"validator": f"SELECT count(*) FROM {EVENTS_TABLE}",
+                 "notifier": "SELECT count(*) FROM notifier.notifications"}
+        totals = {log: count_rows(self.state["database_url"], query)
+                  for log, query in sizes.items()}
 
         def show(log: str, count: int) -> None:
-            sys.stderr.write(f"\r{log}: {count} records checked")
-            sys.stderr.flush()
-        return VerifyLogs(AuditStore(self.pool), show if progress else (lambda log, n: None))
+            total = totals.get(log)
+            progress(f"{log} log", count, total and max(count, total), "records checked")
+        return self.readers.verifier(show)
+
+    def verify_audit(self, exported: list[dict], progress: Progress | None = None) -> dict:
+        """The audit_verifier's report; `progress` is told each log's final count too."""
+        report = self.audit_verifier(progress)(exported)
+        for r in report["logs"] if progress else ():
+            progress(f"{r['log']} log", r["records"], r["records"], "records checked")
+        return report
 
 
-def progress_line(lines: int, done: int, total: int, started: float) -> None:
-    """Lines acknowledged, results so far and their rate, rewritten in place."""
-    rate = done / max(time.monotonic() - started, 1e-6)
-    sys.stderr.write(f"\r{lines} lines acknowledged, {done}/{total} results ({rate:.0f}/s)")
-    sys.stderr.flush()
+Progress = Callable[[str, int, int | None, str], None]
+"""How far a long task is, for the CLI to show (dimona.cli.output.ProgressBars): what is
+being done, how many done so far, of how many (None: not known), of what; e.g.
+("20 lines acknowledged", 12, 20, "results")."""
+
+
+def count_rows(database_url: str, query: str, params: tuple = ()) -> int:
+    """A total for a progress bar."""
+    with psycopg.connect(database_url) as conn:
+        return conn.execute(query, params).fetchone()[0]

@@ -28,6 +28,8 @@ from schemas import topics
 log = logging.getLogger("dimona.up")
 SERVICES = ("validator", "projections", "notifier", "intake")
 SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds the API port
+# The module each service runs; intake's process is the HTTP edge, which starts its jobs.
+MODULES = {"intake": "services.api"}
 EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
 
 
@@ -146,7 +148,8 @@ class Stack:
                    "PYTHONUNBUFFERED": "1"}
             for name in replica_names(self.scale):
                 service = name.split("-")[0]
-                self.children[name] = Child(name, [sys.executable, "-m", f"services.{service}"],
+                module = MODULES.get(service, f"services.{service}")
+                self.children[name] = Child(name, [sys.executable, "-m", module],
                                             env, self.var / "log" / f"{name}.log")
                 self.children[name].start()
             self.api_url = f"http://127.0.0.1:{api_port}"

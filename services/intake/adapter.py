@@ -59,10 +59,6 @@ CREATE TABLE IF NOT EXISTS intake.idempotency_keys (
   PRIMARY KEY (principal, key));
 """
 
-# A return-file entry the notifier recorded for batch `b` after the last one written out.
-NEW_RETURN_ENTRY = ("SELECT FROM notifier.return_entries e WHERE e.batch_ref = b.batch_ref "
-                    "AND e.position > b.results_upto")
-
 COPY_SUBMISSIONS = """COPY intake.submissions
  (declaration_id, employer_key, received_at, channel, declarant, batch_ref, line, event)
  FROM STDIN"""
@@ -230,19 +226,26 @@ class IntakeStore:
                 cur.execute(query, params)
                 yield from cur
 
+    def waiting_batches(self) -> dict[str, int]:
+        """The batches whose results file is written but some of whose lines wait for
+        their final result: the position of the last return-file entry written out."""
+        with self.pool.connection() as conn:
+            return dict(conn.execute("SELECT batch_ref, results_upto FROM intake.batches "
+                                     "WHERE results_written_at IS NOT NULL AND "
+                                     "results_waiting > 0").fetchall())
+
     @contextlib.contextmanager
-    def claim_batches(self, limit: int) -> Iterator[BatchClaim]:
-        """Batches whose acknowledgement or results file is still to write, or whose
-        waiting lines have new final results, locked for this process (another intake
-        replica skips them) until the block ends. A batch whose lines wait with nothing
-        new takes no turn: it never holds back the others."""
+    def claim_batches(self, limit: int, fresh: Sequence[str] = ()) -> Iterator[BatchClaim]:
+        """Batches whose acknowledgement or results file is still to write, and the
+        `fresh` ones (waiting lines with new final results), locked for this process
+        (another intake replica skips them) until the block ends."""
         with self.pool.connection() as conn, conn.transaction():
             rows = conn.execute(
                 "SELECT batch_ref, declarant, acknowledgement, ack_written_at IS NOT NULL, "
-                "results_files, results_upto FROM intake.batches b "
-                "WHERE results_written_at IS NULL OR (results_waiting > 0 AND EXISTS ("
-                f"{NEW_RETURN_ENTRY})) "
-                "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED", (limit,)).fetchall()
+                "results_files, results_upto FROM intake.batches "
+                "WHERE results_written_at IS NULL OR batch_ref = ANY(%s) "
+                "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                (list(fresh), limit)).fetchall()
             yield BatchClaim(conn, [OpenBatch(*r) for r in rows])
 
     def idempotent_answer(self, principal: str, key: str) -> tuple[str, list[int]] | None:

@@ -29,6 +29,8 @@ log = logging.getLogger("dimona.intake")
 T = TypeVar("T")
 # What was recorded: (channel, declarations, rejected inputs by kind), e.g. for GET /metrics.
 Counted = Callable[[str, int, Mapping[str, int]], None]
+# What was just committed, (id, key, event JSON) rows, e.g. for this process's relay.
+Recorded = Callable[[list[tuple[int, str, str]]], None]
 
 
 def utc_now() -> datetime:
@@ -49,15 +51,16 @@ class Intake:
     """Records declarations before anyone is answered; the relay publishes them."""
 
     def __init__(self, store: IntakeStore, clock: Callable[[], datetime] = utc_now,
-                 chunk_lines: int = 2000, counted: Counted = lambda *counts: None):
+                 chunk_lines: int = 2000, counted: Counted = lambda *counts: None,
+                 recorded: Recorded = lambda rows: None):
+        """`recorded` is called with what was just committed (services.intake.jobs hands
+        it to this process's relay). A file of more than one chunk is streamed, never held
+        whole: it is called with [] and the relay reads those rows back from the outbox."""
         self.store = store
         self.clock = clock
         self.chunk_lines = chunk_lines
         self.counted = counted
-        # Called with what was just committed, (id, key, event JSON) rows: app.py hands them
-        # to this process's relay. A file of more than one chunk is streamed, never held
-        # whole: it is called with [] and the relay reads those rows back from the outbox.
-        self.recorded: Callable[[list[tuple[int, str, str]]], None] = lambda rows: None
+        self.recorded = recorded
 
     def submit(self, declarations: Sequence[Declaration], principal: Principal,
                idempotency: Idempotency | None = None, via: str = "POST /declarations",

@@ -4,6 +4,7 @@ do, the employer of a declaration, the names of the files of a batch."""
 from __future__ import annotations
 
 import codecs
+import hashlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import BinaryIO, Literal
@@ -128,6 +129,16 @@ def read_lines(stream: BinaryIO, max_line_bytes: int = MAX_LINE_BYTES
                       ) from None
     if blank:
         raise BadFile("the file is empty")
+
+
+def sha256_of(stream: BinaryIO) -> str:
+    """The SHA-256 of a file (with its name, what makes a batch a duplicate), read from
+    the start; the stream is left at the start again."""
+    digest = hashlib.sha256()
+    while chunk := stream.read(1 << 20):
+        digest.update(chunk)
+    stream.seek(0)
+    return digest.hexdigest()
 
 
 def _skip_rest_of_line(stream: BinaryIO) -> None:

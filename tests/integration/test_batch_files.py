@@ -11,14 +11,15 @@ import tracemalloc
 
 import psycopg
 import pytest
-from services.intake.files import BatchViews, ReturnFiles, sha256_of
 
+from services.api.batch_views import BatchViews
 from services.common.db import open_pool
 from services.directory.cache import Snapshot
 from services.directory.domain import EmployerIndex
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
-from services.intake.domain import BadFile
+from services.intake.domain import BadFile, sha256_of
+from services.intake.return_files import ReturnFiles
 from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
 from services.notifier.queries import ReturnEntries
@@ -133,8 +134,7 @@ def test_results_file_then_a_follow_up_with_the_final_result_of_an_s_line(
         EmployerIndex([KROON]), {SECRETARIAT: {"batchSender": True}}))
     notify([decide(s, FakeContext()) for s in subs], None)
     pool = intake.store.pool
-    files = ReturnFiles(intake.store, BatchViews(intake.store, RegisterQueries(pool),
-                                                 ReturnEntries(pool)), tmp_path)
+    files = ReturnFiles(intake.store, ReturnEntries(pool), tmp_path)
 
     def written(kind: str) -> list[dict]:
         path = tmp_path / SECRETARIAT / f"s.jsonl.{ref}.{kind}"

@@ -16,7 +16,7 @@ from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import Principal
-from services.intake.relay import Reconciler
+from services.intake.reconciler import Reconciler
 from services.validator.eventlog import EventLog
 from tests.conftest import declaration_ids_on
 from tests.integration.test_exactly_once import decider
@@ -158,8 +158,8 @@ def test_the_relay_publishes_what_it_is_handed_without_reading_it_back(infra, da
         relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1)
         assert await relay.publish_pending() == 0 and store.reads == 1  # a start: it looks
         principal = Principal("declarant", "0403170701")
-        handing, by_cli = Intake(store), Intake(store)  # the CLI hands nothing over
-        handing.recorded = relay.hand
+        handing = Intake(store, recorded=relay.hand)
+        by_cli = Intake(store)  # the CLI hands nothing over
         handed = handing.submit([Declaration.model_validate(IN)] * 3, principal)
         assert await relay.publish_pending() == 3 and store.reads == 1  # not read back
         assert store.marked == handed and store.unpublished(10) == []

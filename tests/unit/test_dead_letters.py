@@ -9,10 +9,10 @@ from faststream.kafka.message import KafkaMessage
 from faststream.kafka.parser import AioKafkaBatchParser
 
 from schemas.events import DeadLetter, NotificationSent
+from services.api.metrics import Metrics
 from services.common.deadletters import VALUE_CHARS, row
 from services.common.kafka import decode_records, undecoded, without_headers
 from services.intake.domain import rejection_kind
-from services.intake.metrics import Metrics
 
 
 def record(value: bytes | None, offset: int = 0, headers=()) -> ConsumerRecord:

@@ -153,7 +153,7 @@ def test_a_nul_character_is_refused_and_never_reaches_postgresql():
 
 
 def test_streamed_pieces_are_joined_into_chunks_of_about_the_size_asked():
-    from services.intake.files import chunked
+    from services.api.batch_views import chunked
     pieces = [f'{{"line": {i}}},' for i in range(1000)]
     chunks = list(chunked(pieces, size=1000))
     assert "".join(chunks) == "".join(pieces)

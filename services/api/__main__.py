@@ -1,13 +1,13 @@
 import uvicorn
 
+from services.api.app import create_app
+from services.api.settings import ApiSettings
 from services.common import logs, runtime
-from services.intake.app import create_app
-from services.intake.settings import IntakeSettings
 
 if __name__ == "__main__":
     logs.configure()
     runtime.tune()
-    settings = IntakeSettings()
+    settings = ApiSettings()
     # log_config=None: uvicorn installs no handler of its own; its loggers (error, access)
     # go through the root handler and its personal data filter (services.common.logs).
     uvicorn.run(

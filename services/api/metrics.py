@@ -1,13 +1,12 @@
-"""GET /metrics (Prometheus text format): what this intake process counted since it
-started, and the counts PostgreSQL keeps (dead letters, batch lines), read at each scrape."""
+"""The metrics of GET /metrics (Prometheus text format): what this intake process counted
+since it started, and the counts PostgreSQL keeps (dead letters, batch lines), read at each
+scrape."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from fastapi import APIRouter, Response
-from fastapi.concurrency import run_in_threadpool
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, generate_latest
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
@@ -73,16 +72,3 @@ class StoredCounts(Collector):
         for outcome, count in self.batch_lines().items():
             lines.add_metric([outcome], count)
         yield lines
-
-
-def metrics_router(metrics: Metrics) -> APIRouter:
-    router = APIRouter()
-
-    @router.get("/metrics", response_class=Response,
-                responses={200: {"content": {CONTENT_TYPE_LATEST: {}}}})
-    async def prometheus() -> Response:
-        """The metrics in Prometheus text format (no token needed)."""
-        return Response(await run_in_threadpool(metrics.exposition),
-                        media_type=CONTENT_TYPE_LATEST)
-
-    return router

@@ -1,4 +1,4 @@
-"""How intake answers what goes wrong: problem+json (RFC 9457) with the wrong fields under
+"""How the HTTP edge answers what goes wrong: problem+json (RFC 9457) with the wrong fields under
 `issues`, and bodies too large refused before they are read whole."""
 
 import logging
@@ -9,10 +9,10 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from services.intake.access import Unauthorized
+from services.api.access import Unauthorized
+from services.api.metrics import Metrics
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
-from services.intake.metrics import Metrics
 from services.projections.domain import BadQuery
 
 log = logging.getLogger("dimona.intake.http")

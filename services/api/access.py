@@ -1,4 +1,4 @@
-"""Who may do what at intake: bearer tokens and OAuth client credentials, mandates, and
+"""Who may do what over HTTP: bearer tokens and OAuth client credentials, mandates, and
 what a principal may read (docs/interface.md §6-§7)."""
 
 from __future__ import annotations

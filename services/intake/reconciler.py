@@ -1,5 +1,5 @@
-"""Intake's transactional outbox: publish what was recorded (services.common.relay);
-recover what Kafka lost."""
+"""Intake's reconciler: recovers what Kafka lost of intake's outbox (the relay itself is
+services.common.relay), and settles what the event store shows as decided."""
 
 from __future__ import annotations
 

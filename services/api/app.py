@@ -1,0 +1,63 @@
+"""Composition root of the HTTP edge: every router is mounted here, at creation; the
+lifespan opens the pool, the read side and intake's jobs (relay, reconciler, return files,
+watched inbox) and puts what the routes use in `app.state.services`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator
+
+from fastapi import FastAPI
+
+from services.api.access import Access
+from services.api.deps import Services
+from services.api.errors import BodyLimit, install_error_handlers
+from services.api.metrics import Metrics
+from services.api.readers import open_readers
+from services.api.routes import audit, batches, declarations, ebox, health, oauth, register
+from services.api.settings import ApiSettings
+from services.common.db import open_pool
+from services.common.deadletters import DeadLetters
+from services.intake import jobs
+from services.intake.adapter import IntakeStore
+
+ROUTERS = (health.router, oauth.router, declarations.router, batches.router,
+           register.router, ebox.router, audit.router)
+
+
+def create_app(settings: ApiSettings | None = None, services: Services | None = None
+               ) -> FastAPI:
+    """The API with every route. Given `services` (tests), the lifespan opens nothing and
+    starts no job: the routes use those."""
+    settings = settings or ApiSettings()
+    metrics = Metrics()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        if services is not None:
+            yield
+            return
+        pool = await asyncio.to_thread(open_pool, settings.database_url, 8)
+        store = IntakeStore(pool)
+        metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
+        readers = await asyncio.to_thread(open_readers, pool, settings.database_url)
+        running = await jobs.start(settings, store, readers.event_log, metrics.counted)
+        app.state.services = Services(running.intake,
+                                      Access(store, settings.token_lifetime_s), readers)
+        yield
+        await running.stop()
+        readers.close()
+        pool.close()
+
+    app = FastAPI(title="Dimona", version="0.2.0", lifespan=lifespan,
+                  description="Dimona REST v2 declarations, batch files and Multi-Dimona.")
+    app.state.metrics = metrics
+    if services is not None:
+        app.state.services = services
+    install_error_handlers(app, metrics)
+    for router in ROUTERS:
+        app.include_router(router)
+    app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
+                       limits={"/batches": settings.max_batch_bytes})
+    return app

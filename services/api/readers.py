@@ -1,0 +1,82 @@
+"""The read side, composed once: the register, the e-Box, the audit trail and its
+verification, the batches' views and the event log, over one connection pool. The HTTP
+edge's lifespan and the CLI (dimona/client.py) both read through it."""
+
+from __future__ import annotations
+
+from functools import cached_property
+
+from psycopg_pool import ConnectionPool
+
+from services.api.batch_views import BatchViews
+from services.audit.application import AuditTrail, Progress, VerifyLogs
+from services.audit.queries import AuditStore
+from services.intake.adapter import IntakeStore
+from services.notifier.ebox import ReadEbox
+from services.notifier.queries import Ebox
+from services.projections.application import RegisterViews
+from services.projections.queries import RegisterQueries
+from services.validator.eventlog import EventLog
+
+
+class Readers:
+    """Each reader is built when first used (a CLI command opens only what it reads);
+    `open_readers` builds them all at once for a server's threads."""
+
+    def __init__(self, pool: ConnectionPool, database_url: str):
+        self.pool, self.database_url = pool, database_url
+
+    @cached_property
+    def queries(self) -> RegisterQueries:
+        """The register's queries: a declaration's result, a batch's results."""
+        return RegisterQueries(self.pool)
+
+    @cached_property
+    def register(self) -> RegisterViews:
+        """The personnel register's searches, details and quotas."""
+        return RegisterViews(self.pool)
+
+    @cached_property
+    def ebox(self) -> ReadEbox:
+        return ReadEbox(Ebox(self.pool), self.employer_keys)
+
+    @cached_property
+    def event_log(self) -> EventLog:
+        """The validator's event store, read-only (it opens connections of its own)."""
+        return EventLog(self.database_url)
+
+    @cached_property
+    def audit(self) -> AuditTrail:
+        return AuditTrail(AuditStore(self.pool), self.event_log.app.mapper,
+                          self.employer_keys)
+
+    @cached_property
+    def verify(self) -> VerifyLogs:
+        return self.verifier()
+
+    def verifier(self, progress: Progress = lambda log, n: None) -> VerifyLogs:
+        """A verification of the recorded logs that reports how far it is."""
+        return VerifyLogs(AuditStore(self.pool), progress)
+
+    @cached_property
+    def batches(self) -> BatchViews:
+        return BatchViews(IntakeStore(self.pool), self.queries)
+
+    def employer_keys(self, number: str) -> list[str]:
+        """The keys the register and the e-Box store an employer's rows under."""
+        return self.register.employer(number)["keys"]
+
+    def close(self) -> None:
+        if "event_log" in self.__dict__:
+            self.event_log.close()
+
+
+def open_readers(pool: ConnectionPool, database_url: str, *, lazy: bool = False) -> Readers:
+    """The read side over `pool`; unless `lazy`, every reader is built now (cached
+    properties are not built under a lock: a server must not build them in two threads)."""
+    readers = Readers(pool, database_url)
+    if not lazy:
+        for name in ("queries", "register", "ebox", "event_log", "audit", "verify",
+                     "batches"):
+            getattr(readers, name)
+    return readers

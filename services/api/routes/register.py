@@ -1,0 +1,94 @@
+"""The register's HTTP read endpoints (docs/interface.md §7, mirroring `dimona register`),
+scoped to what the token may see: its own employer, its mandators, everything for an
+auditor. Anything else answers 404, as if it did not exist."""
+
+import csv
+import io
+from datetime import date
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Path, Query
+from fastapi.responses import Response
+
+from services.api.access import Access
+from services.api.deps import AccessDep, Reader, ReadersDep
+from services.intake.domain import Principal
+from services.projections.domain import Filters, Page, csv_rows
+
+router = APIRouter(prefix="/register", tags=["register"])
+Id = Annotated[int, Path(ge=0, le=2**63 - 1)]
+
+
+def search_filters(ssin: str | None = None, name: str | None = None, today: bool = False,
+                   from_: Annotated[date | None, Query(alias="from")] = None,
+                   to: date | None = None, jc: str | None = None,
+                   worker_type: Annotated[str | None, Query(alias="workerType")] = None,
+                   user: str | None = None,
+                   exclude_cancelled: Annotated[bool, Query(alias="excludeCancelled")] = False,
+                   period: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None
+                   ) -> Filters:
+    """The search screen's filters as query parameters (`today`, or `from` and `to`;
+    neither: the full register)."""
+    active = Filters.today() if today else (from_, to)
+    return Filters(ssin=ssin, name=name, active_from=active[0], active_to=active[1],
+                   joint_commission_number=jc, worker_type=worker_type,
+                   user_enterprise_number=user, exclude_cancelled=exclude_cancelled,
+                   period_id=period)
+
+
+def check_employer(access: Access, who: Principal, employer: str) -> None:
+    if not access.may_read_employer(who, employer):
+        raise HTTPException(404, f"no register of employer {employer} for this token")
+
+
+@router.get("/{presentation}")
+def search(presentation: Literal["workers", "periods", "monthly"], employer: str,
+           who: Reader, access: AccessDep, readers: ReadersDep,
+           filters: Annotated[Filters, Depends(search_filters)],
+           month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
+           limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
+           offset: Annotated[int, Query(ge=0)] = 0,
+           format: Literal["json", "csv"] = "json"):
+    """A search of an employer's register, as a list of workers, a list of periods or
+    (with `month`) a monthly overview: `{employer, criteria, total, offset, limit,
+    items}`, or CSV with `format=csv`."""
+    check_employer(access, who, employer)
+    found = readers.register.search(presentation, employer, filters, Page(limit, offset),
+                                     month)
+    if format == "json":
+        return found
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(csv_rows(presentation, found["items"]))
+    return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{presentation}.csv"',
+        "X-Total-Count": str(found["total"])})
+
+
+@router.get("/periods/{period_id}")
+def period(period_id: Id, who: Reader, access: AccessDep, readers: ReadersDep):
+    """The period detail: the period, its worker, its declarations, its notifications."""
+    found = readers.register.period(period_id)
+    if found is None or not access.may_read_employer(who, found["period"]["employerKey"]):
+        raise HTTPException(404, "no such period")
+    return found
+
+
+@router.get("/declarations/{declaration_id}")
+def declaration(declaration_id: Id, who: Reader, access: AccessDep, readers: ReadersDep):
+    """The declaration detail in the six parts of seed 002."""
+    found = readers.register.declaration(declaration_id)
+    if found is None or not (
+            access.may_read(who, found["technical"]["declarant"], found["employerKey"])
+            or access.may_read_employer(who, found["employerKey"])):
+        raise HTTPException(404, "no such declaration (yet)")
+    return found
+
+
+@router.get("/quotas/{employer}")
+def quotas(employer: str, who: Reader, access: AccessDep, readers: ReadersDep,
+           ssin: str | None = None,
+           year: Annotated[int | None, Query(ge=1900, le=2999)] = None):
+    """Students' hours and horeca extras' days used and left in a year (this year by
+    default), for the employer's workers or one of them."""
+    check_employer(access, who, employer)
+    return readers.register.quotas(employer, year or date.today().year, ssin)
