@@ -28,7 +28,9 @@ from services.common.settings import CommonSettings
 from services.directory import adapter as directory_adapter
 from services.directory.domain import DirectoryDocument
 
-Progress = Callable[[str], None]
+Progress = Callable[[str], None]  # a stage begins, or an interim figure
+# How far the measured run is: (what, done, total, unit), as dimona.client.Progress
+Count = Callable[[str, int, int | None, str], None]
 
 
 class BenchFailed(Exception):
@@ -46,7 +48,9 @@ class Options:
     keep: Path | None = None
 
 
-def bench(options: Options, progress: Progress) -> dict:
+def bench(options: Options, progress: Progress, count: Count | None = None) -> dict:
+    """The figures of a run; `progress` is told each stage, `count` (when given) the results
+    files written of the measured run, instead of a line every 5 seconds."""
     home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
     stack = LocalStack(home, options.partitions, options.env)
     progress(f"starting a fresh stack in {home}")
@@ -59,7 +63,7 @@ def bench(options: Options, progress: Progress) -> dict:
         pids = stack.pids()
         with ResourceProbe(pids) as probe:
             run = submit_and_wait(stack, Workload(options.declarations, options.employers),
-                                  options, progress)
+                                  options, progress, count=count)
         # read once the probe stopped: reading every decision costs PostgreSQL seconds
         figures = run.figures(*stack.decisions(run.refs), stack.results(run.refs))
         figures["peak_rss_mb"], figures["cpu_s"] = probe.peaks_mb(), probe.cpu_s
@@ -108,14 +112,15 @@ class Run:
 
 
 def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
-                    progress: Progress, quiet: bool = False) -> Run:
+                    progress: Progress, quiet: bool = False, count: Count | None = None
+                    ) -> Run:
     started, started_at = time.perf_counter(), time.time()
     refs = [ack["batchRef"] for ack in submit(workload, options.file_lines, stack.post_batch)]
     accepted_s = time.perf_counter() - started
     if not quiet:
         progress(f"{len(refs)} files accepted in {accepted_s:.1f}s")
     stack.wait_for_results(refs, workload.declarations, options.timeout_s,
-                           None if quiet else progress)
+                           None if quiet else progress, count)
     return Run(workload.declarations, refs, started_at, accepted_s,
                time.perf_counter() - started)
 
@@ -196,9 +201,10 @@ class LocalStack:
             return conn.execute(query, params).fetchall()
 
     def wait_for_results(self, refs: list[str], expected: int, timeout_s: float,
-                         progress: Progress | None) -> None:
+                         progress: Progress | None, count: Count | None = None) -> None:
         """Until every declaration has its recorded decision and its register row, and
-        every file its results file."""
+        every file its results file. Tells `count` the results files written at each look,
+        or else `progress` every 5 seconds."""
         deadline, shown = time.monotonic() + timeout_s, time.monotonic()
         rows = 0
         while True:
@@ -207,6 +213,8 @@ class LocalStack:
             [(files_done,)] = self.sql(
                 "SELECT count(*) FROM intake.batches WHERE batch_ref = ANY(%s) "
                 "AND results_written_at IS NOT NULL", (refs,))
+            if count:
+                count("measured run", files_done, len(refs), "results files written")
             if files_done == len(refs):
                 [(rows,)] = self.sql("SELECT count(*) FROM register.declarations "
                                      "WHERE batch_ref = ANY(%s)", (refs,))
@@ -215,7 +223,7 @@ class LocalStack:
             if time.monotonic() > deadline:
                 raise BenchFailed(f"timed out: {rows} of {expected} results, {files_done} of "
                                   f"{len(refs)} results files")
-            if progress and time.monotonic() - shown > 5:
+            if progress and not count and time.monotonic() - shown > 5:
                 progress(f"{files_done} of {len(refs)} results files written")
                 shown = time.monotonic()
             time.sleep(0.5)

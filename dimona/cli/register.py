@@ -1,0 +1,229 @@
+"""`dimona register`: the personnel register searched (workers, periods, monthly), a period,
+a declaration, the quotas."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import click
+
+from dimona.cli.output import emit, emit_csv, emit_json, found_or_exit, print_table
+from dimona.client import StackClient
+
+
+@click.group()
+def register() -> None:
+    """The personnel register: search it (workers, periods, monthly), read a period, a
+    declaration, the quotas."""
+
+
+def search_options(command):
+    """The filters of the search screen (docs/sources.md §10.2), shared by the three
+    presentations."""
+    options = [
+        click.option("--employer", required=True, help="NSSO number or enterprise number."),
+        click.option("--ssin", help="The worker's SSIN."),
+        click.option("--name", help="Part of the worker's name (any case)."),
+        click.option("--today", is_flag=True, help="Only periods active today."),
+        click.option("--full", is_flag=True, help="The full register (the default)."),
+        click.option("--from", "from_", type=click.DateTime(["%Y-%m-%d"]),
+                     help="Periods active between --from and --to (YYYY-MM-DD)."),
+        click.option("--to", type=click.DateTime(["%Y-%m-%d"])),
+        click.option("--jc", help="Joint committee (e.g. XXX, 302)."),
+        click.option("--worker-type", help="Worker type (e.g. FLX, STU)."),
+        click.option("--user", "user", help="Enterprise number of the user of a temporary "
+                                            "worker (JC 322)."),
+        click.option("--exclude-cancelled", is_flag=True, help="Leave cancelled periods out."),
+        click.option("--period", type=int, help="Period number."),
+        click.option("--limit", type=click.IntRange(1), help="At most this many rows."),
+        click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many."),
+        click.option("--json", "as_json", is_flag=True, help="A JSON list of the rows."),
+        click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_search(home: Path, presentation: str, month: str | None = None, **options) -> None:
+    from services.projections.domain import BadQuery, Filters, Page, csv_rows
+    if options["as_json"] and options["as_csv"]:
+        raise click.UsageError("give at most one of --json and --csv")
+    if options["today"] + options["full"] + bool(options["from_"] or options["to"]) > 1:
+        raise click.UsageError("give one of --today, --full and --from/--to")
+    try:
+        active = Filters.today() if options["today"] else (
+            options["from_"] and options["from_"].date(), options["to"] and options["to"].date())
+        filters = Filters(
+            ssin=options["ssin"], name=options["name"], active_from=active[0],
+            active_to=active[1], joint_commission_number=options["jc"],
+            worker_type=options["worker_type"], user_enterprise_number=options["user"],
+            exclude_cancelled=options["exclude_cancelled"], period_id=options["period"])
+        found = StackClient(home).register.search(
+            presentation, options["employer"], filters,
+            Page(options["limit"], options["offset"]), month)
+    except BadQuery as exc:
+        raise click.UsageError(str(exc)) from None
+    if options["as_csv"]:
+        emit_csv(csv_rows(presentation, found["items"]))
+    elif options["as_json"]:
+        emit_json(found["items"])
+    else:
+        print_search(presentation, found)
+
+
+def print_search(presentation: str, found: dict) -> None:
+    """The result screen: the employer, the selection criteria, the rows, the count."""
+    from services.projections.domain import CSV_COLUMNS, csv_rows
+    employer = found["employer"]
+    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
+               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
+               f"{employer['employerId'] or '-'}")
+    print_criteria(found["criteria"])
+    columns = CSV_COLUMNS[presentation]
+    rows = list(csv_rows(presentation, found["items"]))[1:]
+    print_table([dict(zip(columns, r, strict=True)) for r in rows], columns)
+    first = found["offset"] + 1 if found["items"] else 0
+    click.echo(f"{first} to {found['offset'] + len(found['items'])} of {found['total']} "
+               "results")
+
+
+def print_criteria(criteria: dict) -> None:
+    click.echo("Selection: " + " | ".join(f"{k}: {v}" for k, v in criteria.items()))
+
+
+@register.command()
+@search_options
+@click.pass_obj
+def workers(home: Path, **options) -> None:
+    """The list of workers: each worker with a period matching the search, with the start
+    and end of the relation and the joint committees and worker types used."""
+    run_search(home, "workers", **options)
+
+
+@register.command()
+@search_options
+@click.pass_obj
+def periods(home: Path, **options) -> None:
+    """The list of periods matching the search (seed 000's "Lijst van de periodes")."""
+    run_search(home, "periods", **options)
+
+
+@register.command()
+@search_options
+@click.option("--month", required=True, help="The month, YYYY-MM.")
+@click.pass_obj
+def monthly(home: Path, month: str, **options) -> None:
+    """The monthly overview: per worker and day, the periods worked and their hours."""
+    run_search(home, "monthly", month, **options)
+
+
+@register.command(name="period")
+@click.argument("period_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def period_detail(home: Path, period_id: int, as_json: bool) -> None:
+    """A period with its worker, its declarations and its notifications."""
+    found = found_or_exit(StackClient(home).register.period(period_id),
+                          f"no period {period_id}")
+    emit(found, as_json, print_period)
+
+
+def print_period(found: dict) -> None:
+    print_worker(found["worker"])
+    print_period_line(found["period"])
+    click.echo("Declarations:")
+    print_table(found["declarations"], ["receivedAt", "declarationId", "declarationType",
+                                        "startDate", "startHour", "endDate", "endHour",
+                                        "plannedHoursNumber", "result", "anomalies"])
+    print_notifications(found["notifications"])
+
+
+def print_period_line(p: dict) -> None:
+    click.echo(f"Period {p['periodId']}: {p['startDate']} {p['startHour'] or ''} to "
+               f"{'daily' if p['daily'] else (p['endDate'] or '-')} {p['endHour'] or ''}  "
+               f"JC {p['jointCommission']}  type {p['workerType']}  duration "
+               f"{p['duration'] or '-'}  cancelled {'yes' if p['cancelled'] else 'no'}")
+
+
+def print_worker(w: dict | None) -> None:
+    if w is None:
+        return
+    click.echo(f"Worker {w['ssin']} {w['familyName'] or ''} {w['givenName'] or ''}  born "
+               f"{w['birthDate'] or '-'}  relation {w['relationStart'] or '-'} to "
+               f"{w['relationEnd'] or '-'}  JC -{'-'.join(w['jointCommissions'])}-  types "
+               f"-{'-'.join(w['workerTypes'])}-")
+
+
+def print_notifications(rows: list[dict]) -> None:
+    """Seed 002's list of notifications: before and after as start - end (hours)."""
+    click.echo("Notifications:" + ("" if rows else " none"))
+    if rows:
+        print_table([{**r, "periodBefore": _change(r["periodBefore"]),
+                      "periodAfter": _change(r["periodAfter"]),
+                      "anomalyCodes": " ".join(r["anomalyCodes"]) or "-"} for r in rows],
+                    ["sentAt", "declarationId", "channel", "recipient", "periodBefore",
+                     "periodAfter", "anomalyCodes"])
+
+
+def _change(side: dict | None) -> str:
+    if side is None:
+        return "-"
+    start = f"{side['startDate']} {side['startHour'] or ''}".strip()
+    end = f"{side['endDate'] or ''} {side['endHour'] or ''}".strip()
+    hours = f" ({side['plannedHoursNumber']} h)" if side["plannedHoursNumber"] else ""
+    return f"{start} - {end}{hours}" + (" cancelled" if side["cancelled"] else "")
+
+
+@register.command(name="declaration")
+@click.argument("declaration_id", type=int)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def declaration_detail(home: Path, declaration_id: int, as_json: bool) -> None:
+    """The six parts of a declaration's detail: criteria, worker, period, technical data,
+    content, notifications."""
+    found = found_or_exit(StackClient(home).register.declaration(declaration_id),
+                          f"no declaration {declaration_id} (yet)")
+    emit(found, as_json, print_declaration)
+
+
+def print_declaration(found: dict) -> None:
+    print_criteria(found["criteria"])
+    print_worker(found["worker"])
+    if found["period"]:
+        print_period_line(found["period"])
+    for part in ("technical", "content"):
+        click.echo(f"{part.title()}: " + "  ".join(
+            f"{k} {v if v not in (None, {}) else '-'}" for k, v in found[part].items()))
+    print_notifications(found["notifications"])
+
+
+@register.command()
+@click.option("--employer", required=True, help="NSSO number or enterprise number.")
+@click.option("--ssin", help="Only this worker.")
+@click.option("--year", type=int, default=lambda: datetime.date.today().year,
+              show_default="this year")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def quotas(home: Path, employer: str, ssin: str | None, year: int, as_json: bool) -> None:
+    """Quotas of a year: the employer's horeca days, and its students' hours and extras'
+    days, used and left over every employer."""
+    from services.projections.domain import BadQuery
+    try:
+        found = StackClient(home).register.quotas(employer, year, ssin)
+    except BadQuery as exc:
+        raise click.UsageError(str(exc)) from None
+    emit(found, as_json, print_quotas)
+
+
+def print_quotas(found: dict) -> None:
+    days = found["horecaDays"]
+    click.echo(f"{found['year']}: horeca days of the employer {days['used']} used, "
+               f"{days['left']} left of {days['limit']}")
+    print_table([{"ssin": w["ssin"], "name": f"{w['familyName'] or ''} {w['givenName'] or ''}",
+                  "studentHoursUsed": w["studentHours"]["used"],
+                  "studentHoursLeft": w["studentHours"]["left"],
+                  "horecaDaysUsed": w["horecaDays"]["used"],
+                  "horecaDaysLeft": w["horecaDays"]["left"]} for w in found["workers"]],
+                ["ssin", "name", "studentHoursUsed", "studentHoursLeft", "horecaDaysUsed",
+                 "horecaDaysLeft"])
