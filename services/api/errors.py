@@ -13,7 +13,7 @@ from services.api.access import Unauthorized
 from services.api.metrics import Metrics
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
-from services.projections.domain import BadQuery
+from services.projections.application import BadQuery
 
 log = logging.getLogger("dimona.intake.http")
 # The routes that take input, by channel: their problems are counted (GET /metrics).

@@ -13,7 +13,7 @@ from fastapi.responses import Response
 from services.api.access import Access
 from services.api.deps import AccessDep, Reader, ReadersDep
 from services.intake.domain import Principal
-from services.projections.domain import Filters, Page, csv_rows
+from services.projections.application import Filters, Page, csv_rows
 
 router = APIRouter(prefix="/register", tags=["register"])
 Id = Annotated[int, Path(ge=0, le=2**63 - 1)]

@@ -3,7 +3,7 @@ mandataries and auditors; anyone else gets 404, as if it did not exist."""
 
 import pytest
 
-from services.projections.domain import BadQuery
+from services.projections.application import BadQuery
 from tests.unit.api.fakes import AUDITOR, KROON, NOBODY, PARC, app_with, fake_readers
 
 ITEMS = [{"periodId": 1, "ssin": "85073003328", "familyName": "Claes", "givenName": "Stefan",
