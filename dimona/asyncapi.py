@@ -138,7 +138,7 @@ def build_broker() -> DocumentingBroker:
         CommonSettings.model_fields["kafka_bootstrap"].default, logger=None,
         description="The Kafka-API broker (DIMONA_KAFKA_BOOTSTRAP; `dimona up` embeds one).")
     for handlers, settings in CONSUMERS:
-        handlers.register(broker, NEVER, settings(), NEVER)
+        handlers.subscribe(broker, NEVER, settings(), NEVER)
     for topic, description in PUBLISHED.items():
         broker.publisher(topic, schema=PAYLOADS[topic], description=description)
     return broker

@@ -61,13 +61,13 @@ def replica_names(scale: dict[str, int]) -> list[str]:
 
 def migrate(database_url: str) -> None:
     """Create every service's tables (idempotent)."""
-    from services.audit import adapter as audit
+    from services.audit import queries as audit
     from services.common import deadletters
     from services.directory import adapter as directory
     from services.intake import adapter as intake
-    from services.notifier import adapter as notifier
-    from services.projections import adapter as projections
-    from services.validator.eventlog import open_event_store
+    from services.notifier import outbox as notifier
+    from services.projections import writer as projections
+    from services.validator.eventstore import open_event_store
 
     for module in (directory, intake, projections, notifier, deadletters):
         module.migrate(database_url)

@@ -14,8 +14,8 @@ from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.directory.cache import DirectoryCache, read_snapshot
 from services.notifier import handlers
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
+from services.notifier.outbox import Outbox
 from services.notifier.settings import NotifierSettings
 from services.validator.eventlog import catch_up_from_event_store
 
@@ -39,7 +39,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
             sent=lambda rows: loop.call_soon_threadsafe(relay.hand, rows))
         await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")
-        handlers.register(broker, notify, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, notify, settings, DeadLetters(settings.database_url))
         relays.append(relay)
 
     @app.after_startup

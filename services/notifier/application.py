@@ -1,5 +1,8 @@
-"""Use case of the notifier: notify every decision, exactly once (services.notifier.domain
-says what and to whom)."""
+"""Use case of the notifier: notify every decision, exactly once. For each batch, in one
+transaction: the decisions applied before are left out (services.common.tracking), the
+names of their workers are looked up, services.notifier.domain says what is sent and to
+whom, and the outbox writes it (services.notifier.outbox); the notifications just recorded
+are then handed to the relay."""
 
 from __future__ import annotations
 
@@ -9,11 +12,11 @@ from datetime import UTC, datetime
 from schemas.events import DeclarationDecided
 from services.common.relay import Row
 from services.directory.cache import Snapshot
-from services.notifier.adapter import Outbox
-from services.notifier.domain import Names, Notices, notices
+from services.notifier.domain import Notices, notices
 
 # re-export, removed after the move (intake and dimona.client still read them from here)
 from services.notifier.ebox import ReadEbox, shown  # noqa: F401
+from services.notifier.outbox import Outbox
 
 
 class NotifyDecisions:
@@ -25,10 +28,14 @@ class NotifyDecisions:
 
     def __call__(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
         snapshot = self.directory()
-
-        def notices_of(fresh: list[DeclarationDecided], names: Names) -> Notices:
-            return notices(fresh, snapshot.employers.by_key, snapshot.is_batch_sender, names,
-                           datetime.now(UTC))
-
-        if sent := self.outbox.deliver(decisions, notices_of, position):
+        with self.outbox.transaction() as conn:
+            new = self.outbox.first_seen(conn, [d.event_id for d in decisions])
+            fresh = [d for d in decisions if d.event_id in new]
+            found = notices(fresh, snapshot.employers.by_key, snapshot.is_batch_sender,
+                            self.outbox.known_names(conn, fresh),
+                            datetime.now(UTC)) if fresh else Notices()
+            sent = self.outbox.write(conn, found)
+            if position is not None:
+                self.outbox.set_watermark(conn, position)
+        if sent:
             self.sent(sent)

@@ -8,8 +8,8 @@ from services.notifier.application import NotifyDecisions
 from services.notifier.settings import NotifierSettings
 
 
-def register(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSettings,
-             dead_letters: DeadLetters) -> None:
+def subscribe(broker: KafkaBroker, notify: NotifyDecisions, settings: NotifierSettings,
+              dead_letters: DeadLetters) -> None:
     """dimona.decisions -> e-Box messages, return-file entries, NotificationSent
     (consumer group `notifier`)."""
     consume_decisions(broker, notify, settings, "notifier", dead_letters)

@@ -11,7 +11,7 @@ from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
 from services.common.kafka import make_broker
 from services.projections import handlers
-from services.projections.adapter import RegisterWriter, catch_up_notifications
+from services.projections.application import UpdateRegister, catch_up_notifications
 from services.projections.settings import ProjectionsSettings
 from services.validator.eventlog import catch_up_from_event_store
 
@@ -25,11 +25,11 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
 
     @app.on_startup
     async def wire() -> None:
-        writer = RegisterWriter(await asyncio.to_thread(open_pool, settings.database_url))
-        await catch_up_from_event_store(settings.database_url, writer.watermark,
-                                        writer.apply, "projections")
-        sent = await asyncio.to_thread(catch_up_notifications, writer)
+        register = UpdateRegister(await asyncio.to_thread(open_pool, settings.database_url))
+        await catch_up_from_event_store(settings.database_url, register.watermark,
+                                        register.apply, "projections")
+        sent = await asyncio.to_thread(catch_up_notifications, register)
         log.info("projections: caught up, %d notifications re-read from the notifier", sent)
-        handlers.register(broker, writer, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, register, settings, DeadLetters(settings.database_url))
 
     return app

@@ -1,24 +1,92 @@
-"""The register's read use cases (issue 5): the three presentations of a search, the period
-and declaration details, the quotas. Who may read what is the caller's to check (the HTTP
-routes scope by token; the CLI on the stack's machine reads everything). A published module:
-with it come the search's terms (Filters, Page, Presentation, BadQuery) and csv_rows, so that
-a reader of the register needs nothing else of the package but services.projections.queries."""
+"""The register's use cases. Writing (`UpdateRegister`): each batch of decisions or of
+notifications sent is applied exactly once (services.common.tracking): what was applied
+before is left out, the rest is turned into rows (services.projections.projection) and
+written (services.projections.writer), with the watermark, in one transaction.
+
+Reading (`RegisterViews`, issue 5): the three presentations of a search, the period and
+declaration details, the quotas. Who may read what is the caller's to check (the HTTP
+routes scope by token; the CLI on the stack's machine reads everything). The reading half is
+published: with it come the search's terms (Filters, Page, Presentation, BadQuery) and
+csv_rows, so that a reader of the register needs nothing else of the package but
+services.projections.queries."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import date
 
+import psycopg
 from psycopg_pool import ConnectionPool
 from pydantic.alias_generators import to_camel
 
+from schemas.events import DeclarationDecided, NotificationSent
+from services.common.tracking import catch_up
 from services.directory import adapter as directory
+from services.notifier.queries import SentLog
 from services.projections import domain
 from services.projections.domain import EVERY_ROW, BadQuery, Filters, Page, Presentation, csv_rows
+from services.projections.projection import Rows, notification_rows
 from services.projections.queries import RegisterQueries
+from services.projections.writer import EVENT_STORE, SCHEMA, SENT_LOG, RegisterWriter
 
 __all__ = ["EVERY_ROW", "BadQuery", "Filters", "Page", "Presentation", "RegisterViews",
-           "criteria", "csv_rows"]
+           "UpdateRegister", "catch_up_notifications", "criteria", "csv_rows"]
+
+
+class UpdateRegister:
+    """Applies decisions and records notifications into the register, exactly once; into
+    another schema when the register is rebuilt beside the live one."""
+
+    def __init__(self, pool: ConnectionPool, schema: str = SCHEMA):
+        self.pool = pool
+        self.writer = RegisterWriter(pool, schema)
+
+    def watermark(self, source: str = EVENT_STORE) -> int:
+        """How far the register caught up from `source` (the event store, or SENT_LOG)."""
+        return self.writer.watermark(source)
+
+    def apply(self, decisions: Sequence[DeclarationDecided], position: int | None) -> None:
+        with self.writer.transaction() as conn:
+            self.apply_in(conn, decisions, position)
+
+    def apply_in(self, conn: psycopg.Connection, decisions: Sequence[DeclarationDecided],
+                 position: int | None) -> None:
+        """Apply within the caller's transaction."""
+        new = self.writer.first_seen(conn, [d.event_id for d in decisions])
+        fresh = [d for d in decisions if d.event_id in new]
+        if fresh:
+            self.writer.write_decisions(conn, Rows.of(fresh))
+        if position is not None:
+            self.writer.set_watermark(conn, position)
+
+    def apply_rows(self, conn: psycopg.Connection, rows: Rows, position: int) -> None:
+        """Apply rows built elsewhere (a rebuild builds them in other processes) from
+        decisions that were never applied here."""
+        if len(self.writer.first_seen(conn, rows.event_ids)) != len(rows.event_ids):
+            raise RuntimeError("a decision was applied twice to a fresh register")
+        self.writer.write_decisions(conn, rows)
+        self.writer.set_watermark(conn, position)
+
+    def record(self, sent: Sequence[NotificationSent], position: int | None = None) -> None:
+        with self.writer.transaction() as conn:
+            self.record_in(conn, sent, position)
+
+    def record_in(self, conn: psycopg.Connection, sent: Sequence[NotificationSent],
+                  position: int | None) -> None:
+        """Notifications into the register (seed 002's list of notifications); one seen
+        before changes nothing. `position`: how far the notifier's log was read."""
+        self.writer.write_notifications(conn, notification_rows(sent))
+        if position is not None:
+            self.writer.set_watermark(conn, position, SENT_LOG)
+
+
+def catch_up_notifications(register: UpdateRegister, page: int = 5000) -> int:
+    """Record what the notifier's log holds beyond the register's watermark (the embedded
+    broker forgets everything when it stops); returns how many were read."""
+    with register.pool.connection() as conn:
+        return catch_up(SentLog(conn).after, register.watermark(SENT_LOG), register.record,
+                        page)
 
 
 class RegisterViews:

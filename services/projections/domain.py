@@ -1,6 +1,6 @@
 """The personnel register's presentations (docs/sources.md §10; docs/adr/0005-register-views.md):
 search filters, the rows of the list of periods, the monthly overview and the quotas. Pure
-functions over rows the adapter read; no SQL here."""
+functions over rows the queries read (services.projections.queries); no SQL here."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from services.validator.domain.quotas import HORECA_EMPLOYER_DAYS, HORECA_WORKER_DAYS, STUDENT_HOURS
+from services.validator.eventlog import HORECA_EMPLOYER_DAYS, HORECA_WORKER_DAYS, STUDENT_HOURS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
 HOURS_TYPES = ("STU", "O17", "S17")  # their duration is the planned hours (§6.3)

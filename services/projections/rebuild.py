@@ -22,23 +22,18 @@ import psycopg
 from services.common.db import open_pool
 from services.common.tracking import catch_up, watermark
 from services.notifier.queries import SentLog
-from services.projections.adapter import (
-    SCHEMA,
-    SENT_LOG,
-    TABLES,
-    RegisterWriter,
-    Rows,
-    migrate,
-)
+from services.projections.application import UpdateRegister
+from services.projections.projection import Rows
+from services.projections.writer import SCHEMA, SENT_LOG, TABLES, migrate
 from services.validator.eventlog import EventLog
 
 SHADOW = "register_rebuild"
 REBUILD_LOCK = 4_242_002  # pg advisory lock key: one rebuild at a time
+Progress = Callable[[int, float], None]  # decisions replayed, seconds since the start
 
 
 class RebuildRunning(RuntimeError):
     """Another rebuild holds the shadow schema."""
-Progress = Callable[[int, float], None]  # decisions replayed, seconds since the start
 
 
 @dataclass(frozen=True)
@@ -77,22 +72,22 @@ class Rebuild:
     def _rebuild(self, readers: ProcessPoolExecutor, verify: bool, max_differences: int,
                  started: float) -> tuple[int, list[Difference]]:
         log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
-        writer = RegisterWriter(pool, SHADOW)
+        shadow = UpdateRegister(pool, SHADOW)
 
         def apply(rows: Rows, position: int) -> None:
             with pool.connection() as conn, conn.transaction():
-                writer.apply_rows(conn, rows, position)
+                shadow.apply_rows(conn, rows, position)
         try:
             position, count = self._replay(log, readers, apply, 0, 0, started)
             with pool.connection() as conn:
-                catch_up(SentLog(conn).after, 0, writer.record, 5000)
+                catch_up(SentLog(conn).after, 0, shadow.record, 5000)
             with pool.connection() as conn, conn.transaction():
                 conn.execute(f"LOCK TABLE {SCHEMA}.applied_events, {SCHEMA}.notifications "
                              "IN EXCLUSIVE MODE")
-                _, count = self._replay(log, readers, partial(writer.apply_rows, conn),
+                _, count = self._replay(log, readers, partial(shadow.apply_rows, conn),
                                         position, count, started)
                 catch_up(SentLog(conn).after, watermark(conn, SHADOW, SENT_LOG),
-                         partial(writer.record_in, conn), 5000)
+                         partial(shadow.record_in, conn), 5000)
                 if verify:
                     found = differences(conn, max_differences)
                     conn.execute(f"DROP SCHEMA {SHADOW} CASCADE")

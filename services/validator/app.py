@@ -29,7 +29,7 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
         directory = DirectoryCache(partial(adapter.directory, settings.database_url),
                                    settings.directory_refresh_s)
         decide = DecideDeclarations(store, directory, settings.period_cache_size)
-        handlers.register(broker, decide, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, decide, settings, DeadLetters(settings.database_url))
         resolve = ResolveIdentifications(store, directory)
         tasks.append(asyncio.create_task(
             handlers.resolve_identifications(broker, resolve, settings)))

@@ -1,15 +1,19 @@
-"""Use cases of the validator over the event store (eventsourcing on PostgreSQL)."""
+"""Use cases of the validator over the event store (eventsourcing on PostgreSQL): decide a
+batch of submissions (`DecideDeclarations`), give their final result to the declarations
+waiting for identification (`ResolveIdentifications`), and what an accepted decision
+changes (`record_effects`). Each works through a unit of work
+(services.validator.unit_of_work) and records its batch in one transaction."""
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 
-from schemas.events import DeclarationDecided, DeclarationSubmitted, PeriodState
+from schemas.events import DeclarationDecided, DeclarationSubmitted
 from services.directory.domain import Directory
 from services.validator.domain import (
     Declaration,
@@ -23,68 +27,9 @@ from services.validator.domain import (
 from services.validator.domain.case import period_after
 from services.validator.domain.quotas import counts
 from services.validator.eventstore import ValidatorApplication
+from services.validator.unit_of_work import BatchContext, UnitOfWork
 
 ATTEMPTS = 8  # optimistic-concurrency retries of one batch (quota races, redeliveries)
-
-
-class UnitOfWork:
-    """The aggregates one batch reads and changes, over a cache kept between batches.
-
-    Only aggregates found are cached across batches; that one is absent is remembered for
-    this batch only (after a rebalance, another validator may have created it since).
-    """
-
-    def __init__(self, app: ValidatorApplication, cache: OrderedDict[UUID, Aggregate]):
-        self.app, self.cache = app, cache
-        self.absent: set[UUID] = set()
-        self.touched: dict[UUID, Aggregate] = {}
-
-    def prefetch(self, ids: Iterable[UUID]) -> None:
-        missing = {i for i in ids if i not in self.cache and i not in self.absent}
-        found = self.app.load_many(missing)
-        self.cache.update(found)
-        self.absent |= missing - found.keys()
-
-    def get(self, aggregate_id: UUID) -> Aggregate | None:
-        self.prefetch([aggregate_id])
-        if aggregate_id in self.absent:
-            return None
-        self.cache.move_to_end(aggregate_id)
-        return self.cache[aggregate_id]
-
-    def get_or_add(self, aggregate_id: UUID, create: Callable[[], Aggregate]) -> Aggregate:
-        """The aggregate, created when the store does not hold it yet; tracked for saving."""
-        found = self.get(aggregate_id)
-        return self.add(found if found is not None else create())
-
-    def add(self, aggregate: Aggregate) -> Aggregate:
-        self.absent.discard(aggregate.id)
-        self.cache[aggregate.id] = self.touched[aggregate.id] = aggregate
-        return aggregate
-
-    def save(self) -> None:
-        """The new events of the touched aggregates, into the event store in one insert
-        (`Application.save` without its per-object protocol checks: we hold aggregates)."""
-        self.app.events.put([e for a in self.touched.values() for e in a.collect_events()])
-
-
-class BatchContext:
-    """The rules' view of the world (services.validator.domain.Context) during one batch."""
-
-    def __init__(self, directory: Directory, uow: UnitOfWork):
-        self.directory, self.uow = directory, uow
-
-    def period(self, period_id: int) -> PeriodState | None:
-        found = self.uow.get(Period.create_id(period_id))
-        return found.current if found is not None else None
-
-    def relation(self, employer_key: str, ssin: str) -> Sequence[PeriodState]:
-        found = self.uow.get(Relation.create_id(employer_key, ssin))
-        return list(found.periods.values()) if found is not None else []
-
-    def quota(self, kind: str, subject: str, year: int) -> Mapping[int, dict]:
-        found = self.uow.get(Quota.create_id(kind, subject, year))
-        return found.entries if found is not None else {}
 
 
 def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], set[UUID]]:

@@ -19,13 +19,20 @@ from eventsourcing.utils import get_topic
 from schemas.events import DeclarationDecided
 from services.common.tracking import Apply, catch_up
 from services.validator.domain import Declaration
+from services.validator.domain.quotas import (
+    HORECA_EMPLOYER_DAYS,
+    HORECA_WORKER_DAYS,
+    STUDENT_HOURS,
+    counts,
+)
 from services.validator.eventstore import EVENTS_TABLE, open_event_store
 
 DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identified)]
 # Published with the log: the aggregate a declaration's events belong to (an auditor reads
-# them by declaration), and the table they are stored in.
-__all__ = ["EVENTS_TABLE", "Declaration", "EventLog", "catch_up_from_event_store",
-           "open_event_store"]
+# them by declaration), the table they are stored in, and the quotas as the rules count them
+# (the register shows what a period counts, and what is left, as the validator decided).
+__all__ = ["EVENTS_TABLE", "HORECA_EMPLOYER_DAYS", "HORECA_WORKER_DAYS", "STUDENT_HOURS",
+           "Declaration", "EventLog", "catch_up_from_event_store", "counts", "open_event_store"]
 log = logging.getLogger("dimona")
 
 

@@ -27,8 +27,8 @@ Resolve = Callable[[], list[DeclarationDecided]]
 log = logging.getLogger(__name__)
 
 
-def register(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings,
-             dead_letters: DeadLetters) -> None:
+def subscribe(broker: KafkaBroker, decide: Decide, settings: ValidatorSettings,
+              dead_letters: DeadLetters) -> None:
     @broker.subscriber(topics.SUBMISSIONS, **batch_subscriber_options(settings, "validator"))
     async def on_submissions(body: list, message: KafkaMessage) -> None:
         """dimona.submissions -> decide and record -> dimona.decisions."""

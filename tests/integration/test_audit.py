@@ -15,9 +15,9 @@ from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
 from services.directory.domain import EmployerIndex
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
-from services.projections.adapter import RegisterWriter
+from services.notifier.outbox import Outbox
+from services.projections.application import UpdateRegister
 from services.validator.domain.version import RULES_VERSION
 from services.validator.eventlog import EventLog
 from tests.integration.test_exactly_once import PERIOD, decider
@@ -39,7 +39,7 @@ def record(url: str, first_position: int | None = None) -> None:
         raw=s.declaration.model_dump_json(by_alias=True, exclude_none=True) + " ")})
         for s in history()]
     decided = decider(url)(subs)
-    register = RegisterWriter(open_pool(url))
+    register = UpdateRegister(open_pool(url))
     catch_up(EventLog(url).decisions_after, 0, register.apply)
     NotifyDecisions(Outbox(register.pool), lambda: Snapshot(EmployerIndex([KROON])))(
         decided, None)

@@ -20,8 +20,8 @@ from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import BadFile, sha256_of
 from services.intake.return_files import ReturnFiles
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
+from services.notifier.outbox import Outbox
 from services.notifier.queries import ReturnEntries
 from services.projections.queries import RegisterQueries
 from services.validator.domain import decide, identified

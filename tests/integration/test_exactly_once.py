@@ -10,10 +10,10 @@ from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
 from services.directory.domain import Directory, EmployerIndex
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
+from services.notifier.outbox import Outbox
 from services.notifier.queries import Ebox
-from services.projections.adapter import RegisterWriter
+from services.projections.application import UpdateRegister
 from services.projections.domain import Filters
 from services.projections.queries import RegisterQueries
 from services.validator.application import DecideDeclarations
@@ -64,7 +64,7 @@ def test_a_batch_holding_the_same_declaration_twice_records_it_once(database_url
 
 def test_the_register_applies_each_decision_once_and_never_goes_back(database_url):
     decided = decider(database_url)(a_batch())
-    writer = RegisterWriter(open_pool(database_url))
+    writer = UpdateRegister(open_pool(database_url))
     writer.apply(decided, None)
     writer.apply(decided, None)  # redelivered
     writer.apply([decided[0]], None)
@@ -86,7 +86,7 @@ def test_the_ebox_gets_one_message_per_declaration(database_url):
 
 def test_catch_up_from_the_event_store_applies_what_kafka_lost(database_url):
     decided = decider(database_url)(a_batch())
-    writer = RegisterWriter(open_pool(database_url))
+    writer = UpdateRegister(open_pool(database_url))
     writer.apply(decided[:1], None)  # only the first arrived through Kafka
     log = EventLog(database_url)
     assert catch_up(log.decisions_after, writer.watermark(), writer.apply, page=2) == 3

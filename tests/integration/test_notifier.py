@@ -11,11 +11,11 @@ from services.common.db import open_pool
 from services.directory import adapter as directory
 from services.directory.cache import Snapshot
 from services.directory.domain import DirectoryDocument, EmployerIndex, Identity
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
 from services.notifier.ebox import ReadEbox
+from services.notifier.outbox import Outbox
 from services.notifier.queries import Ebox, ReturnEntries, SentLog
-from services.projections.adapter import RegisterWriter, catch_up_notifications
+from services.projections.application import UpdateRegister, catch_up_notifications
 from services.projections.queries import RegisterQueries
 from tests.integration.test_exactly_once import OPEN_IN, PERIOD, decider
 from tests.unit.factories import IN, KROON, submitted
@@ -84,7 +84,7 @@ def test_the_register_lists_the_notifications_of_a_period(database_url):
     decided = decider(database_url)([submitted(OPEN_IN, number=PERIOD),
                                      submitted(OUT, number=680725377729)])
     notifier(database_url)(decided, None)
-    writer = RegisterWriter(open_pool(database_url))
+    writer = UpdateRegister(open_pool(database_url))
     writer.apply(decided, None)
     assert catch_up_notifications(writer, page=1) == 2
     with psycopg.connect(database_url) as conn:
@@ -143,7 +143,7 @@ def test_a_database_from_before_the_narrow_outbox_keeps_what_was_still_to_publis
         database_url):
     """The relay's state used to be notifications.published_at; the migration moves the
     unpublished ones into notifier.unpublished and drops the column."""
-    from services.notifier.adapter import migrate
+    from services.notifier.outbox import migrate
     with psycopg.connect(database_url) as conn:  # the notifier's log as it was
         conn.execute(
             "DROP TABLE notifier.notifications, notifier.unpublished;"

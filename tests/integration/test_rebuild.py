@@ -12,9 +12,9 @@ from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
 from services.directory.domain import EmployerIndex
-from services.notifier.adapter import Outbox
 from services.notifier.application import NotifyDecisions
-from services.projections.adapter import RegisterWriter, catch_up_notifications
+from services.notifier.outbox import Outbox
+from services.projections.application import UpdateRegister, catch_up_notifications
 from services.projections.rebuild import REBUILD_LOCK, Rebuild, RebuildRunning
 from services.validator.eventlog import EventLog
 from tests.integration.test_exactly_once import OPEN_IN, PERIOD, decider
@@ -49,7 +49,7 @@ def sql(url: str, query: str, params: tuple = ()) -> list[tuple]:
 def test_rebuild_equals_live_finds_tampering_and_repairs_it(database_url):
     decided = decider(database_url)(history())
     assert [d.result for d in decided] == ["A", "A", "A", "B", "A", "A", "A"]
-    live = RegisterWriter(open_pool(database_url))
+    live = UpdateRegister(open_pool(database_url))
     catch_up(EventLog(database_url).decisions_after, 0, live.apply)
     notify = NotifyDecisions(Outbox(live.pool), lambda: Snapshot(EmployerIndex([KROON])))
     notify(decided, None)

@@ -15,8 +15,7 @@ from schemas.events import DeclarationDecided, PeriodState, stable_id
 from services.common.db import open_pool
 from services.directory import adapter as directory
 from services.directory.domain import Directory, DirectoryDocument
-from services.projections.adapter import RegisterWriter
-from services.projections.application import RegisterViews
+from services.projections.application import RegisterViews, UpdateRegister
 from services.projections.domain import BadQuery, Filters, Page
 from services.validator.application import DecideDeclarations
 from services.validator.eventlog import open_event_store
@@ -64,7 +63,7 @@ def flexi(number: int, worker: str, given: str, start: str, end: str, employer=1
 def register(database_url):
     decide = DecideDeclarations(open_event_store(database_url, create_table=False),
                                 lambda: Directory([KROON, PARC]))
-    writer = RegisterWriter(open_pool(database_url))
+    writer = UpdateRegister(open_pool(database_url))
     directory.load(database_url, DirectoryDocument(employers=[KROON, PARC]))
 
     def record(*submissions) -> list[DeclarationDecided]:

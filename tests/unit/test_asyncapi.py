@@ -90,7 +90,7 @@ class RecordingBroker:
 def test_every_consumer_group_of_the_services_is_named(document: dict) -> None:
     broker = RecordingBroker()
     for handlers, settings in asyncapi.CONSUMERS:
-        handlers.register(broker, asyncapi.NEVER, settings(), asyncapi.NEVER)
+        handlers.subscribe(broker, asyncapi.NEVER, settings(), asyncapi.NEVER)
     groups = {group for _, group in broker.subscribed}
     assert {"validator", "projections", "notifier", "projections-notifications"} <= groups
     for topic, group in broker.subscribed:

@@ -1,0 +1,126 @@
+"""The register's projection: what a batch of decisions, or of notifications sent, writes
+into the register, as rows to copy (docs/adr/0005-register-views.md). Pure functions from
+events to plain tuples, so that a rebuild can build them in other processes; no SQL here
+(services.projections.writer copies and merges them, services.projections.application
+decides what is applied)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from uuid import UUID
+
+from pydantic import TypeAdapter
+
+from schemas.events import Anomaly, DeclarationDecided, NotificationSent, PeriodState
+from services.validator.eventlog import counts  # the one rule of what a period counts
+
+
+@dataclass(frozen=True)
+class Rows:
+    """What a batch of decisions writes, as rows to copy: plain tuples, so that a rebuild
+    can build them in other processes."""
+
+    event_ids: list[UUID]
+    declarations: list[tuple]
+    periods: list[tuple]
+    quotas: dict[int, list[tuple]]  # by period: replaced when the period changes
+    workers: list[tuple]
+
+    @classmethod
+    def of(cls, decisions: Sequence[DeclarationDecided]) -> Rows:
+        latest = _latest_periods(decisions)
+        return cls([d.event_id for d in decisions], _declaration_rows(decisions),
+                   [_period_row(p, at) for p, at in latest.values()],
+                   {i: [_quota_row(p, c) for c in counts(p)] for i, (p, _) in latest.items()},
+                   _worker_rows(decisions))
+
+
+def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
+    """One row per declaration: a final result in the batch wins over its `S`."""
+    rows: dict[int, tuple] = {}
+    for d in fresh:
+        if d.declaration_id not in rows or d.result != "S":
+            rows[d.declaration_id] = _declaration_row(d)
+    return list(rows.values())
+
+
+def _declaration_row(d: DeclarationDecided) -> tuple:
+    """COPY takes JSON as text: pydantic writes it once, nothing parses it again here."""
+    worker = d.declaration.worker
+    return (d.declaration_id, d.declaration_type, d.result, d.period_id,
+            ANOMALIES.dump_json(d.anomalies).decode(), d.employer_key,
+            worker.ssin if worker else None, d.declarant, d.channel, d.received_at,
+            d.batch_ref, d.line, d.declaration.model_dump_json(by_alias=True,
+                                                              exclude_none=True),
+            d.period_id or d.declaration.period_id)
+
+
+ANOMALIES = TypeAdapter(tuple[Anomaly, ...])
+
+
+def _latest_periods(fresh: Sequence[DeclarationDecided]) -> dict[int, tuple[PeriodState, object]]:
+    """The newest version of each period the batch changed, with its declaration's time."""
+    latest: dict[int, tuple[PeriodState, object]] = {}
+    for d in fresh:
+        p = d.period_after
+        if p is not None and (p.period_id not in latest
+                              or latest[p.period_id][0].version < p.version):
+            latest[p.period_id] = (p, d.received_at)
+    return latest
+
+
+def _period_row(p: PeriodState, at) -> tuple:
+    return (p.period_id, p.employer_key, p.ssin, p.joint_commission_number, p.worker_type,
+            p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number,
+            p.cancelled, p.version, at, p.late, p.using_joint_commission_number,
+            p.using_enterprise_number)
+
+
+def _quota_row(p: PeriodState, c) -> tuple:
+    days = c.entry.get("days")
+    return (p.period_id, c.kind, c.subject, c.year, c.entry.get("hours"),
+            [date.fromisoformat(d) for d in days] if isinstance(days, list) else None)
+
+
+def _worker_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
+    """The workers of the periods the batch changed, with the identity their declarations
+    gave (the last one given wins)."""
+    rows: dict[tuple[str, str], tuple] = {}
+    for d in fresh:
+        p, w = d.period_after, d.declaration.worker
+        if p is None or p.ssin is None:
+            continue
+        given = (w.family_name, w.given_name, w.birth_date, _text(w.gender),
+                 _text(w.nationality)) if w else (None,) * 5
+        known = rows.get((p.employer_key, p.ssin), (None,) * 7)[2:]
+        rows[(p.employer_key, p.ssin)] = (p.employer_key, p.ssin, *(
+            new if new is not None else old for new, old in zip(given, known, strict=True)))
+    return list(rows.values())
+
+
+def notification_rows(sent: Sequence[NotificationSent]) -> list[tuple]:
+    """Rows of register.notifications (seed 002's list of notifications)."""
+    return [_notification_row(n) for n in sent]
+
+
+def _notification_row(n: NotificationSent) -> tuple:
+    return (n.event_id, n.declaration_id, n.period_id, n.occurred_at, n.channel,
+            n.recipient, _period_change(n.period_before), _period_change(n.period_after),
+            list(n.anomaly_codes))
+
+
+def _period_change(p: PeriodState | None) -> str | None:
+    """A side of seed 002's "before / after modification" columns: start, end, hours."""
+    if p is None:
+        return None
+    return json.dumps({"startDate": p.start_date.isoformat(), "startHour": p.start_hour,
+                       "endDate": p.end_date and p.end_date.isoformat(),
+                       "endHour": p.end_hour, "plannedHoursNumber": p.planned_hours_number,
+                       "cancelled": p.cancelled})
+
+
+def _text(value) -> str | None:
+    return None if value is None else str(value)
