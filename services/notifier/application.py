@@ -13,9 +13,6 @@ from schemas.events import DeclarationDecided
 from services.common.relay import Row
 from services.directory.cache import Snapshot
 from services.notifier.domain import Notices, notices
-
-# re-export, removed after the move (intake and dimona.client still read them from here)
-from services.notifier.ebox import ReadEbox, shown  # noqa: F401
 from services.notifier.outbox import Outbox
 
 

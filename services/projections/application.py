@@ -204,6 +204,3 @@ def criteria(filters: Filters, month: str | None) -> dict:
     if month:
         chosen["month"] = month
     return chosen
-
-
-Register = RegisterViews  # re-export, removed after the move (intake, dimona.client)

@@ -1,18 +1,20 @@
 """The register's published reads (schema `register`): a declaration's result, a batch's
 results, the personnel register's searches and details, the quotas used. The SQL of the
 register's readers lives here, apart from its writer (services.projections.writer), so
-that the HTTP edge and the CLI read the register through one module; the rows come out as
-JSON (services.projections.presentation)."""
+that the HTTP edge, the CLI and the return files read the register through one module and
+get the same JSON: camelCase keys, times in Brussels, dates in ISO 8601, and a
+declaration's result in the shape of docs/interface.md §3."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import date, datetime
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from services.projections.domain import EVERY_ROW, Filters, Page
-from services.projections.presentation import declaration_result, json_rows
+from schemas.events import Anomaly
+from services.projections.domain import BRUSSELS, EVERY_ROW, Filters, Page
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
                   "declaration, line, declarant, employer_key")
@@ -29,7 +31,7 @@ class RegisterQueries:
         with self.pool.connection() as conn:
             row = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
                                "WHERE declaration_id = %s", (declaration_id,)).fetchone()
-        return declaration_result(row) if row else None
+        return _result(row) if row else None
 
     def batch_results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
         """Results of a batch file so far, in line order, streamed from a server-side
@@ -40,7 +42,7 @@ class RegisterQueries:
                 cur.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
                             "WHERE batch_ref = %s AND line > %s ORDER BY line",
                             (batch_ref, after_line))
-                yield from (declaration_result(r) for r in cur)
+                yield from (_result(r) for r in cur)
 
     def decided_counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
         """How many lines of each batch have a result."""
@@ -78,7 +80,7 @@ class RegisterQueries:
             total = conn.execute(f"SELECT count(*) FROM ({query}) q", params).fetchone()[0]
             cur = conn.execute(f"{query} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
                                {**params, "limit": page.limit, "offset": page.offset})
-            return total, json_rows(cur)
+            return total, _json_rows(cur)
 
     def period(self, period_id: int) -> dict | None:
         """A period with its worker, its declarations and its notifications."""
@@ -88,7 +90,7 @@ class RegisterQueries:
                 return None
             return {"period": period,
                     "worker": self._worker(conn, period["employerKey"], period["ssin"]),
-                    "declarations": json_rows(conn.execute(
+                    "declarations": _json_rows(conn.execute(
                         f"SELECT {LISTED_DECLARATION} FROM register.declarations "
                         "WHERE about_period_id = %s ORDER BY received_at, declaration_id",
                         (period_id,))),
@@ -97,7 +99,7 @@ class RegisterQueries:
     def declaration(self, declaration_id: int) -> dict | None:
         """A declaration with what it is about: its worker, its period, its notifications."""
         with self.pool.connection() as conn:
-            found = json_rows(conn.execute(
+            found = _json_rows(conn.execute(
                 f"SELECT {LISTED_DECLARATION}, employer_key, ssin, declarant, channel, "
                 "batch_ref, line FROM register.declarations WHERE declaration_id = %s",
                 (declaration_id,)))
@@ -112,7 +114,7 @@ class RegisterQueries:
                                                          declaration_id)}
 
     def _period(self, conn: psycopg.Connection, period_id: int) -> dict | None:
-        rows = json_rows(conn.execute(
+        rows = _json_rows(conn.execute(
             f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
             "register.periods p LEFT JOIN w USING (employer_key, ssin) "
             "WHERE p.period_id = %s", (period_id,)))
@@ -123,7 +125,7 @@ class RegisterQueries:
         return _named(conn, [employer_key], [ssin]).get(ssin)
 
     def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
-        return json_rows(conn.execute(
+        return _json_rows(conn.execute(
             "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
             "period_before, period_after, anomaly_codes FROM register.notifications "
             f"WHERE {column} = %s ORDER BY sent_at, declaration_id, channel, recipient",
@@ -173,8 +175,8 @@ LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, an
 
 def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:
     """The named workers of these SSINs at an employer, by SSIN."""
-    rows = json_rows(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
-                                  "employer_key = ANY(%s) AND ssin = ANY(%s)", (keys, ssins)))
+    rows = _json_rows(conn.execute(f"WITH w AS ({NAMED_WORKERS}) SELECT * FROM w WHERE "
+                                   "employer_key = ANY(%s) AND ssin = ANY(%s)", (keys, ssins)))
     return {r["ssin"]: r for r in rows}
 
 
@@ -203,3 +205,38 @@ def _search(keys: list[str], f: Filters) -> tuple[str, dict]:
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _json_rows(cur: psycopg.Cursor) -> list[dict]:
+    """Rows as JSON-ready dictionaries with camelCase keys (dates in ISO 8601)."""
+    keys = [_camel(c.name) for c in cur.description or ()]
+    return [dict(zip(keys, (_json(v) for v in row), strict=True)) for row in cur.fetchall()]
+
+
+def _camel(name: str) -> str:
+    first, *rest = name.split("_")
+    return first + "".join(part.title() for part in rest)
+
+
+def _json(value):
+    if isinstance(value, datetime):
+        return value.astimezone(BRUSSELS).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value
+
+
+def _result(row: tuple) -> dict:
+    """A declaration's result (docs/interface.md §3) with what its readers need beside it,
+    from a row of RESULT_COLUMNS."""
+    (declaration_id, declaration_type, result, period_id, anomalies, declaration, line,
+     declarant, employer_key) = row
+    body: dict = {"declarationId": declaration_id, "declarationType": declaration_type,
+                  "result": result}
+    if period_id is not None:
+        body["periodId"] = period_id
+    body["anomalies"] = [Anomaly.model_validate(a).to_result_json() for a in anomalies]
+    return {"result": body, "declaration": declaration, "line": line, "declarant": declarant,
+            "employerKey": employer_key}

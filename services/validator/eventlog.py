@@ -33,7 +33,7 @@ DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identifi
 # (the register shows what a period counts, and what is left, as the validator decided).
 __all__ = ["EVENTS_TABLE", "HORECA_EMPLOYER_DAYS", "HORECA_WORKER_DAYS", "STUDENT_HOURS",
            "Declaration", "EventLog", "catch_up_from_event_store", "counts", "open_event_store"]
-log = logging.getLogger("dimona")
+logger = logging.getLogger("dimona")
 
 
 class EventLog:
@@ -81,4 +81,4 @@ async def catch_up_from_event_store(database_url: str, watermark: Callable[[], i
     """Before consuming Kafka: apply what the event store holds beyond the watermark."""
     read = await asyncio.to_thread(catch_up, EventLog(database_url).decisions_after,
                                    watermark(), apply)
-    log.info("%s: caught up, %d decisions re-read from the event store", group_id, read)
+    logger.info("%s: caught up, %d decisions re-read from the event store", group_id, read)
