@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 
+import psycopg
 import pytest
 from fastapi.testclient import TestClient
 
@@ -26,6 +27,9 @@ IN = {"employer": {"employerId": 175110801}, "worker": {"ssin": "85073003328"},
 
 
 def test_the_lifespan_fills_the_state_and_runs_intakes_jobs(infra, database_url, tmp_path):
+    # The broker is shared by the session: numbers no other test's database gives out.
+    with psycopg.connect(database_url) as conn:
+        conn.execute("ALTER SEQUENCE intake.declaration_seq RESTART WITH 9900000000")
     directory.load(database_url, DirectoryDocument.model_validate_json(
         (ROOT / "examples" / "directory.json").read_bytes()))
     settings = ApiSettings(database_url=database_url, kafka_bootstrap=infra.broker.bootstrap,
