@@ -1,6 +1,6 @@
 """SQL of the dead letters (table `common.deadletters`): every Kafka record a consumer could
 not decode, with the reason, kept in PostgreSQL because the embedded broker forgets its
-topics (docs/architecture.md §2, decision 8: nothing is lost, nothing is silent).
+topics (docs/architecture.md §2, decision 9: nothing is lost, nothing is silent).
 
 A record is kept once per consumer group: a redelivered batch records nothing twice. The key
 holds the SHA-256 of the value besides topic, partition and offset, because a new embedded

@@ -1,5 +1,5 @@
 """What the consumers make of Kafka records that are not events (docs/architecture.md §2,
-decision 8): each becomes a dead letter with its reason, never a failed batch."""
+decision 9): each becomes a dead letter with its reason, never a failed batch."""
 
 import asyncio
 from types import SimpleNamespace

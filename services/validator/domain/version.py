@@ -20,6 +20,8 @@ VERSIONS = {
     # 2026.11.2 changes no rule: a relation and a quota are created with their first
     # entry (one event fewer), ids and SSIN checks are cached.
     "2026.11.2": "cd766d4e7183eb70a7182b06c524b140a2c3b72edf833ae54319ecd29f880e08",
+    # 2026.12.1 changes no rule: the comments cite the project's own docs/sources.md.
+    "2026.12.1": "05124cb7ebc53e1d2a0f8a9c3001b6f3a204a25587f5dcddece257a9767d5513",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
