@@ -132,7 +132,8 @@ class ProgressBars:
         self.bars = Progress(CountColumn(table_column=Column(no_wrap=True)),
                              BarColumn(bar_width=None), RateColumn(),
                              TimeRemainingColumn(elapsed_when_finished=True),
-                             console=self.console, redirect_stdout=False, expand=True)
+                             console=self.console, redirect_stdout=False, expand=True,
+                             refresh_per_second=5)
         self.tasks: dict[str, int] = {}
 
     def __enter__(self) -> ProgressBars:
@@ -144,7 +145,7 @@ class ProgressBars:
 
     def __call__(self, what: str, done: int, total: int | None, unit: str) -> None:
         if what not in self.tasks:
-            self.tasks[what] = self.bars.add_task(what, total=total, unit=unit)
+            self.tasks[what] = self.bars.add_task(what, total=total, completed=done, unit=unit)
         self.bars.update(self.tasks[what], completed=done, total=total)
 
     def say(self, line: str) -> None:
