@@ -46,7 +46,7 @@ def search_options(command):
 
 
 def run_search(home: Path, presentation: str, month: str | None = None, **options) -> None:
-    from services.projections.domain import BadQuery, Filters, Page, csv_rows
+    from services.projections.application import BadQuery, Filters, Page, csv_rows
     if options["as_json"] and options["as_csv"]:
         raise click.UsageError("give at most one of --json and --csv")
     if options["today"] + options["full"] + bool(options["from_"] or options["to"]) > 1:
@@ -74,14 +74,13 @@ def run_search(home: Path, presentation: str, month: str | None = None, **option
 
 def print_search(presentation: str, found: dict) -> None:
     """The result screen: the employer, the selection criteria, the rows, the count."""
-    from services.projections.domain import CSV_COLUMNS, csv_rows
+    from services.projections.application import csv_rows
     employer = found["employer"]
     click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
                f"{employer['enterpriseNumber'] or '-'}  NSSO number "
                f"{employer['employerId'] or '-'}")
     print_criteria(found["criteria"])
-    columns = CSV_COLUMNS[presentation]
-    rows = list(csv_rows(presentation, found["items"]))[1:]
+    columns, *rows = csv_rows(presentation, found["items"])
     print_table([dict(zip(columns, r, strict=True)) for r in rows], columns)
     first = found["offset"] + 1 if found["items"] else 0
     click.echo(f"{first} to {found['offset'] + len(found['items'])} of {found['total']} "
@@ -208,7 +207,7 @@ def print_declaration(found: dict) -> None:
 def quotas(home: Path, employer: str, ssin: str | None, year: int, as_json: bool) -> None:
     """Quotas of a year: the employer's horeca days, and its students' hours and extras'
     days, used and left over every employer."""
-    from services.projections.domain import BadQuery
+    from services.projections.application import BadQuery
     try:
         found = StackClient(home).register.quotas(employer, year, ssin)
     except BadQuery as exc:

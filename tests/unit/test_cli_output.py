@@ -499,7 +499,7 @@ def lines_of(text: str) -> list[list[str]]:
 
 
 def test_register_views_are_tables_with_every_column(run):
-    from services.projections.domain import CSV_COLUMNS
+    from services.projections.application import csv_rows
     for presentation, extra in (("periods", []), ("workers", []),
                                 ("monthly", ["--month", "2026-06"])):
         shown = run("register", presentation, "--employer", "175110801", *extra)
@@ -507,7 +507,7 @@ def test_register_views_are_tables_with_every_column(run):
         lines = shown.stdout.splitlines()
         assert lines[0] == "Brasserie Zoë  enterprise number 0403170701  NSSO number 175110801"
         assert lines[1] == "Selection: employer: 175110801 | register: full"
-        assert lines_of(lines[2])[0] == CSV_COLUMNS[presentation]
+        assert lines_of(lines[2])[0] == next(csv_rows(presentation, []))
         assert set(lines[3]) == {"─"}  # the rule under the header
         assert lines[-1] == f"1 to {len(ITEMS[presentation])} of {len(ITEMS[presentation])} " \
                             "results"
