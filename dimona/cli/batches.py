@@ -101,8 +101,8 @@ def status(home: Path, declaration_id: int, as_json: bool) -> None:
                    "latest: [...]}.")
 @click.pass_obj
 def deadletters(home: Path, limit: int, as_json: bool) -> None:
-    """Kafka records a consumer could not decode (docs/architecture.md §2, decision 8): how many per
-    topic and consumer group, and the latest ones with their reason."""
+    """Kafka records a consumer could not decode (docs/architecture.md §2, decision 9): how
+    many per topic and consumer group, and the latest ones with their reason."""
     emit(StackClient(home).dead_letters(limit), as_json, print_dead_letters)
 
 
