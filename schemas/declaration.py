@@ -19,7 +19,10 @@ Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
 # Any period number PostgreSQL can compare (bigint); an unknown one is refused by the
 # validator (00913-354), one past bigint is not a declaration.
 PeriodId = Annotated[int, Field(ge=0, le=2**63 - 1)]
-DeclarationType = Literal["DIMONA_IN", "DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL"]
+DeclarationType = Literal["DIMONA_IN", "DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL",
+                          "DAILY_REGISTRATION"]
+RegistrationAction = Literal["create", "update", "cancel"]
+"""The AttestationStatus of the XML block DailyRegistrationDeclaration: 0, 1 and 3."""
 
 
 class Contract(BaseModel):
@@ -122,6 +125,21 @@ class DimonaCancel(Contract):
     period_id: PeriodId
 
 
+class DailyRegistration(Contract):
+    """A fixed horeca worker's presence on one day (docs/interface.md §8): `create` names
+    the period, `update` and `cancel` the registration (the declaration number of its
+    create). Which fields each action needs or forbids is the validator's to say, with the
+    codes -001 (missing) and -005 (forbidden), as for the XML form."""
+
+    action: RegistrationAction
+    registration_id: PeriodId | None = None
+    period_id: PeriodId | None = None
+    start_date: date | None = None
+    start_hour: Hour | None = None
+    end_date: date | None = None
+    end_hour: Hour | None = None
+
+
 class References(Contract):
     employer: Text | None = None
     worker: Text | None = None
@@ -129,7 +147,8 @@ class References(Contract):
 
 
 class Declaration(Contract):
-    """One declaration: exactly one of dimonaIn, dimonaOut, dimonaUpdate, dimonaCancel."""
+    """One declaration: exactly one of dimonaIn, dimonaOut, dimonaUpdate, dimonaCancel,
+    dailyRegistration."""
 
     employer: Employer | None = None
     worker: Worker | None = None
@@ -138,16 +157,20 @@ class Declaration(Contract):
     dimona_out: DimonaOut | None = None
     dimona_update: DimonaUpdate | None = None
     dimona_cancel: DimonaCancel | None = None
+    daily_registration: DailyRegistration | None = None
 
     @model_validator(mode="after")
     def _exactly_one_kind(self) -> Declaration:
-        kinds = [self.dimona_in, self.dimona_out, self.dimona_update, self.dimona_cancel]
+        kinds = [self.dimona_in, self.dimona_out, self.dimona_update, self.dimona_cancel,
+                 self.daily_registration]
         if sum(k is not None for k in kinds) != 1:
-            raise ValueError(
-                "exactly one of dimonaIn, dimonaOut, dimonaUpdate, dimonaCancel is required"
-            )
+            raise ValueError("exactly one of dimonaIn, dimonaOut, dimonaUpdate, dimonaCancel, "
+                             "dailyRegistration is required")
         if self.dimona_in is not None and (self.employer is None or self.worker is None):
             raise ValueError("dimonaIn requires employer and worker")
+        if self.daily_registration is not None and (self.employer or self.worker):
+            raise ValueError("dailyRegistration takes no employer or worker: both come from "
+                             "its period")
         return self
 
     @property
@@ -158,13 +181,27 @@ class Declaration(Contract):
             return "DIMONA_OUT"
         if self.dimona_update is not None:
             return "DIMONA_UPDATE"
+        if self.daily_registration is not None:
+            return "DAILY_REGISTRATION"
         return "DIMONA_CANCEL"
 
     @property
     def period_id(self) -> int | None:
-        """The period an OUT, UPDATE or CANCEL is about (None for an IN)."""
-        change = self.dimona_out or self.dimona_update or self.dimona_cancel
+        """The period an OUT, UPDATE, CANCEL or a registration's create is about (None for
+        an IN and for a registration's update or cancel)."""
+        change = (self.dimona_out or self.dimona_update or self.dimona_cancel
+                  or self.daily_registration)
         return change.period_id if change is not None else None
+
+    @property
+    def refers_to(self) -> int | None:
+        """The earlier declaration this one is about, whose employer it shares: the period
+        (the number of its IN), or for a registration's update or cancel the registration
+        (the number of its create)."""
+        registration = self.daily_registration
+        if registration is not None and registration.action != "create":
+            return registration.registration_id
+        return self.period_id
 
 
 class MultiDay(Contract):

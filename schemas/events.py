@@ -135,12 +135,29 @@ class PeriodState(BaseModel):
     version: int = 1
 
 
+class RegistrationState(BaseModel):
+    """A daily registration as the validator knows it after a declaration. Its number is
+    the declaration number of its create; its employer and worker are its period's."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    registration_id: int
+    period_id: int
+    employer_key: str
+    ssin: str | None
+    start_date: date
+    start_hour: str
+    end_date: date
+    end_hour: str | None = None
+    cancelled: bool = False
+    version: int = 1
+
+
 class DeclarationDecided(Reception):
     """The validator's decision (topic dimona.decisions, key employer). Version 2 adds
-    `rule_version`."""
+    `rule_version`; version 3 the daily registration's number, before and after."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
-    schema_version: int = 2
+    schema_version: int = 3
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
@@ -151,12 +168,21 @@ class DeclarationDecided(Reception):
     """Set on the final decision of a declaration that first got `S`: the SSIN found."""
     rule_version: str | None = None
     """The version of the rules that made the decision (services.validator.domain.version)."""
+    registration_id: int | None = None
+    """A daily registration's number (its create's declaration number): the registration
+    created, or the one an update or cancel names (also when refused). `period_id` is then
+    the registration's period."""
+    registration_before: RegistrationState | None = None
+    registration_after: RegistrationState | None = None
 
     def to_result_json(self) -> dict:
-        """The result object of docs/interface.md §3."""
+        """The result object of docs/interface.md §3 (§8 for a daily registration)."""
         body: dict = {"declarationId": self.declaration_id,
                       "declarationType": self.declaration_type, "result": self.result}
-        if self.period_id is not None:
+        if self.registration_id is not None:
+            body["dailyRegistration"] = {"id": self.registration_id,
+                                         "periodId": self.period_id}
+        elif self.period_id is not None:
             body["periodId"] = self.period_id
         body["anomalies"] = [a.to_result_json() for a in self.anomalies]
         if self.identified_ssin is not None:
@@ -170,6 +196,8 @@ class NotificationSent(Event):
     id; `causation_id` the decision's event id; `occurred_at` when it was sent."""
 
     event_type: Literal["NotificationSent"] = "NotificationSent"
+    schema_version: int = 2
+    """Version 2 adds the daily registration's number, before and after."""
     declaration_id: int
     employer_key: str
     period_id: int | None
@@ -182,6 +210,9 @@ class NotificationSent(Event):
     period_after: PeriodState | None = None
     batch_ref: str | None = None
     line: int | None = None
+    registration_id: int | None = None
+    registration_before: RegistrationState | None = None
+    registration_after: RegistrationState | None = None
 
 
 class DeadLetter(BaseModel):
