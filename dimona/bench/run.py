@@ -127,14 +127,20 @@ def submit_and_wait(stack: LocalStack, workload: Workload, options: Options,
 
 def submit(workload: Workload, file_lines: int, post: Callable[[str, str], dict]
            ) -> list[dict]:
-    """The workload's files, first wave then second, each given to `post(name, body)`,
-    which returns the file's acknowledgement; returns the acknowledgements."""
-    acks = [post(f"bench-{workload.seed}-in-{part}.jsonl", body)
-            for part, body in enumerate(files(lines(workload.first_wave(), "in"), file_lines))]
-    period_ids = [d["declarationId"] for ack in acks for d in ack["declarations"]]
-    follow_ups = lines(workload.second_wave(period_ids), "change")
-    return acks + [post(f"bench-{workload.seed}-change-{part}.jsonl", body)
-                   for part, body in enumerate(files(follow_ups, file_lines))]
+    """The workload's files, wave after wave, each given to `post(name, body)`, which
+    returns the file's acknowledgement; returns the acknowledgements. Each wave names
+    numbers the acknowledgements of the one before gave: the second the periods of the
+    first, the third the registrations the second created."""
+    def wave(name: str, declarations: Iterator[dict]) -> list[dict]:
+        return [post(f"bench-{workload.seed}-{name}-{part}.jsonl", body)
+                for part, body in enumerate(files(lines(declarations, name), file_lines))]
+
+    def numbers(acks: list[dict]) -> list[int]:
+        return [d["declarationId"] for ack in acks for d in ack["declarations"]]
+    first = wave("in", workload.first_wave())
+    second = wave("change", workload.second_wave(numbers(first)))
+    third = wave("registration", workload.third_wave(numbers(first), numbers(second)))
+    return first + second + third
 
 
 def files(declaration_lines: Iterator[str], size: int) -> Iterator[str]:

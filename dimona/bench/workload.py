@@ -1,19 +1,28 @@
 """The benchmark's workload: what a social secretariat sends in a busy week, generated from
 a seed (the same seed gives the same files, byte for byte).
 
-It comes in two waves, as it does for a real batch sender: the declarations that need no
-period number (the INs), then, once their acknowledgement gave the period numbers, the
-OUTs, UPDATEs and CANCELs about those periods.
+It comes in three waves, as it does for a real batch sender: the declarations that need
+no period number (the INs); then, once their acknowledgement gave the period numbers, the
+OUTs, UPDATEs and CANCELs about those periods and the daily registrations (horeca) of the
+fixed workers' periods (OTH, JC XXX); then, once those acknowledgements gave the
+registration numbers, the updates and cancellations of some registrations.
 
-The mix (of the total; docs/performance.md):
+The mix (weights out of 111; docs/performance.md):
 
-    IN  regular workers (OTH, JC XXX/140/149, a third with an end)       56 %
-    IN  flexi day contracts (FLX, JC XXX/140, start and end hours)       16 %
-    IN  students (STU, JC XXX/124/149, planned hours, end in the week)   10 %
-    IN  refused: invalid SSIN, end before start, unknown JC              5 %
-    OUT of a regular period without an end                                6 %
-    UPDATE: a flexi day ends later, a student's planned hours change      4 %
-    CANCEL of a regular period without an end                            3 %
+    IN  regular workers (OTH, JC XXX/140/149, a third with an end)        56
+    IN  flexi day contracts (FLX, JC XXX/140, start and end hours)        16
+    IN  students (STU, JC XXX/124/149, planned hours, end in the week)    10
+    IN  refused: invalid SSIN, end before start, unknown JC               5
+    OUT of a regular period without an end                                 6
+    UPDATE: a flexi day ends later, a student's planned hours change       4
+    CANCEL of a regular period without an end                             3
+    daily registration created (a shift with its end, on a day of an
+      OTH JC XXX period no OUT or CANCEL touches)                          8
+    daily registration updated (its end hour half an hour later)           2
+    daily registration cancelled                                           1
+
+The registrations are 11 of 111 (9.9 %); the employers must have chosen the Dimona system
+for them (`registration_system`), which the benchmark loads with the directory.
 """
 
 from __future__ import annotations
@@ -28,7 +37,13 @@ from services.validator.domain.identifiers import nsso_check
 from services.validator.domain.moments import quarter_start
 
 WAVE_1 = (("OTH", 56), ("FLX", 16), ("STU", 10), ("REFUSED", 5))
-WAVE_2 = (("OUT", 6), ("UPDATE", 4), ("CANCEL", 3))
+WAVE_2 = (("OUT", 6), ("UPDATE", 4), ("CANCEL", 3), ("REGISTRATION", 8))
+WAVE_3 = (("REGISTRATION_UPDATE", 2), ("REGISTRATION_CANCEL", 1))
+REGISTRATION_KINDS = ("REGISTRATION", "REGISTRATION_UPDATE", "REGISTRATION_CANCEL")
+# A registration's shift: (start hour, end hour, whether it ends the next day). The night
+# shift is taken only where the period still runs the next day.
+DAY_SHIFT, NIGHT_SHIFT = ("1100", "1500", False), ("1800", "0200", True)
+REGISTRATION_DAYS = 14  # a registration falls on one of the first 14 days of its period
 DECLARANT = "0447990040"  # the benchmark's social secretariat (mod-97 valid)
 TOKEN = "bench-secretariat-token"
 
@@ -76,15 +91,20 @@ class Workload:
     worker_offset: int = 0  # the first worker's number
     first_day: date = field(default_factory=lambda: date.today() + timedelta(days=1))
     kinds: list[str] = field(default_factory=list)
+    _follow_ups_of: tuple[list[int], list[dict]] | None = field(
+        default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
-        total = sum(w for _, w in WAVE_1 + WAVE_2)
+        total = sum(w for _, w in WAVE_1 + WAVE_2 + WAVE_3)
         second = round(self.declarations * sum(w for _, w in WAVE_2) / total)
-        first = self.declarations - second
+        third = round(self.declarations * sum(w for _, w in WAVE_3) / total)
+        first = self.declarations - second - third
         self.kinds = rng.choices([k for k, _ in WAVE_1], [w for _, w in WAVE_1], k=first)
         self.follow_up_kinds = rng.choices([k for k, _ in WAVE_2], [w for _, w in WAVE_2],
                                            k=second)
+        self.registration_kinds = rng.choices([k for k, _ in WAVE_3],
+                                              [w for _, w in WAVE_3], k=third)
 
     def first_wave(self) -> Iterator[dict]:
         """The INs, in the order of the file."""
@@ -94,8 +114,35 @@ class Workload:
                             _day(self.first_day, n))
 
     def second_wave(self, period_ids: list[int]) -> Iterator[dict]:
-        """OUT, UPDATE and CANCEL about the periods the first wave opened; `period_ids[n]`
-        is the number intake gave line n + 1 of the first wave."""
+        """OUT, UPDATE and CANCEL about the periods the first wave opened, and the daily
+        registrations of its fixed workers' periods; `period_ids[n]` is the number intake
+        gave line n + 1 of the first wave."""
+        yield from self._follow_ups(period_ids)
+
+    def third_wave(self, period_ids: list[int], change_ids: list[int]) -> Iterator[dict]:
+        """Updates and cancellations of registrations the second wave created, never two
+        of one; `change_ids[n]` is the number intake gave line n + 1 of the second wave
+        (a registration's number is the number of its create)."""
+        created = [(body["dailyRegistration"], number) for kind, body, number in zip(
+            self.follow_up_kinds, self._follow_ups(period_ids), change_ids, strict=True)
+            if kind == "REGISTRATION"]
+        rng = random.Random(self.seed + 3)
+        for kind, (create, number) in zip(self.registration_kinds,
+                                          rng.sample(created, len(created)), strict=False):
+            if kind == "REGISTRATION_UPDATE":
+                yield {"dailyRegistration": {"action": "update", "registrationId": number,
+                                             "endHour": _later(create["endHour"])}}
+            else:
+                yield {"dailyRegistration": {"action": "cancel", "registrationId": number}}
+
+    def _follow_ups(self, period_ids: list[int]) -> list[dict]:
+        """The second wave's bodies (computed once for the same period numbers: the third
+        wave asks again)."""
+        if self._follow_ups_of is None or self._follow_ups_of[0] != period_ids:
+            self._follow_ups_of = (list(period_ids), self._plan_follow_ups(period_ids))
+        return self._follow_ups_of[1]
+
+    def _plan_follow_ups(self, period_ids: list[int]) -> list[dict]:
         by_kind: dict[str, list[tuple[int, int]]] = {"OTH": [], "FLX": [], "STU": []}
         for n, (kind, period) in enumerate(zip(self.kinds, period_ids, strict=True)):
             if kind in by_kind and not (kind == "OTH" and _has_end(n)):
@@ -104,14 +151,39 @@ class Workload:
         regular = iter(rng.sample(by_kind["OTH"], len(by_kind["OTH"])))
         changed = iter(rng.sample(by_kind["FLX"] + by_kind["STU"],
                                   len(by_kind["FLX"]) + len(by_kind["STU"])))
+        follow_ups, ended = [], set()
         for kind in self.follow_up_kinds:
             if kind == "UPDATE":
                 n, period = next(changed)
-                yield _update(self.kinds[n], period)
-            else:
+                follow_ups.append(_update(self.kinds[n], period))
+            elif kind in ("OUT", "CANCEL"):
                 n, period = next(regular)
-                yield (_out(period, _day(self.first_day, n)) if kind == "OUT"
-                       else {"dimonaCancel": {"periodId": period}})
+                ended.add(period)
+                follow_ups.append(_out(period, _day(self.first_day, n)) if kind == "OUT"
+                                  else {"dimonaCancel": {"periodId": period}})
+            else:
+                follow_ups.append({})  # a registration: chosen below
+        days = iter(self._registration_days(period_ids, ended, rng))
+        return [body or _registration(*next(days)) for body in follow_ups]
+
+    def _registration_days(self, period_ids: list[int], ended: set[int],
+                           rng: random.Random) -> list[tuple[int, date, bool]]:
+        """(period, day, whether the period still runs the next day) for every
+        registration of the second wave, drawn without repetition from the first days of
+        the fixed workers' periods (OTH, JC XXX) that no OUT or CANCEL touches: at most one
+        registration per worker and day, so that none overlaps another."""
+        days = []
+        for kind, body, period in zip(self.kinds, self.first_wave(), period_ids, strict=True):
+            declared = body["dimonaIn"]
+            if kind != "OTH" or declared["features"]["jointCommissionNumber"] != "XXX" \
+                    or period in ended:
+                continue
+            start = date.fromisoformat(declared["startDate"])
+            last = (date.fromisoformat(declared["endDate"]) if "endDate" in declared
+                    else start + timedelta(days=REGISTRATION_DAYS))
+            days += [(period, day, day < last) for day in (
+                start + timedelta(days=i) for i in range(REGISTRATION_DAYS)) if day <= last]
+        return rng.sample(days, self.follow_up_kinds.count("REGISTRATION"))
 
 
 def lines(declarations: Iterator[dict], reference: str) -> Iterator[str]:
@@ -178,6 +250,21 @@ _IN = {"OTH": _regular, "FLX": _flexi, "STU": _student, "REFUSED": _refused}
 def _out(period: int, start: date) -> dict:
     return {"dimonaOut": {"periodId": period,
                           "endDate": (start + timedelta(days=100)).isoformat()}}
+
+
+def _registration(period: int, day: date, runs_next_day: bool) -> dict:
+    """A shift with its end: the night one (18:00 to 02:00) where the period still runs the
+    next day, else the day one (11:00 to 15:00)."""
+    start, end, next_day = NIGHT_SHIFT if runs_next_day else DAY_SHIFT
+    return {"dailyRegistration": {
+        "action": "create", "periodId": period, "startDate": day.isoformat(),
+        "startHour": start, "endDate": (day + timedelta(days=next_day)).isoformat(),
+        "endHour": end}}
+
+
+def _later(hour: str) -> str:
+    """Half an hour later: 0200 -> 0230, 1500 -> 1530 (never past midnight)."""
+    return f"{hour[:2]}30"
 
 
 def _update(kind: str, period: int) -> dict:

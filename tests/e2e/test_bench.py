@@ -26,9 +26,13 @@ def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
     assert set(figures["peak_rss_mb"]) == {"intake", "validator", "validator-2",
                                            "projections", "notifier", "broker", "postgres"}
     assert all(mb > 10 for mb in figures["peak_rss_mb"].values())
-    # three files of the first wave and one of the second, each with its results file
+    # three files of the first wave (313 INs), one of the second (76 changes and
+    # registrations) and one of the third (11 registrations updated or cancelled), each
+    # with its results file
     outbox = tmp_path / "bench" / "var" / "outbox" / "0447990040"
-    assert len(list(outbox.glob("bench-8-*.results.jsonl"))) == 4
+    assert sorted(p.name.split(".")[0] for p in outbox.glob("bench-8-*.results.jsonl")) == [
+        "bench-8-change-0", "bench-8-in-0", "bench-8-in-1", "bench-8-in-2",
+        "bench-8-registration-0"]
     assert "bench: null pipeline" in done.stderr  # progress goes to stderr
 
 
