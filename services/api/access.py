@@ -61,8 +61,8 @@ class Access:
         principal.check_may_write()
         if principal.declarant is None:
             return
-        employers = self.store.period_employers(d.period_id for d in declarations
-                                                if d.employer is None and d.period_id)
+        employers = self.store.period_employers(d.refers_to for d in declarations
+                                                if d.employer is None and d.refers_to)
         for key in {employer_key(d, employers) for d in declarations} - {UNKNOWN_EMPLOYER}:
             if self._acts_for(principal.declarant, key) is False:
                 raise Forbidden(f"declarant {principal.declarant} has no mandate for "

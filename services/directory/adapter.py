@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
+from functools import partial
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -16,6 +18,7 @@ from services.directory.domain import (
     FlexiEligibility,
     Identity,
     Mandate,
+    SystemChoice,
     token_digest,
 )
 
@@ -37,7 +40,24 @@ CREATE TABLE IF NOT EXISTS directory.identities (
   ssin text NOT NULL, PRIMARY KEY (family_name, given_name, birth_date));
 CREATE TABLE IF NOT EXISTS directory.auditors (
   name text PRIMARY KEY, token_sha256 text NOT NULL UNIQUE);
+CREATE TABLE IF NOT EXISTS directory.daily_registration_systems (
+  employer_key text NOT NULL,
+  system text NOT NULL CHECK (system IN ('dimona', 'dimona+cashRegister')),
+  chosen_at timestamptz NOT NULL, chosen_by text NOT NULL,
+  PRIMARY KEY (employer_key, chosen_at));
+CREATE OR REPLACE FUNCTION directory.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '%.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
+    USING ERRCODE = 'insufficient_privilege';
+END $$;
+CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE
+  ON directory.daily_registration_systems FOR EACH ROW EXECUTE FUNCTION directory.append_only();
+CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE
+  ON directory.daily_registration_systems
+  FOR EACH STATEMENT EXECUTE FUNCTION directory.append_only();
 """
+CHOICES = ("SELECT employer_key, system, chosen_at, chosen_by "
+           "FROM directory.daily_registration_systems")
 
 
 def migrate(database_url: str) -> None:
@@ -103,9 +123,43 @@ def _declarants(conn: psycopg.Connection) -> list[dict]:
         "SELECT doc FROM directory.declarants ORDER BY enterprise_number").fetchall()]
 
 
+def _choices(conn: psycopg.Connection, employer_keys: Collection[str] | None = None
+             ) -> tuple[datetime, list[SystemChoice]]:
+    """The daily registration's system choices (of some employers), and the time the read
+    began: every choice committed before that time is in what is returned."""
+    read_at = datetime.now(UTC)
+    rows = conn.execute(CHOICES, ()) if employer_keys is None else conn.execute(
+        CHOICES + " WHERE employer_key = ANY(%s)", (list(employer_keys),))
+    return read_at, [SystemChoice(employer_key=r[0], system=r[1], chosen_at=r[2],
+                                  chosen_by=r[3]) for r in rows.fetchall()]
+
+
+def daily_registration_systems(database_url: str, employer_keys: Collection[str]
+                               ) -> tuple[datetime, list[SystemChoice]]:
+    """The choices of these employers only, read now (Directory.freshen_choices)."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        return _choices(conn, employer_keys)
+
+
+def record_system_choice(pool: ConnectionPool, employer_key: str, system: str,
+                         chosen_by: str, chosen_at: datetime) -> SystemChoice:
+    """Record an employer's choice (append-only: a later choice replaces it from its
+    time on). Committed before it returns: a declaration received after the answer sees
+    it. Two choices of one employer at the same instant: the second is refused
+    (UniqueViolation)."""
+    with pool.connection() as conn:
+        conn.execute("INSERT INTO directory.daily_registration_systems VALUES (%s, %s, %s, %s)",
+                     (employer_key, system, chosen_at, chosen_by))
+    return SystemChoice(employer_key=employer_key, system=system, chosen_at=chosen_at,
+                        chosen_by=chosen_by)
+
+
 def directory(database_url: str) -> Directory:
-    """Everything the validator asks of the directory, read in one connection."""
+    """Everything the validator asks of the directory, read in one connection; the
+    daily registration's system choices read first, in their own statement, after the
+    time of the read is taken (Directory.may_miss_choice)."""
     with psycopg.connect(database_url) as conn:
+        read_at, choices = _choices(conn)
         employers = _employers(conn)
         mandates = [Mandate(declarant=r[0], employer_id=r[1], **{"from": r[2]}, to=r[3])
                     for r in conn.execute("SELECT * FROM directory.mandates").fetchall()]
@@ -113,7 +167,8 @@ def directory(database_url: str) -> Directory:
                  conn.execute("SELECT * FROM directory.flexi_eligibility").fetchall()]
         identities = [Identity(family_name=r[0], given_name=r[1], birth_date=r[2], ssin=r[3])
                       for r in conn.execute("SELECT * FROM directory.identities").fetchall()]
-    return Directory(employers, mandates, flexi, identities)
+    return Directory(employers, mandates, flexi, identities, choices, read_at,
+                     partial(daily_registration_systems, database_url))
 
 
 def declarants(database_url: str) -> list[dict]:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
-from datetime import date
+from collections.abc import Callable, Collection, Iterable
+from datetime import date, datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
@@ -61,6 +62,34 @@ class Auditor(Entry):
     token: str = Field(repr=False)
 
 
+DailyRegistrationSystem = Literal["dimona", "dimona+cashRegister"]
+DAILY_REGISTRATION_SYSTEMS: tuple[DailyRegistrationSystem, ...] = ("dimona", "dimona+cashRegister")
+CLOCK_TOLERANCE = timedelta(seconds=1)
+"""How far apart the clocks of two processes may be: reception times are intake's, the
+time a copy of the directory was read is the validator's."""
+
+
+class SystemChoice(Entry):
+    """An employer's choice of system for its daily registrations, a dated fact (table
+    directory.daily_registration_systems, append-only): the Dimona system alone, or Dimona
+    and the cash register. The choice in force at a moment is the latest made by then."""
+
+    employer_key: str
+    system: DailyRegistrationSystem
+    chosen_at: datetime
+    chosen_by: str
+
+
+def choice_in_force(choices: Iterable[SystemChoice], moment: datetime) -> SystemChoice | None:
+    """The latest choice made at or before `moment`; None when there was none yet."""
+    made = [c for c in choices if c.chosen_at <= moment]
+    return max(made, key=lambda c: c.chosen_at) if made else None
+
+
+ChoicesReader = Callable[[Collection[str]], tuple[datetime, list[SystemChoice]]]
+"""Reads again the choices of some employers: (the time the read began, their choices)."""
+
+
 class DirectoryDocument(Entry):
     employers: list[DirectoryEmployer] = []
     declarants: list[Declarant] = []
@@ -113,7 +142,10 @@ class Directory:
 
     def __init__(self, employers: Iterable[DirectoryEmployer] = (),
                  mandates: Iterable[Mandate] = (), flexi: Iterable[FlexiEligibility] = (),
-                 identities: Iterable[Identity] = ()):
+                 identities: Iterable[Identity] = (), choices: Iterable[SystemChoice] = (),
+                 read_at: datetime | None = None, reread_choices: ChoicesReader | None = None):
+        """`read_at`: when the read of this copy began (None: unknown, e.g. built in
+        memory); `reread_choices`: how to read some employers' choices again."""
         self.employers = EmployerIndex(list(employers))
         self.mandates: dict[tuple[str, int], list[Mandate]] = {}
         for m in mandates:
@@ -122,6 +154,12 @@ class Directory:
         self.by_person = {(_folded(i.family_name), _folded(i.given_name), i.birth_date): i.ssin
                           for i in identities}
         self.by_ssin = {i.ssin: i for i in identities}
+        self.choices: dict[str, list[SystemChoice]] = {}
+        for c in choices:
+            self.choices.setdefault(c.employer_key, []).append(c)
+        self.choices_read_at: dict[str, datetime | None] = {}
+        self.read_at = read_at
+        self.reread_choices = reread_choices
 
     def may_declare(self, declarant: str, employer: DirectoryEmployer, day: date) -> bool:
         """An employer declares for itself; anyone else needs a mandate valid on `day`."""
@@ -141,3 +179,33 @@ class Directory:
 
     def identity(self, ssin: str) -> Identity | None:
         return self.by_ssin.get(ssin)
+
+    # --- the daily registration's system (docs/interface.md §6) --------------------------
+
+    def daily_registration_system(self, employer_key: str, moment: datetime
+                                  ) -> DailyRegistrationSystem | None:
+        """The system the employer had chosen at `moment` (None: none yet)."""
+        found = choice_in_force(self.choices.get(employer_key, ()), moment)
+        return found.system if found is not None else None
+
+    def may_miss_choice(self, employer_key: str, moment: datetime) -> bool:
+        """Whether this copy may wrongly say that the employer had made no choice at
+        `moment`: it has none in force then, and was read before `moment` (give or take
+        CLOCK_TOLERANCE), so a choice recorded just before `moment` may not be in it. A
+        copy read after `moment` holds every choice committed before `moment`."""
+        if self.daily_registration_system(employer_key, moment) is not None:
+            return False
+        read_at = self.choices_read_at.get(employer_key, self.read_at)
+        return read_at is None or read_at < moment + CLOCK_TOLERANCE
+
+    def freshen_choices(self, wanted: Iterable[tuple[str, datetime]]) -> None:
+        """Read again, in one query, the choices of the employers this copy may miss
+        (employer key, moment asked), and keep them (the table is append-only, so what is
+        read later holds what was read before)."""
+        keys = {key for key, moment in wanted if self.may_miss_choice(key, moment)}
+        if not keys or self.reread_choices is None:
+            return
+        read_at, found = self.reread_choices(keys)
+        for key in keys:
+            self.choices[key] = [c for c in found if c.employer_key == key]
+            self.choices_read_at[key] = read_at

@@ -21,6 +21,7 @@ from services.intake.domain import (
     Rejected,
     declaration_number,
     employer_key,
+    opens_something,
     read_lines,
     rejection_kind,
 )
@@ -127,14 +128,14 @@ class Intake:
               declarant: str | None, batch_ref: str | None, received_at: datetime
               ) -> list[SubmissionRow]:
         numbers = [declaration_number(s) for s in rec.next_sequences(len(items))]
-        employers = rec.period_employers(
-            d.period_id for _, d, _ in items if d.employer is None and d.period_id)
+        employers = rec.period_employers(  # of the periods and registrations named
+            d.refers_to for _, d, _ in items if d.employer is None and d.refers_to)
         correlation = batch_ref or (str(numbers[0]) if numbers else "")
         rows = []
         for (line, declaration, origin), number in zip(items, numbers, strict=True):
             key = employer_key(declaration, employers)
-            if declaration.dimona_in is not None:
-                employers[number] = key  # later lines may be about this new period
+            if opens_something(declaration):
+                employers[number] = key  # later lines may name this new period or registration
             event = DeclarationSubmitted(
                 event_id=stable_id("submitted", number), occurred_at=received_at,
                 correlation_id=correlation, declaration_id=number,

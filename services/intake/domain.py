@@ -170,11 +170,20 @@ def rejection_kind(reason: str) -> str:
 
 
 def employer_key(declaration: Declaration, period_employers: Mapping[int, str]) -> str:
-    """The employer of a declaration: its own, else the one of the period it is about
-    (intake assigned the period number to the IN, so it knows that period's employer)."""
+    """The employer of a declaration: its own, else the one of the earlier declaration it
+    is about (`refers_to`): the period, whose number intake gave to its IN, or the daily
+    registration, whose number intake gave to its create; intake knows both employers."""
     if declaration.employer is not None:
         return declaration.employer.key
-    return period_employers.get(declaration.period_id or 0, UNKNOWN_EMPLOYER)
+    return period_employers.get(declaration.refers_to or 0, UNKNOWN_EMPLOYER)
+
+
+def opens_something(declaration: Declaration) -> bool:
+    """An IN opens a period, a registration's create a registration: later declarations
+    name it by this declaration's number."""
+    registration = declaration.daily_registration
+    return declaration.dimona_in is not None or (
+        registration is not None and registration.action == "create")
 
 
 OUTBOX_SUFFIXES = {"ack": "ack.json", "results": "results.jsonl", "error": "error.json",

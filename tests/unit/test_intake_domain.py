@@ -17,6 +17,7 @@ from services.intake.domain import (
     Principal,
     Rejected,
     employer_key,
+    opens_something,
     outbox_name,
     read_lines,
 )
@@ -86,6 +87,26 @@ def test_employer_of_a_change_is_the_employer_of_its_period():
     assert employer_key(cancel, {680725377630: "175110801"}) == "175110801"
     assert employer_key(cancel, {}) == UNKNOWN_EMPLOYER
     assert employer_key(Declaration.model_validate(IN), {}) == "175110801"
+
+
+def test_a_daily_registration_goes_to_the_employer_of_its_period_or_its_create():
+    """A create names its period; an update or cancel names the registration, whose number
+    is its create's declaration number: each goes to that declaration's employer."""
+    known = {680725377630: "175110801", 680725400099: "197100119"}
+    create = Declaration.model_validate({"dailyRegistration": {
+        "action": "create", "periodId": 680725377630, "startDate": "2026-07-08",
+        "startHour": "0800", "endDate": "2026-07-08", "endHour": "1630"}})
+    update = Declaration.model_validate({"dailyRegistration": {
+        "action": "update", "registrationId": 680725400099, "endHour": "1700"}})
+    cancel = Declaration.model_validate({"dailyRegistration": {
+        "action": "cancel", "registrationId": 680725400099}})
+    assert [employer_key(d, known) for d in (create, update, cancel)] == [
+        "175110801", "197100119", "197100119"]
+    assert employer_key(cancel, {}) == UNKNOWN_EMPLOYER
+    assert [opens_something(d) for d in (create, update, cancel)] == [True, False, False]
+    assert opens_something(Declaration.model_validate(IN))
+    assert not opens_something(Declaration.model_validate(
+        {"dimonaCancel": {"periodId": 680725377630}}))
 
 
 def test_principals_channels_and_what_they_may_read():
