@@ -1,5 +1,5 @@
 """`dimona register`: the personnel register searched (workers, periods, monthly), a period,
-a declaration, the quotas."""
+a declaration, the quotas, the daily registrations and the quarter's presence."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from dimona.client import StackClient
 @click.group()
 def register() -> None:
     """The personnel register: search it (workers, periods, monthly), read a period, a
-    declaration, the quotas."""
+    declaration, the quotas, the daily registrations and the presence of a quarter."""
 
 
 def search_options(command):
@@ -135,7 +135,15 @@ def print_period(found: dict) -> None:
     print_table(found["declarations"], ["receivedAt", "declarationId", "declarationType",
                                         "startDate", "startHour", "endDate", "endHour",
                                         "plannedHoursNumber", "result", "anomalies"])
+    if found.get("registrations"):
+        click.echo("Daily registrations:")
+        print_table(found["registrations"], PERIOD_REGISTRATION_COLUMNS)
     print_notifications(found["notifications"])
+
+
+# Seed 002's list of daily registrations of a period.
+PERIOD_REGISTRATION_COLUMNS = ["status", "registrationId", "receivedAt", "startDate",
+                               "startAt", "endDate", "endAt", "cancelled", "hours"]
 
 
 def print_period_line(p: dict) -> None:
@@ -226,3 +234,100 @@ def print_quotas(found: dict) -> None:
                   "horecaDaysLeft": w["horecaDays"]["left"]} for w in found["workers"]],
                 ["ssin", "name", "studentHoursUsed", "studentHoursLeft", "horecaDaysUsed",
                  "horecaDaysLeft"])
+
+
+@register.command()
+@click.option("--employer", required=True, help="NSSO number or enterprise number.")
+@click.option("--period", type=int, help="Only the registrations of this period.")
+@click.option("--from", "from_", type=click.DateTime(["%Y-%m-%d"]),
+              help="Registrations starting between --from and --to (YYYY-MM-DD).")
+@click.option("--to", type=click.DateTime(["%Y-%m-%d"]))
+@click.option("--limit", type=click.IntRange(1), help="At most this many rows.")
+@click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many.")
+@click.option("--json", "as_json", is_flag=True, help="A JSON list of the rows.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@click.pass_obj
+def registrations(home: Path, employer: str, period: int | None, from_, to,
+                  limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
+    """The daily registrations of an employer's fixed workers, by start: number, period,
+    worker, reception, start and end, hours, status."""
+    from services.projections.application import BadQuery, Page, RegistrationFilters
+    one_format(as_json, as_csv)
+    try:
+        found = StackClient(home).register.registrations(employer, RegistrationFilters(
+            period, from_ and from_.date(), to and to.date()), Page(limit, offset))
+    except BadQuery as exc:
+        raise click.UsageError(str(exc)) from None
+    emit_listing("registrations", found, found["items"], as_json, as_csv, print_registrations)
+
+
+def one_format(as_json: bool, as_csv: bool) -> None:
+    if as_json and as_csv:
+        raise click.UsageError("give at most one of --json and --csv")
+
+
+def emit_listing(name: str, found: dict, items: list[dict], as_json: bool, as_csv: bool,
+                 show) -> None:
+    """CSV rows, the JSON list of the items, or the table for people."""
+    from services.projections.application import csv_rows
+    if as_csv:
+        emit_csv(csv_rows(name, items))
+    elif as_json:
+        emit_json(items)
+    else:
+        show(found)
+
+
+def print_registrations(found: dict) -> None:
+    employer = found["employer"]
+    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
+               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
+               f"{employer['employerId'] or '-'}")
+    print_criteria(found["criteria"] or {"register": "full"})
+    print_table([{**r, "name": f"{r['familyName'] or ''} {r['givenName'] or ''}".strip()}
+                 for r in found["items"]],
+                ["status", "registrationId", "periodId", "ssin", "name", "receivedAt",
+                 "startAt", "endAt", "hours"])
+    first = found["offset"] + 1 if found["items"] else 0
+    click.echo(f"{first} to {found['offset'] + len(found['items'])} of {found['total']} "
+               "results")
+
+
+@register.command()
+@click.option("--employer", required=True, help="NSSO number or enterprise number.")
+@click.option("--quarter", required=True, help="The quarter, e.g. 2026Q3.")
+@click.option("--json", "as_json", is_flag=True, help="The whole view as one JSON document.")
+@click.option("--csv", "as_csv", is_flag=True, help="CSV: one row per worker and day.")
+@click.pass_obj
+def presence(home: Path, employer: str, quarter: str, as_json: bool, as_csv: bool) -> None:
+    """The presence of an employer's fixed workers in a quarter: per worker, the days with a
+    daily registration (counted on the day it starts) and the hours registered."""
+    from services.projections.application import BadQuery
+    one_format(as_json, as_csv)
+    try:
+        found = StackClient(home).register.presence(employer, quarter)
+    except BadQuery as exc:
+        raise click.UsageError(str(exc)) from None
+    if as_csv:
+        from services.projections.application import csv_rows
+        emit_csv(csv_rows("presence", found["workers"]))
+    else:
+        emit(found, as_json, print_presence)
+
+
+def print_presence(found: dict) -> None:
+    """One line per worker and day, then the worker's totals and the quarter's."""
+    click.echo(f"{found['employer']['name'] or 'Employer'}  {found['quarter']} "
+               f"({found['from']} to {found['to']})")
+    rows = []
+    for w in found["workers"]:
+        name = f"{w['familyName'] or ''} {w['givenName'] or ''}".strip()
+        rows += [{"ssin": w["ssin"], "name": name, "date": d["date"], "hours": d["hours"],
+                  "registrations": d["registrations"], "open": "open" if d["open"] else ""}
+                 for d in w["days"]]
+        rows.append({"ssin": w["ssin"], "name": name, "date": f"{w['totalDays']} days",
+                     "hours": w["totalHours"],
+                     "open": "periods " + " ".join(map(str, w["periodIds"]))})
+    print_table(rows, ["ssin", "name", "date", "hours", "registrations", "open"])
+    totals = found["totals"]
+    click.echo(f"{totals['workers']} workers, {totals['days']} days, {totals['hours']} hours")

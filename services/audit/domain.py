@@ -156,7 +156,30 @@ def reception_entry(position: int, decision: DeclarationDecided,
                      "batchRef": decision.batch_ref, "line": decision.line,
                      "fileName": origin and origin.file_name,
                      "fileSha256": origin and origin.file_sha256,
-                     "raw": origin and origin.raw})
+                     "raw": origin and origin.raw, **_registration_named(decision)})
+
+
+def _registration_named(decision: DeclarationDecided) -> dict:
+    """A daily registration's action and number (its create's declaration number); nothing
+    for a Dimona declaration, whose entries stay as they were."""
+    registration = decision.declaration.daily_registration
+    if registration is None:
+        return {}
+    return {"action": registration.action, "registrationId": decision.registration_id}
+
+
+def _registration_change(decision: DeclarationDecided) -> dict:
+    """What a daily registration's decision changed: the registration before and after."""
+    if decision.declaration.daily_registration is None:
+        return {}
+    return {**_registration_named(decision), **{
+        side: state and state.model_dump(mode="json", include=REGISTRATION_FIELDS)
+        for side, state in (("registrationBefore", decision.registration_before),
+                            ("registrationAfter", decision.registration_after))}}
+
+
+REGISTRATION_FIELDS = {"start_date", "start_hour", "end_date", "end_hour", "cancelled",
+                       "version"}
 
 
 def decision_entry(position: int, at: datetime, decision: DeclarationDecided) -> Entry:
@@ -168,7 +191,8 @@ def decision_entry(position: int, at: datetime, decision: DeclarationDecided) ->
                      "anomalies": [{"code": a.code, "severity": a.severity,
                                     "label": a.label_en} for a in decision.anomalies],
                      "ruleVersion": decision.rule_version,
-                     "identifiedSsin": decision.identified_ssin})
+                     "identifiedSsin": decision.identified_ssin,
+                     **_registration_change(decision)})
 
 
 def notification_entry(position: int, sent: NotificationSent) -> Entry:
@@ -205,7 +229,7 @@ INDENT = " " * 8
 def _received(d: dict) -> list[str]:
     raw = [] if d["raw"] is None else ["raw " + d["raw"].rstrip("\n").replace(
         "\n", "\n" + INDENT + "    ")]
-    return [f"{d['declarationType']} {d['channel']} via {d['via'] or '-'} from "
+    return [f"{d['declarationType']}{_action(d)} {d['channel']} via {d['via'] or '-'} from "
             f"{d['declarant'] or 'nobody (non-secured)'}"
             + (f" token {d['token']}" if d["token"] else "") + f", employer {d['employer']}"
             + (f", file {d['fileName']} line {d['line']}" if d["batchRef"] else ""), *raw]
@@ -217,7 +241,34 @@ def _notified(d: dict) -> list[str]:
 
 
 def _decided(d: dict) -> list[str]:
-    return [f"{d['result']}" + (f", period {d['periodId']}" if d["periodId"] else "")
+    return [f"{d['result']}"
+            + (f", registration {d['registrationId']}" if d.get("registrationId") else "")
+            + (f", period {d['periodId']}" if d["periodId"] else "")
             + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
             + f", rules {d['ruleVersion'] or 'unknown'}",
-            *(f"anomaly {a['code']} ({a['severity']}) {a['label']}" for a in d["anomalies"])]
+            *(f"anomaly {a['code']} ({a['severity']}) {a['label']}" for a in d["anomalies"]),
+            *_sides(d)]
+
+
+def _action(d: dict) -> str:
+    """" create of registration N" after a daily registration's type; "" for a Dimona."""
+    if "action" not in d:
+        return ""
+    number = f" of registration {d['registrationId']}" if d["action"] != "create" else ""
+    return f" {d['action']}{number}"
+
+
+def _sides(d: dict) -> list[str]:
+    """A daily registration before and after its decision, as "start - end"."""
+    if "registrationBefore" not in d:
+        return []
+    return [f"{side} {_span(d[key])}" for side, key in (
+        ("before", "registrationBefore"), ("after", "registrationAfter"))]
+
+
+def _span(r: dict | None) -> str:
+    if r is None:
+        return "-"
+    end = f"{r['end_date']} {r['end_hour'] or 'open'}"
+    return (f"{r['start_date']} {r['start_hour']} - {end}"
+            + (" cancelled" if r["cancelled"] else "") + f" (version {r['version']})")

@@ -2,8 +2,9 @@
 §3.2), and to whom. Pure.
 
 - A declarant that is not a batch sender gets an e-Box message: the declarations, employer
-  and employees parts, and the period before and after an OUT, UPDATE or CANCEL. Its
-  content is language-neutral; `render` shows it in the employer's language (or another).
+  and employees parts, and the period before and after an OUT, UPDATE or CANCEL (for a
+  daily registration, the registration before and after). Its content is
+  language-neutral; `render` shows it in the employer's language (or another).
 - A declaration sent in a batch file gets an entry in that batch's return file.
 - Each message and each entry is announced by a `NotificationSent` event.
 A declaration that first got `S` has two decisions (two event ids), so two of each.
@@ -108,7 +109,9 @@ def sent(d: DeclarationDecided, channel: NotificationChannel, recipient: str,
         period_id=d.period_id or d.declaration.period_id, channel=channel,
         recipient=recipient, result=d.result,
         anomaly_codes=tuple(a.code for a in d.anomalies), period_before=d.period_before,
-        period_after=d.period_after, batch_ref=d.batch_ref, line=d.line)
+        period_after=d.period_after, batch_ref=d.batch_ref, line=d.line,
+        registration_id=d.registration_id, registration_before=d.registration_before,
+        registration_after=d.registration_after)
 
 
 def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,
@@ -116,13 +119,21 @@ def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,
     """The e-Box message of a decision, in the employer's language."""
     recipient = recipient_of(d, employer)
     content = {"declarations": _declaration_part(d), "employer": _employer_part(employer),
-               "employees": [_employee(d, names)],
-               "periodBefore": _period(d.period_before), "periodAfter": _period(d.period_after)}
+               "employees": [_employee(d, names)], **_changed(d)}
     language = language_of(employer)
     return EboxMessage(
         message_id=str(stable_id("notification", d.event_id, "ebox", recipient)),
         declaration_id=d.declaration_id, recipient=recipient, employer_key=d.employer_key,
         language=language, subject=render.subject(content, language), content=content)
+
+
+def _changed(d: DeclarationDecided) -> dict:
+    """What the declaration changed, before and after: the period, or for a daily
+    registration the registration (docs/adr/0009-daily-registration.md)."""
+    if d.declaration.daily_registration is not None:
+        return {"registrationBefore": _period(d.registration_before),
+                "registrationAfter": _period(d.registration_after)}
+    return {"periodBefore": _period(d.period_before), "periodAfter": _period(d.period_after)}
 
 
 def _declaration_part(d: DeclarationDecided) -> dict:
@@ -135,14 +146,20 @@ def _declaration_part(d: DeclarationDecided) -> dict:
             "references": refs.to_json_dict() if refs else {}}
     if d.identified_ssin is not None:
         part["identification"] = {"previousResult": "S", "identifiedSsin": d.identified_ssin}
+    registration = d.declaration.daily_registration
+    if registration is not None:
+        part |= {"action": registration.action, "registrationId": d.registration_id}
     return part
 
 
 def moments(d: DeclarationDecided) -> tuple[dict | None, dict | None]:
     """The start and end the declaration gives, completed from its period (an OUT gives
-    only its end; a CANCEL nothing)."""
-    given = d.declaration.dimona_in or d.declaration.dimona_out or d.declaration.dimona_update
-    period = d.period_after or d.period_before
+    only its end; a CANCEL nothing); a daily registration's from its registration."""
+    given = (d.declaration.dimona_in or d.declaration.dimona_out or d.declaration.dimona_update
+             or d.declaration.daily_registration)
+    period = (d.registration_after or d.registration_before
+              if d.declaration.daily_registration is not None
+              else d.period_after or d.period_before)
 
     def moment(which: str) -> dict | None:
         day = getattr(given, f"{which}_date", None) or getattr(period, f"{which}_date", None)
@@ -160,7 +177,8 @@ def _employer_part(employer: DirectoryEmployer | None) -> dict:
 
 def ssin_of(d: DeclarationDecided) -> str | None:
     worker = d.declaration.worker
-    period = d.period_after or d.period_before
+    period = (d.period_after or d.period_before or d.registration_after
+              or d.registration_before)
     return (d.identified_ssin or (worker.ssin if worker else None)
             or (period.ssin if period else None))
 

@@ -35,29 +35,35 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
         "DIMONA_OUT": "Dimona OUT",
         "DIMONA_UPDATE": "Wijziging",
         "DIMONA_CANCEL": "Annulatie",
+        "DAILY_REGISTRATION": "dagelijkse registratie",
     },
     "fr": {
         "DIMONA_IN": "Dimona IN",
         "DIMONA_OUT": "Dimona OUT",
         "DIMONA_UPDATE": "Modification",
         "DIMONA_CANCEL": "Annulation",
+        "DAILY_REGISTRATION": "enregistrement journalier",
     },
     "de": {
         "DIMONA_IN": "Dimona IN",
         "DIMONA_OUT": "Dimona OUT",
         "DIMONA_UPDATE": "Änderung",
         "DIMONA_CANCEL": "Stornierung",
+        "DAILY_REGISTRATION": "tägliche Registrierung",
     },
     "en": {
         "DIMONA_IN": "Dimona IN",
         "DIMONA_OUT": "Dimona OUT",
         "DIMONA_UPDATE": "Modification",
         "DIMONA_CANCEL": "Cancellation",
+        "DAILY_REGISTRATION": "daily registration",
     },
 }
 
 # Only these declarations change an existing period, so only they show it before and after.
 CHANGE_TYPES = frozenset({"DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL"})
+# A daily registration's update and cancel show the registration before and after instead.
+REGISTRATION = "DAILY_REGISTRATION"
 
 # The anomaly catalogue has labels in Dutch, French and English only, no German: German
 # messages show the French label (the other official language used alongside German in Belgium).
@@ -87,6 +93,7 @@ LABELS: dict[str, dict[str, str]] = {
         "start": "Begin",
         "end": "Einde",
         "period": "Periodenummer",
+        "registration": "Registratienummer",
         "refEmployer": "Referentie werkgever",
         "refWorker": "Referentie werknemer",
         "refDeclaration": "Referentie aangifte",
@@ -129,6 +136,7 @@ LABELS: dict[str, dict[str, str]] = {
         "start": "Début",
         "end": "Fin",
         "period": "Numéro de période",
+        "registration": "Numéro d'enregistrement",
         "refEmployer": "Référence employeur",
         "refWorker": "Référence travailleur",
         "refDeclaration": "Référence déclaration",
@@ -171,6 +179,7 @@ LABELS: dict[str, dict[str, str]] = {
         "start": "Beginn",
         "end": "Ende",
         "period": "Periodennummer",
+        "registration": "Registrierungsnummer",
         "refEmployer": "Referenz Arbeitgeber",
         "refWorker": "Referenz Arbeitnehmer",
         "refDeclaration": "Referenz Meldung",
@@ -212,6 +221,7 @@ LABELS: dict[str, dict[str, str]] = {
         "start": "Start",
         "end": "End",
         "period": "Period number",
+        "registration": "Registration number",
         "refEmployer": "Employer reference",
         "refWorker": "Worker reference",
         "refDeclaration": "Declaration reference",
@@ -325,11 +335,19 @@ def _declaration_rows(d: dict, language: str) -> list[Row]:
         (label["start"], _moment(start.get("date"), start.get("hour"))),
         (label["end"], _moment(end.get("date"), end.get("hour"))),
         (label["period"], _value(d.get("periodId"))),
+        *_registration_number(d, language),
         (label["refEmployer"], _value(refs.get("employer"))),
         (label["refWorker"], _value(refs.get("worker"))),
         (label["refDeclaration"], _value(refs.get("declaration"))),
     ]
     return rows + _identification_rows(d.get("identification"), language)
+
+
+def _registration_number(d: dict, language: str) -> list[Row]:
+    """A daily registration's number; nothing for the other declarations."""
+    if "registrationId" not in d:
+        return []
+    return [(LABELS[language]["registration"], _value(d["registrationId"]))]
 
 
 def _identification_rows(identification: dict | None, language: str) -> list[Row]:
@@ -375,6 +393,35 @@ def _period_rows(period: dict | None, language: str) -> list[Row]:
     ]
 
 
+def _registration_rows(registration: dict | None, language: str) -> list[Row]:
+    """A daily registration (snake_case model dump): start, end, cancelled; "-" for a side
+    that does not exist."""
+    label, r = LABELS[language], registration or {}
+    cancelled = MISSING if registration is None else label["yes" if r.get("cancelled") else "no"]
+    return [
+        (label["start"], _moment(r.get("start_date"), r.get("start_hour"))),
+        (label["end"], _moment(r.get("end_date"), r.get("end_hour"))),
+        (label["cancelled"], cancelled),
+    ]
+
+
+def _changes(content: dict, language: str) -> list[Section]:
+    """The period before and after an OUT, UPDATE or CANCEL; the registration before and
+    after a daily registration's update or cancel."""
+    label, d = LABELS[language], content["declarations"]
+    if d["type"] == REGISTRATION:
+        before, after = content.get("registrationBefore"), content.get("registrationAfter")
+        if d.get("action") == "create" or (before is None and after is None):
+            return []
+        return [(label["before"], _registration_rows(before, language)),
+                (label["after"], _registration_rows(after, language))]
+    before, after = content.get("periodBefore"), content.get("periodAfter")
+    if d["type"] in CHANGE_TYPES and (before is not None or after is not None):
+        return [(label["before"], _period_rows(before, language)),
+                (label["after"], _period_rows(after, language))]
+    return []
+
+
 def sections(content: dict, language: str) -> list[Section]:
     """The message as (heading, [(label, value)]) sections, values not yet escaped."""
     label = _labels(language)
@@ -384,13 +431,7 @@ def sections(content: dict, language: str) -> list[Section]:
         (label["employer"], _employer_rows(content.get("employer") or {}, language)),
         (label["employees"], _employee_rows(content.get("employees") or [], language)),
     ]
-    before, after = content.get("periodBefore"), content.get("periodAfter")
-    if d["type"] in CHANGE_TYPES and (before is not None or after is not None):
-        result += [
-            (label["before"], _period_rows(before, language)),
-            (label["after"], _period_rows(after, language)),
-        ]
-    return result
+    return result + _changes(content, language)
 
 
 def text(content: dict, language: str) -> str:

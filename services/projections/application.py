@@ -4,7 +4,8 @@ before is left out, the rest is turned into rows (services.projections.projectio
 written (services.projections.writer), with the watermark, in one transaction.
 
 Reading (`RegisterViews`, issue 5): the three presentations of a search, the period and
-declaration details, the quotas. Who may read what is the caller's to check (the HTTP
+declaration details, the quotas; an employer's daily registrations and the quarter's presence
+of its fixed workers (issue 22). Who may read what is the caller's to check (the HTTP
 routes scope by token; the CLI on the stack's machine reads everything). The reading half is
 published: with it come the search's terms (Filters, Page, Presentation, BadQuery) and
 csv_rows, so that a reader of the register needs nothing else of the package but
@@ -25,13 +26,22 @@ from services.common.tracking import catch_up
 from services.directory import adapter as directory
 from services.notifier.queries import SentLog
 from services.projections import domain
-from services.projections.domain import EVERY_ROW, BadQuery, Filters, Page, Presentation, csv_rows
+from services.projections.domain import (
+    EVERY_ROW,
+    BadQuery,
+    Filters,
+    Page,
+    Presentation,
+    RegistrationFilters,
+    csv_rows,
+)
 from services.projections.projection import Rows, notification_rows
 from services.projections.queries import RegisterQueries
 from services.projections.writer import EVENT_STORE, SCHEMA, SENT_LOG, RegisterWriter
 
 __all__ = ["EVERY_ROW", "BadQuery", "Filters", "Page", "Presentation", "RegisterViews",
-           "UpdateRegister", "catch_up_notifications", "criteria", "csv_rows"]
+           "RegistrationFilters", "UpdateRegister", "catch_up_notifications", "criteria",
+           "csv_rows"]
 
 
 class UpdateRegister:
@@ -144,7 +154,37 @@ class RegisterViews:
             return None
         period = domain.present_period(found["period"])
         return {**found, "period": period,
-                "declarations": [_listed(d, period) for d in found["declarations"]]}
+                "declarations": [_listed(d, period) for d in found["declarations"]],
+                "registrations": [domain.present_registration(r)
+                                  for r in found["registrations"]]}
+
+    def registrations(self, employer: str, filters: RegistrationFilters,
+                      page: Page = EVERY_ROW) -> dict:
+        """An employer's daily registrations, by start: `{employer, criteria, total,
+        offset, limit, items}` as a search."""
+        header = self.employer(employer)
+        total, rows = self.queries.registrations(header["keys"], filters, page)
+        chosen = {"periodId": filters.period_id, "startFrom": filters.start_from,
+                  "startTo": filters.start_to}
+        return {"employer": header, "criteria": {k: v.isoformat() if isinstance(v, date)
+                                                 else v for k, v in chosen.items()
+                                                 if v is not None},
+                "total": total, "offset": page.offset, "limit": page.limit,
+                "items": [domain.present_registration(r) for r in rows]}
+
+    def presence(self, employer: str, quarter: str) -> dict:
+        """The quarter's presence of the employer's fixed workers: per worker, the days with
+        a daily registration and the hours registered (docs/adr/0009)."""
+        first, last = domain.quarter_bounds(quarter)
+        header = self.employer(employer)
+        _, rows = self.queries.registrations(header["keys"], RegistrationFilters(
+            start_from=first, start_to=last))
+        names = self.queries.workers_named(header["keys"],
+                                           sorted({r["ssin"] for r in rows if r["ssin"]}))
+        workers = domain.presence(rows, names, first, last)
+        return {"employer": header, "quarter": quarter.strip(), "from": first.isoformat(),
+                "to": last.isoformat(), "workers": workers,
+                "totals": domain.presence_totals(workers)}
 
     def declaration(self, declaration_id: int) -> dict | None:
         """The six parts of the declaration detail (seed 002, "Détails de la
@@ -163,10 +203,11 @@ class RegisterViews:
                               "result": d["result"], "channel": d["channel"],
                               "receivedAt": d["receivedAt"], "declarant": d["declarant"],
                               "batchRef": d["batchRef"], "line": d["line"],
-                              "anomalies": [a["code"] for a in d["anomalies"]]},
+                              "anomalies": [a["code"] for a in d["anomalies"]],
+                              **_registration_number(d)},
                 "content": domain.declared_content(d["declaration"], period),
                 "notifications": found["notifications"],
-                "employerKey": d["employerKey"]}
+                "employerKey": d["employerKey"], **_registration_part(found)}
 
     def quotas(self, employer: str, year: int, ssin: str | None = None) -> dict:
         """The employer's horeca days, and the students' hours and extras' days of its
@@ -186,13 +227,26 @@ class RegisterViews:
 
 
 def _listed(d: dict, period: dict) -> dict:
-    """A row of the period's list of declarations (seed 002, "Liste des DIMONA")."""
+    """A row of the period's list of declarations (seed 002, "Liste des DIMONA"); a daily
+    registration's with its registration number and the dates and hours it gave."""
     content = domain.declared_content(d["declaration"], period)
     return {"declarationId": d["declarationId"], "declarationType": d["declarationType"],
             "receivedAt": d["receivedAt"], "result": d["result"],
             "anomalies": [a["code"] for a in d["anomalies"]],
             **{k: content[k] for k in ("startDate", "startHour", "endDate", "endHour",
-                                       "plannedHoursNumber")}}
+                                       "plannedHoursNumber")}, **_registration_number(d)}
+
+
+def _registration_number(d: dict) -> dict:
+    """`registrationId` for a daily registration's declaration; nothing for a Dimona."""
+    return {} if d["registrationId"] is None else {"registrationId": d["registrationId"]}
+
+
+def _registration_part(found: dict) -> dict:
+    """The registration a daily registration's declaration is about, as it is now."""
+    registration = found.get("registration")
+    return {} if registration is None else {
+        "registration": domain.present_registration(registration)}
 
 
 def criteria(filters: Filters, month: str | None) -> dict:

@@ -5,6 +5,7 @@ functions over rows the queries read (services.projections.queries); no SQL here
 from __future__ import annotations
 
 import calendar
+import re
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -12,9 +13,11 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from services.common import presence as interval
 from services.validator.eventlog import HORECA_EMPLOYER_DAYS, HORECA_WORKER_DAYS, STUDENT_HOURS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
+QUARTER = re.compile(r"^(\d{4})Q([1-4])$")
 HOURS_TYPES = ("STU", "O17", "S17")  # their duration is the planned hours (§6.3)
 Presentation = Literal["workers", "periods", "monthly"]
 
@@ -58,6 +61,29 @@ class Page:
 
 
 EVERY_ROW = Page()
+
+
+@dataclass(frozen=True)
+class RegistrationFilters:
+    """The search of an employer's daily registrations: one period, and the registrations
+    that start between two days (both or neither)."""
+
+    period_id: int | None = None
+    start_from: date | None = None
+    start_to: date | None = None
+
+    def __post_init__(self) -> None:
+        Filters(active_from=self.start_from, active_to=self.start_to)  # the same checks
+
+
+def quarter_bounds(quarter: str) -> tuple[date, date]:
+    """`2026Q3` -> its first and last day."""
+    found = QUARTER.match(quarter.strip())
+    if found is None:
+        raise BadQuery(f"quarter must be YYYYQn (n from 1 to 4), not {quarter!r}")
+    year, number = int(found[1]), int(found[2])
+    return (date(year, 3 * number - 2, 1),
+            date(year, 3 * number, calendar.monthrange(year, 3 * number)[1]))
 
 
 def month_bounds(month: str) -> tuple[date, date]:
@@ -142,6 +168,71 @@ def _days_in(p: dict, first: date, last: date) -> list[date]:
             if start + timedelta(days=i) >= first]
 
 
+# Daily registrations (docs/adr/0009-daily-registration.md) --------------------------------
+
+def registered_hours(r: dict) -> float | None:
+    """The real time elapsed between a registration's start and end in Brussels, in hours
+    (a night over the change of time counts 7 or 9 hours); None while it has no end hour.
+    The arithmetic is the validator's too (services.common.presence)."""
+    if r["endHour"] is None or r["endDate"] is None:
+        return None
+    span = interval.presence(*_moment_of(r, "start"), *_moment_of(r, "end"))
+    return round(interval.duration(span).total_seconds() / 3600, 2)
+
+
+def _moment_of(r: dict, which: str) -> tuple[date, str]:
+    return date.fromisoformat(r[f"{which}Date"]), r[f"{which}Hour"]
+
+
+def local_moment(r: dict, which: str) -> str | None:
+    """A registration's start or end as an ISO moment in Brussels (None without hour)."""
+    if r[f"{which}Hour"] is None or r[f"{which}Date"] is None:
+        return None
+    return interval.instant(*_moment_of(r, which)).astimezone(BRUSSELS).isoformat()
+
+
+def present_registration(r: dict) -> dict:
+    """A row of the list of daily registrations (seed 002): with its start and end as
+    moments ("Date/time of start", "Date/time of ending") and its hours."""
+    return {**r, "startAt": local_moment(r, "start"), "endAt": local_moment(r, "end"),
+            "hours": registered_hours(r)}
+
+
+def presence(registrations: list[dict], workers: dict[str, dict], first: date, last: date
+             ) -> list[dict]:
+    """Per fixed worker, the days of [first, last] with a daily registration: each counted
+    on the day it starts, with the hours registered that day, how many registrations, and
+    whether one is still open (no end hour: 0 hours). Cancelled registrations do not
+    count."""
+    days: dict[str | None, dict[str, dict]] = defaultdict(dict)
+    periods: dict[str | None, set[int]] = defaultdict(set)
+    for r in registrations:
+        if r["cancelled"] or not first <= date.fromisoformat(r["startDate"]) <= last:
+            continue
+        _count(days[r["ssin"]], r)
+        periods[r["ssin"]].add(r["periodId"])
+    rows = [{**names(workers.get(ssin), ssin), "periodIds": sorted(periods[ssin]),
+             "days": [by_day[d] for d in sorted(by_day)], "totalDays": len(by_day),
+             "totalHours": round(sum(d["hours"] for d in by_day.values()), 2)}
+            for ssin, by_day in days.items()]
+    return sorted(rows, key=lambda w: (w["familyName"] or "", w["givenName"] or "",
+                                       w["ssin"] or ""))
+
+
+def _count(by_day: dict[str, dict], r: dict) -> None:
+    day = by_day.setdefault(r["startDate"], {"date": r["startDate"], "hours": 0.0,
+                                             "registrations": 0, "open": False})
+    hours = registered_hours(r)
+    day["registrations"] += 1
+    day["open"] = day["open"] or hours is None
+    day["hours"] = round(day["hours"] + (hours or 0), 2)
+
+
+def presence_totals(workers: list[dict]) -> dict:
+    return {"workers": len(workers), "days": sum(w["totalDays"] for w in workers),
+            "hours": round(sum(w["totalHours"] for w in workers), 2)}
+
+
 def names(worker: dict | None, ssin: str) -> dict:
     worker = worker or {}
     return {"ssin": ssin, "familyName": worker.get("familyName"),
@@ -182,9 +273,10 @@ def register_keys(number: str, employer_id: int | None, enterprise_number: str |
 def declared_content(declaration: dict, period: dict | None) -> dict:
     """Part 5 of the declaration detail (seed 002, "Contenu de la déclaration"): the dates,
     hours, joint committees, worker type and hours this declaration gave (what it did not
-    give comes from its period), and its three references."""
+    give comes from its period), and its three references. A daily registration gives its
+    own dates and hours."""
     body = (declaration.get("dimonaIn") or declaration.get("dimonaOut")
-            or declaration.get("dimonaUpdate") or {})
+            or declaration.get("dimonaUpdate") or declaration.get("dailyRegistration") or {})
     features = body.get("features", {})
     using = body.get("usingEmployer", {})
     period = period or {}
@@ -207,23 +299,32 @@ CSV_COLUMNS = {
     "workers": ["ssin", "familyName", "givenName", "birthDate", "relationStart",
                 "relationEnd", "jointCommissions", "workerTypes"],
     "monthly": ["ssin", "familyName", "givenName", "date", "periodId",
-                "jointCommissionNumber", "workerType", "startHour", "endHour", "hours"]}
+                "jointCommissionNumber", "workerType", "startHour", "endHour", "hours"],
+    # seed 002's list of daily registrations, then what the employer's list adds
+    "registrations": ["status", "registrationId", "receivedAt", "startDate", "startAt",
+                      "endDate", "endAt", "cancelled", "periodId", "ssin", "familyName",
+                      "givenName", "startHour", "endHour", "hours"],
+    "presence": ["ssin", "familyName", "givenName", "periodIds", "date", "hours",
+                 "registrations", "open"]}
 
 
-def csv_rows(presentation: Presentation, items: list[dict]) -> Iterator[list]:
+def csv_rows(presentation: Presentation | Literal["registrations", "presence"],
+             items: list[dict]) -> Iterator[list]:
     """The export of a search (seed 000: "Exporteren"): a header, then one row per period,
-    per worker, or (monthly) per worker, day and period. Sets are written as the worker
-    header shows them: "-FLX-OTH-"."""
+    per worker, per registration, or (monthly) per worker, day and period, or (presence)
+    per worker and day. Sets are written as the worker header shows them: "-FLX-OTH-"."""
     columns = CSV_COLUMNS[presentation]
     yield columns
     if presentation == "monthly":
         items = [{**m, "date": day, **entry} for m in items
                  for day, entries in m["days"].items() for entry in entries]
+    elif presentation == "presence":
+        items = [{**w, **day} for w in items for day in w["days"]]
     for item in items:
         yield [_cell(item.get(c)) for c in columns]
 
 
 def _cell(value) -> object:
     if isinstance(value, list):
-        return "-" + "-".join(value) + "-" if value else ""
+        return "-" + "-".join(map(str, value)) + "-" if value else ""
     return "" if value is None else value

@@ -14,7 +14,13 @@ from uuid import UUID
 
 from pydantic import TypeAdapter
 
-from schemas.events import Anomaly, DeclarationDecided, NotificationSent, PeriodState
+from schemas.events import (
+    Anomaly,
+    DeclarationDecided,
+    NotificationSent,
+    PeriodState,
+    RegistrationState,
+)
 from services.validator.eventlog import counts  # the one rule of what a period counts
 
 
@@ -28,6 +34,7 @@ class Rows:
     periods: list[tuple]
     quotas: dict[int, list[tuple]]  # by period: replaced when the period changes
     workers: list[tuple]
+    registrations: list[tuple] = ()  # the daily registrations the batch changed (issue 22)
 
     @classmethod
     def of(cls, decisions: Sequence[DeclarationDecided]) -> Rows:
@@ -35,7 +42,7 @@ class Rows:
         return cls([d.event_id for d in decisions], _declaration_rows(decisions),
                    [_period_row(p, at) for p, at in latest.values()],
                    {i: [_quota_row(p, c) for c in counts(p)] for i, (p, _) in latest.items()},
-                   _worker_rows(decisions))
+                   _worker_rows(decisions), registration_rows(decisions))
 
 
 def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
@@ -55,7 +62,7 @@ def _declaration_row(d: DeclarationDecided) -> tuple:
             worker.ssin if worker else None, d.declarant, d.channel, d.received_at,
             d.batch_ref, d.line, d.declaration.model_dump_json(by_alias=True,
                                                               exclude_none=True),
-            d.period_id or d.declaration.period_id)
+            d.period_id or d.declaration.period_id, d.registration_id)
 
 
 ANOMALIES = TypeAdapter(tuple[Anomaly, ...])
@@ -70,6 +77,39 @@ def _latest_periods(fresh: Sequence[DeclarationDecided]) -> dict[int, tuple[Peri
                               or latest[p.period_id][0].version < p.version):
             latest[p.period_id] = (p, d.received_at)
     return latest
+
+
+def registration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
+    """Rows of register.registrations: the newest version of each daily registration an
+    accepted decision of the batch changed, with the declaration that made it. A row's
+    reception time is its create's: None unless the create is in the batch (the writer
+    then keeps the time the register has, or reads the create's declaration row)."""
+    latest: dict[int, tuple[RegistrationState, DeclarationDecided]] = {}
+    created: dict[int, object] = {}
+    for d in fresh:
+        r = d.registration_after
+        if r is None or d.result not in ("A", "W"):
+            continue
+        if d.declaration_id == r.registration_id:
+            created[r.registration_id] = d.received_at
+        if r.registration_id not in latest or latest[r.registration_id][0].version < r.version:
+            latest[r.registration_id] = (r, d)
+    return [_registration_row(r, d, created.get(i)) for i, (r, d) in latest.items()]
+
+
+def _registration_row(r: RegistrationState, d: DeclarationDecided, created) -> tuple:
+    return (r.registration_id, r.period_id, r.employer_key, r.ssin,
+            registration_status(r.cancelled, r.end_hour), created, r.start_date,
+            r.start_hour, r.end_date, r.end_hour, r.cancelled, r.version, d.declaration_id,
+            d.received_at)
+
+
+def registration_status(cancelled: bool, end_hour: str | None) -> str:
+    """`cancelled` (seed 002's "X"), `open` while the end hour is unknown, else `active`
+    ("●"), as for periods (docs/adr/0009-daily-registration.md)."""
+    if cancelled:
+        return "cancelled"
+    return "open" if end_hour is None else "active"
 
 
 def _period_row(p: PeriodState, at) -> tuple:
@@ -109,7 +149,9 @@ def notification_rows(sent: Sequence[NotificationSent]) -> list[tuple]:
 def _notification_row(n: NotificationSent) -> tuple:
     return (n.event_id, n.declaration_id, n.period_id, n.occurred_at, n.channel,
             n.recipient, _period_change(n.period_before), _period_change(n.period_after),
-            list(n.anomaly_codes))
+            list(n.anomaly_codes), n.registration_id,
+            _registration_change(n.registration_before),
+            _registration_change(n.registration_after))
 
 
 def _period_change(p: PeriodState | None) -> str | None:
@@ -120,6 +162,15 @@ def _period_change(p: PeriodState | None) -> str | None:
                        "endDate": p.end_date and p.end_date.isoformat(),
                        "endHour": p.end_hour, "plannedHoursNumber": p.planned_hours_number,
                        "cancelled": p.cancelled})
+
+
+def _registration_change(r: RegistrationState | None) -> str | None:
+    """A side of a daily registration's change: start, end, cancelled."""
+    if r is None:
+        return None
+    return json.dumps({"startDate": r.start_date.isoformat(), "startHour": r.start_hour,
+                       "endDate": r.end_date.isoformat(), "endHour": r.end_hour,
+                       "cancelled": r.cancelled})
 
 
 def _text(value) -> str | None:

@@ -14,10 +14,16 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from schemas.events import Anomaly
-from services.projections.domain import BRUSSELS, EVERY_ROW, Filters, Page
+from services.projections.domain import (
+    BRUSSELS,
+    EVERY_ROW,
+    Filters,
+    Page,
+    RegistrationFilters,
+)
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
-                  "declaration, line, declarant, employer_key")
+                  "declaration, line, declarant, employer_key, registration_id")
 
 
 class RegisterQueries:
@@ -74,6 +80,27 @@ class RegisterQueries:
                           f"p.ssin = w.ssin AND {where})",
                           "w.family_name NULLS LAST, w.given_name, w.ssin", params, page)
 
+    def registrations(self, keys: list[str], filters: RegistrationFilters,
+                      page: Page = EVERY_ROW) -> tuple[int, list[dict]]:
+        """An employer's daily registrations, by start; (total, the page)."""
+        clauses = ["r.employer_key = ANY(%(keys)s)"]
+        if filters.period_id is not None:
+            clauses.append("r.period_id = %(period)s")
+        if filters.start_from is not None:
+            clauses.append("r.start_date BETWEEN %(from)s AND %(to)s")
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_REGISTRATION} FROM "
+                          "register.registrations r LEFT JOIN w USING (employer_key, ssin) "
+                          f"WHERE {' AND '.join(clauses)}", REGISTRATION_ORDER,
+                          {"keys": keys, "period": filters.period_id,
+                           "from": filters.start_from, "to": filters.start_to}, page)
+
+    def _registration(self, conn: psycopg.Connection, registration_id: int) -> dict | None:
+        """One daily registration as it is now."""
+        rows = _json_rows(conn.execute(
+            f"SELECT {PERIOD_REGISTRATION} FROM register.registrations r "
+            "WHERE r.registration_id = %s", (registration_id,)))
+        return rows[0] if rows else None
+
     def _page(self, query: str, order: str, params: dict, page: Page
               ) -> tuple[int, list[dict]]:
         with self.pool.connection() as conn:
@@ -94,7 +121,11 @@ class RegisterQueries:
                         f"SELECT {LISTED_DECLARATION} FROM register.declarations "
                         "WHERE about_period_id = %s ORDER BY received_at, declaration_id",
                         (period_id,))),
-                    "notifications": self._notifications(conn, "period_id", period_id)}
+                    "notifications": self._notifications(conn, "period_id", period_id),
+                    "registrations": _json_rows(conn.execute(
+                        f"SELECT {PERIOD_REGISTRATION} FROM register.registrations r "
+                        f"WHERE r.period_id = %s ORDER BY {REGISTRATION_ORDER}",
+                        (period_id,)))}
 
     def declaration(self, declaration_id: int) -> dict | None:
         """A declaration with what it is about: its worker, its period, its notifications."""
@@ -111,7 +142,9 @@ class RegisterQueries:
             return {"declaration": d, "period": period,
                     "worker": self._worker(conn, d["employerKey"], ssin) if ssin else None,
                     "notifications": self._notifications(conn, "declaration_id",
-                                                         declaration_id)}
+                                                         declaration_id),
+                    "registration": d["registrationId"] and self._registration(
+                        conn, d["registrationId"])}
 
     def _period(self, conn: psycopg.Connection, period_id: int) -> dict | None:
         rows = _json_rows(conn.execute(
@@ -125,11 +158,16 @@ class RegisterQueries:
         return _named(conn, [employer_key], [ssin]).get(ssin)
 
     def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
-        return _json_rows(conn.execute(
+        """A daily registration's notification also has the registration before and after."""
+        rows = _json_rows(conn.execute(
             "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
-            "period_before, period_after, anomaly_codes FROM register.notifications "
+            "period_before, period_after, anomaly_codes, registration_id, "
+            "registration_before, registration_after FROM register.notifications "
             f"WHERE {column} = %s ORDER BY sent_at, declaration_id, channel, recipient",
             (value,)))
+        return [r if r["registrationId"] is not None else
+                {k: v for k, v in r.items() if not k.startswith("registration")}
+                for r in rows]
 
     def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
         with self.pool.connection() as conn:
@@ -170,7 +208,15 @@ LISTED_PERIOD = (
     "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
     "p.cancelled, p.late, p.last_declaration_at")
 LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
-                      "declaration, about_period_id")
+                      "declaration, about_period_id, registration_id")
+# Seed 002's list of daily registrations of a period: status, registration number, date/time
+# of reception, start and end (dates and hours), cancelled.
+PERIOD_REGISTRATION = (
+    "r.status, r.registration_id, r.received_at, r.start_date, r.start_hour, r.end_date, "
+    "r.end_hour, r.cancelled, r.period_id, r.ssin, r.version, r.last_declaration_id, "
+    "r.last_declaration_at")
+LISTED_REGISTRATION = f"{PERIOD_REGISTRATION}, w.family_name, w.given_name"
+REGISTRATION_ORDER = "r.start_date, r.start_hour, r.registration_id"
 
 
 def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:
@@ -232,10 +278,12 @@ def _result(row: tuple) -> dict:
     """A declaration's result (docs/interface.md §3) with what its readers need beside it,
     from a row of RESULT_COLUMNS."""
     (declaration_id, declaration_type, result, period_id, anomalies, declaration, line,
-     declarant, employer_key) = row
+     declarant, employer_key, registration_id) = row
     body: dict = {"declarationId": declaration_id, "declarationType": declaration_type,
                   "result": result}
-    if period_id is not None:
+    if registration_id is not None:  # as DeclarationDecided.to_result_json (§8)
+        body["dailyRegistration"] = {"id": registration_id, "periodId": period_id}
+    elif period_id is not None:
         body["periodId"] = period_id
     body["anomalies"] = [Anomaly.model_validate(a).to_result_json() for a in anomalies]
     return {"result": body, "declaration": declaration, "line": line, "declarant": declarant,

@@ -26,6 +26,7 @@ CREATE TABLE IF NOT EXISTS {schema}.declarations (
   declarant text, channel text NOT NULL, received_at timestamptz NOT NULL, batch_ref text,
   line integer, declaration jsonb NOT NULL, about_period_id bigint);
 ALTER TABLE {schema}.declarations ADD COLUMN IF NOT EXISTS about_period_id bigint;
+ALTER TABLE {schema}.declarations ADD COLUMN IF NOT EXISTS registration_id bigint;
 CREATE INDEX IF NOT EXISTS declarations_batch ON {schema}.declarations (batch_ref, line);
 CREATE INDEX IF NOT EXISTS declarations_period ON {schema}.declarations (about_period_id);
 CREATE INDEX IF NOT EXISTS declarations_employer
@@ -56,14 +57,28 @@ CREATE TABLE IF NOT EXISTS {schema}.notifications (
   period_before jsonb, period_after jsonb, anomaly_codes text[] NOT NULL);
 CREATE INDEX IF NOT EXISTS notifications_declaration ON {schema}.notifications (declaration_id);
 CREATE INDEX IF NOT EXISTS notifications_period ON {schema}.notifications (period_id);
+ALTER TABLE {schema}.notifications ADD COLUMN IF NOT EXISTS registration_id bigint,
+  ADD COLUMN IF NOT EXISTS registration_before jsonb,
+  ADD COLUMN IF NOT EXISTS registration_after jsonb;
+CREATE TABLE IF NOT EXISTS {schema}.registrations (
+  registration_id bigint PRIMARY KEY, period_id bigint NOT NULL, employer_key text NOT NULL,
+  ssin text, status text NOT NULL, received_at timestamptz, start_date date NOT NULL,
+  start_hour text NOT NULL, end_date date NOT NULL, end_hour text, cancelled boolean NOT NULL,
+  version integer NOT NULL, last_declaration_id bigint NOT NULL,
+  last_declaration_at timestamptz NOT NULL);
+CREATE INDEX IF NOT EXISTS registrations_employer
+  ON {schema}.registrations (employer_key, start_date);
+CREATE INDEX IF NOT EXISTS registrations_period
+  ON {schema}.registrations (period_id, start_date);
 """ + tracking.TRACKING_DDL
 # The tables of the register and their keys: what `dimona rebuild --verify` compares.
 TABLES = {"declarations": ("declaration_id",), "periods": ("period_id",),
           "workers": ("employer_key", "ssin"), "quota_usage": ("period_id", "kind"),
-          "notifications": ("notification_id",)}
+          "notifications": ("notification_id",), "registrations": ("registration_id",)}
 DECLARATION_COLUMNS = (
     "declaration_id, declaration_type, result, period_id, anomalies, employer_key, ssin, "
-    "declarant, channel, received_at, batch_ref, line, declaration, about_period_id")
+    "declarant, channel, received_at, batch_ref, line, declaration, about_period_id, "
+    "registration_id")
 PERIOD_COLUMNS = (
     "period_id, employer_key, ssin, joint_commission_number, worker_type, start_date, "
     "start_hour, end_date, end_hour, planned_hours_number, cancelled, version, "
@@ -71,7 +86,12 @@ PERIOD_COLUMNS = (
 NAME_COLUMNS = "employer_key, ssin, family_name, given_name, birth_date, gender, nationality"
 QUOTA_COLUMNS = "period_id, kind, subject, year, hours, days"
 NOTIFICATION_COLUMNS = ("notification_id, declaration_id, period_id, sent_at, channel, "
-                        "recipient, period_before, period_after, anomaly_codes")
+                        "recipient, period_before, period_after, anomaly_codes, "
+                        "registration_id, registration_before, registration_after")
+REGISTRATION_COLUMNS = (
+    "registration_id, period_id, employer_key, ssin, status, received_at, start_date, "
+    "start_hour, end_date, end_hour, cancelled, version, last_declaration_id, "
+    "last_declaration_at")
 SENT_LOG = "notifications"  # the catch-up source of the notifications: the notifier's log
 
 
@@ -112,8 +132,9 @@ class RegisterWriter:
         """Rows of register.notifications; one recorded before changes nothing."""
         with conn.cursor() as cur:
             _stage(cur, self.schema, "notifications", NOTIFICATION_COLUMNS, rows)
-            cur.execute(f"INSERT INTO {self.schema}.notifications SELECT * FROM "
-                        "staged_notifications ON CONFLICT DO NOTHING")
+            cur.execute(f"INSERT INTO {self.schema}.notifications ({NOTIFICATION_COLUMNS}) "
+                        f"SELECT {NOTIFICATION_COLUMNS} FROM staged_notifications "
+                        "ON CONFLICT DO NOTHING")
 
     def write_decisions(self, conn: psycopg.Connection, rows: Rows) -> None:
         """Rows of the declarations, periods, quotas and workers of a batch of decisions."""
@@ -121,6 +142,9 @@ class RegisterWriter:
         with conn.cursor() as cur:
             _stage(cur, s, "declarations", DECLARATION_COLUMNS, rows.declarations)
             cur.execute(MERGE_DECLARATIONS.format(schema=s, columns=DECLARATION_COLUMNS))
+            if rows.registrations:
+                _stage(cur, s, "registrations", REGISTRATION_COLUMNS, rows.registrations)
+                cur.execute(MERGE_REGISTRATIONS.format(schema=s, columns=REGISTRATION_COLUMNS))
             if not rows.periods:
                 return
             _stage(cur, s, "periods", PERIOD_COLUMNS, rows.periods)
@@ -155,10 +179,29 @@ MERGE_DECLARATIONS = """
 INSERT INTO {schema}.declarations AS d ({columns}) SELECT {columns} FROM staged_declarations
 ON CONFLICT (declaration_id) DO UPDATE SET result = EXCLUDED.result,
   period_id = EXCLUDED.period_id, anomalies = EXCLUDED.anomalies, ssin = EXCLUDED.ssin,
-  declaration = EXCLUDED.declaration
+  declaration = EXCLUDED.declaration, registration_id = EXCLUDED.registration_id
 WHERE d.result = 'S' AND EXCLUDED.result <> 'S'"""
 # A declaration that waited for identification (S) takes its final result; nothing else
 # replaces a recorded result.
+
+# A daily registration only moves forward (its version), as a period does; it keeps the
+# reception time of its create, which a row from an update or cancel does not carry: the
+# create's declaration row (merged just before) gives it when the registration is new here.
+MERGE_REGISTRATIONS = """
+INSERT INTO {schema}.registrations AS r ({columns})
+SELECT s.registration_id, s.period_id, s.employer_key, s.ssin, s.status,
+  coalesce(s.received_at, (SELECT d.received_at FROM {schema}.declarations d
+                           WHERE d.declaration_id = s.registration_id)),
+  s.start_date, s.start_hour, s.end_date, s.end_hour, s.cancelled, s.version,
+  s.last_declaration_id, s.last_declaration_at FROM staged_registrations s
+ON CONFLICT (registration_id) DO UPDATE SET ssin = EXCLUDED.ssin, status = EXCLUDED.status,
+  received_at = coalesce(r.received_at, EXCLUDED.received_at),
+  start_date = EXCLUDED.start_date, start_hour = EXCLUDED.start_hour,
+  end_date = EXCLUDED.end_date, end_hour = EXCLUDED.end_hour,
+  cancelled = EXCLUDED.cancelled, version = EXCLUDED.version,
+  last_declaration_id = EXCLUDED.last_declaration_id,
+  last_declaration_at = EXCLUDED.last_declaration_at
+WHERE r.version < EXCLUDED.version"""
 
 # A period row only moves forward: an older version arriving late changes nothing.
 MERGE_PERIODS = """

@@ -8,6 +8,7 @@ from services.directory.domain import DirectoryEmployer
 from services.notifier.domain import confirmation, notices
 from services.validator.domain import decide, identified
 from tests.unit.factories import IN, KROON, PARC, SECRETARIAT, FakeContext, submitted
+from tests.unit.registrations import CREATE, WORKER, create, state, update
 from tests.unit.rulebook import dimona_in, utc
 from tests.unit.test_rules_parties import PERSON
 
@@ -134,3 +135,46 @@ def test_names_given_by_an_in_are_remembered_for_later_declarations():
     assert found.names == {("175110801", "85073003328"): ("Janssens", "Els")}
     refused = decide(submitted({**body, "employer": {"employerId": 100006}}), FakeContext())
     assert refused.result == "B" and notices_of(refused).names == {}
+
+
+# Daily registrations (issue 22) ----------------------------------------------------------
+
+def test_a_registration_update_is_confirmed_with_the_registration_before_and_after():
+    closed = update(680725400117, state("2026-07-08", "1800"), end="2026-07-09",
+                    end_hour="0200")
+    found = notices_of(closed, names={("175110801", WORKER): ("Peeters", "An")})
+    [m], [sent] = found.messages, found.notifications
+    assert m.subject == "Dimona-bevestiging dagelijkse registratie 680725400117: Aanvaard"
+    part = m.content["declarations"]
+    assert (part["type"], part["action"], part["registrationId"], part["periodId"]) == (
+        "DAILY_REGISTRATION", "update", CREATE, PERIOD)
+    # the update gives only its end; the start is the registration's
+    assert (part["start"], part["end"]) == ({"date": "2026-07-08", "hour": "1800"},
+                                            {"date": "2026-07-09", "hour": "0200"})
+    assert "periodBefore" not in m.content
+    assert (m.content["registrationBefore"]["end_hour"],
+            m.content["registrationAfter"]["end_hour"]) == (None, "0200")
+    assert m.content["employees"] == [{"ssin": WORKER, "familyName": "Peeters",
+                                       "givenName": "An"}]
+    assert (sent.schema_version, sent.registration_id, sent.period_id) == (2, CREATE, PERIOD)
+    assert (sent.registration_before, sent.registration_after) == (
+        closed.registration_before, closed.registration_after)
+
+
+def test_a_registration_in_a_batch_file_gets_a_return_entry_with_its_number():
+    line = create(state("2026-07-08", "1800"), batch_ref="b-3", line=2, declarant=SECRETARIAT)
+    found = notices_of(line, batch_senders={SECRETARIAT})
+    [entry], [sent] = found.entries, found.notifications
+    assert found.messages == []
+    assert entry.result == {"declarationId": CREATE, "declarationType": "DAILY_REGISTRATION",
+                            "result": "A", "dailyRegistration": {"id": CREATE,
+                                                                 "periodId": PERIOD},
+                            "anomalies": []}
+    assert (sent.channel, sent.registration_id, sent.registration_before) == (
+        "batch", CREATE, None)
+
+
+def test_a_dimona_notification_carries_no_registration():
+    [sent] = notices_of(an_out()).notifications
+    assert (sent.registration_id, sent.registration_before, sent.registration_after) == (
+        None, None, None)

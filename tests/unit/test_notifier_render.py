@@ -299,3 +299,84 @@ def test_an_unknown_language_is_refused_naming_the_four(function):
 def test_an_unknown_language_is_refused_for_an_anomaly_label():
     with pytest.raises(ValueError, match="'EN'"):
         render.anomaly_label(REFUSAL, "EN")
+
+
+# Daily registrations (issue 22) ----------------------------------------------------------
+
+def registration(**changes) -> dict:
+    """A daily registration as the content carries it: a snake_case model dump."""
+    return {
+        "registration_id": 680725400018,
+        "period_id": 680725377631,
+        "employer_key": "175110801",
+        "ssin": "85073003328",
+        "start_date": "2026-07-08",
+        "start_hour": "1800",
+        "end_date": "2026-07-08",
+        "end_hour": None,
+        "cancelled": False,
+        "version": 1,
+        **changes,
+    }
+
+
+def registration_content(action="update", result="A", *, before=None, after=None) -> dict:
+    message = content("DAILY_REGISTRATION", result, action=action,
+                      registrationId=680725400018)
+    del message["periodBefore"], message["periodAfter"]
+    return {**message, "registrationBefore": before, "registrationAfter": after}
+
+
+CLOSED = registration(end_date="2026-07-09", end_hour="0200", version=2)
+
+
+@pytest.mark.parametrize(
+    ("language", "subject", "number", "before", "after", "end"),
+    [
+        ("nl", "Dimona-bevestiging dagelijkse registratie 680725377630: Aanvaard",
+         "Registratienummer: 680725400018", "Voor wijziging", "Na wijziging", "Einde"),
+        ("fr", "Confirmation Dimona enregistrement journalier 680725377630 : Acceptée",
+         "Numéro d'enregistrement: 680725400018", "Avant modification",
+         "Après modification", "Fin"),
+        ("de", "Dimona-Bestätigung tägliche Registrierung 680725377630: Angenommen",
+         "Registrierungsnummer: 680725400018", "Vor der Änderung", "Nach der Änderung",
+         "Ende"),
+        ("en", "Dimona confirmation daily registration 680725377630: Accepted",
+         "Registration number: 680725400018", "Before the change", "After the change",
+         "End"),
+    ],
+)
+def test_a_registration_update_shows_the_registration_before_and_after(
+        language, subject, number, before, after, end):
+    message = registration_content(before=registration(), after=CLOSED)
+    assert render.subject(message, language) == subject
+    shown = lines(render.text(message, language))
+    assert number in shown and "680725377631" in shown[shown.index(number) - 1]
+    first, second = shown.index(before), shown.index(after)
+    assert shown[first + 3] == f"{end}: 08/07/2026"  # the day, no hour yet
+    assert shown[second + 3] == f"{end}: 09/07/2026 02:00"
+    assert len(shown) == second + 5  # start, end, cancelled: no JC, type or planned hours
+    assert "<td>680725400018</td>" in render.html(message, language)
+
+
+def test_a_registration_cancel_says_it_is_cancelled_after():
+    message = lines(render.text(registration_content(
+        "cancel", before=CLOSED, after={**CLOSED, "cancelled": True, "version": 3}), "nl"))
+    after = message.index("Na wijziging")
+    assert message[after + 2:] == ["Begin: 08/07/2026 18:00", "Einde: 09/07/2026 02:00",
+                                   "Geannuleerd: ja"]
+
+
+@pytest.mark.parametrize("language", render.LANGUAGES)
+def test_a_registration_create_has_no_before_and_after_section(language):
+    message = render.text(registration_content("create", after=registration()), language)
+    for heading in PERIOD_HEADINGS[language]:
+        assert heading not in message
+
+
+def test_a_dimona_message_has_no_registration_number():
+    for language in render.LANGUAGES:
+        for label in ("Registratienummer", "enregistrement", "Registrierungsnummer",
+                      "Registration number"):
+            assert label not in render.text(content("DIMONA_UPDATE", before=period(),
+                                                    after=period()), language)

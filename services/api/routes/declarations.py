@@ -56,10 +56,13 @@ def get_declaration(declaration_id: Annotated[int, Path(ge=0, le=2**63 - 1)], wh
 
 def declaration_status(declaration_id: int, result: dict) -> dict:
     """The `declarationStatus` of GET /declarations/{id} from the register's result
-    (docs/interface.md §3): its result, anomalies and period."""
+    (docs/interface.md §3): its result, anomalies and period; a daily registration's number
+    and period instead (§8)."""
     status = {"declarationId": declaration_id, "result": result["result"],
               "anomalies": result["anomalies"]}
-    if "periodId" in result:
+    if "dailyRegistration" in result:
+        status["dailyRegistration"] = result["dailyRegistration"]
+    elif "periodId" in result:
         status["period"] = {"id": result["periodId"]}
     return status
 

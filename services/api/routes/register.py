@@ -13,10 +13,13 @@ from fastapi.responses import Response
 from services.api.access import Access
 from services.api.deps import AccessDep, Reader, ReadersDep
 from services.intake.domain import Principal
-from services.projections.application import Filters, Page, csv_rows
+from services.projections.application import Filters, Page, RegistrationFilters, csv_rows
 
 router = APIRouter(prefix="/register", tags=["register"])
 Id = Annotated[int, Path(ge=0, le=2**63 - 1)]
+Limit = Annotated[int, Query(ge=1, le=10_000)]
+Offset = Annotated[int, Query(ge=0)]
+Format = Literal["json", "csv"]
 
 
 def search_filters(ssin: str | None = None, name: str | None = None, today: bool = False,
@@ -41,27 +44,57 @@ def check_employer(access: Access, who: Principal, employer: str) -> None:
         raise HTTPException(404, f"no register of employer {employer} for this token")
 
 
+def as_csv(name: str, items: list[dict], total: int) -> Response:
+    """A register export: a header row, then the rows (`X-Total-Count`: every match)."""
+    text = io.StringIO()
+    csv.writer(text, lineterminator="\n").writerows(csv_rows(name, items))
+    return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": f'attachment; filename="{name}.csv"',
+        "X-Total-Count": str(total)})
+
+
+# Before /{presentation}, which would take these paths for searches.
+@router.get("/registrations")
+def registrations(employer: str, who: Reader, access: AccessDep, readers: ReadersDep,
+                  period: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
+                  from_: Annotated[date | None, Query(alias="from")] = None,
+                  to: date | None = None, limit: Limit = 100, offset: Offset = 0,
+                  format: Format = "json"):
+    """An employer's daily registrations, by start (of one period; starting between `from`
+    and `to`): `{employer, criteria, total, offset, limit, items}`, or CSV."""
+    check_employer(access, who, employer)
+    found = readers.register.registrations(employer, RegistrationFilters(period, from_, to),
+                                           Page(limit, offset))
+    return found if format == "json" else as_csv("registrations", found["items"],
+                                                 found["total"])
+
+
+@router.get("/presence")
+def presence(employer: str, quarter: Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$")],
+             who: Reader, access: AccessDep, readers: ReadersDep, format: Format = "json"):
+    """The quarter's presence of an employer's fixed workers (`quarter=2026Q3`): per worker,
+    the days with a daily registration and the hours registered; CSV: one row per worker
+    and day (`X-Total-Count`: the workers)."""
+    check_employer(access, who, employer)
+    found = readers.register.presence(employer, quarter)
+    return found if format == "json" else as_csv("presence", found["workers"],
+                                                 len(found["workers"]))
+
+
 @router.get("/{presentation}")
 def search(presentation: Literal["workers", "periods", "monthly"], employer: str,
            who: Reader, access: AccessDep, readers: ReadersDep,
            filters: Annotated[Filters, Depends(search_filters)],
            month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-           limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
-           offset: Annotated[int, Query(ge=0)] = 0,
-           format: Literal["json", "csv"] = "json"):
+           limit: Limit = 100, offset: Offset = 0, format: Format = "json"):
     """A search of an employer's register, as a list of workers, a list of periods or
     (with `month`) a monthly overview: `{employer, criteria, total, offset, limit,
     items}`, or CSV with `format=csv`."""
     check_employer(access, who, employer)
     found = readers.register.search(presentation, employer, filters, Page(limit, offset),
                                      month)
-    if format == "json":
-        return found
-    text = io.StringIO()
-    csv.writer(text, lineterminator="\n").writerows(csv_rows(presentation, found["items"]))
-    return Response(text.getvalue(), media_type="text/csv; charset=utf-8", headers={
-        "Content-Disposition": f'attachment; filename="{presentation}.csv"',
-        "X-Total-Count": str(found["total"])})
+    return found if format == "json" else as_csv(presentation, found["items"],
+                                                 found["total"])
 
 
 @router.get("/periods/{period_id}")

@@ -17,6 +17,8 @@ ROUTES = {  # route name -> (method, path)
     "get_declaration": ("GET", "/declarations/{declaration_id}"),
     "post_batch": ("POST", "/batches"), "get_batch": ("GET", "/batches/{batch_ref}"),
     "search": ("GET", "/register/{presentation}"),
+    "registrations": ("GET", "/register/registrations"),
+    "presence": ("GET", "/register/presence"),
     "period": ("GET", "/register/periods/{period_id}"),
     "declaration": ("GET", "/register/declarations/{declaration_id}"),
     "quotas": ("GET", "/register/quotas/{employer}"),

@@ -144,3 +144,11 @@ def test_the_status_names_the_period_only_when_there_is_one():
     assert declaration_status(1, refused) == {"declarationId": 1, "result": "B",
                                               "anomalies": [{"code": "00024-003"}]}
     assert declaration_status(1, {**refused, "periodId": 7})["period"] == {"id": 7}
+
+
+def test_the_status_of_a_daily_registration_names_the_registration_and_its_period():
+    result = {"result": "A", "anomalies": [], "dailyRegistration": {"id": 5, "periodId": 7},
+              "periodId": 7}
+    assert declaration_status(5, result) == {"declarationId": 5, "result": "A",
+                                             "anomalies": [], "dailyRegistration": {
+                                                 "id": 5, "periodId": 7}}

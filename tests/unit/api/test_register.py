@@ -4,6 +4,7 @@ mandataries and auditors; anyone else gets 404, as if it did not exist."""
 import pytest
 
 from services.projections.application import BadQuery
+from services.projections.domain import quarter_bounds
 from tests.unit.api.fakes import AUDITOR, KROON, NOBODY, PARC, app_with, fake_readers
 
 ITEMS = [{"periodId": 1, "ssin": "85073003328", "familyName": "Claes", "givenName": "Stefan",
@@ -36,6 +37,24 @@ class Register:
 
     def quotas(self, employer, year, ssin):
         return {"year": year, "ssin": ssin}
+
+    def registrations(self, employer, filters, page):
+        self.searches.append(("registrations", employer, filters, page, None))
+        return {"employer": {"name": "Kroon"}, "criteria": {}, "total": 3,
+                "offset": page.offset, "limit": page.limit, "items": [REGISTRATION]}
+
+    def presence(self, employer, quarter):
+        quarter_bounds(quarter)  # BadQuery as the register's
+        self.searches.append(("presence", employer, None, None, quarter))
+        return {"quarter": quarter, "workers": [{
+            "ssin": "85073003328", "familyName": "Claes", "givenName": "Stefan",
+            "periodIds": [1], "totalDays": 1, "totalHours": 8.0, "days": [
+                {"date": "2026-07-08", "hours": 8.0, "registrations": 1, "open": False}]}]}
+
+
+REGISTRATION = {"registrationId": 5, "periodId": 1, "ssin": "85073003328", "status": "active",
+                "startDate": "2026-07-08", "startHour": "1800", "endDate": "2026-07-09",
+                "endHour": "0200", "cancelled": False, "hours": 8.0}
 
 
 @pytest.fixture
@@ -112,3 +131,53 @@ def test_quotas_of_a_year_or_of_this_one(client):
     assert client.get("/register/quotas/175110801", headers=KROON).json()["year"] >= 2026
     assert client.get("/register/quotas/175110801?year=1800", headers=KROON
                       ).status_code == 400
+
+
+# Daily registrations (issue 22) ----------------------------------------------------------
+
+@pytest.mark.parametrize(("headers", "status"), READERS)
+def test_registrations_and_presence_are_scoped_to_the_employers_the_token_may_read(
+        client, headers, status):
+    assert client.get("/register/registrations?employer=175110801", headers=headers
+                      ).status_code == status
+    assert client.get("/register/presence?employer=175110801&quarter=2026Q3",
+                      headers=headers).status_code == status
+
+
+def test_the_registrations_filters_and_page_reach_the_register(client, register):
+    answer = client.get("/register/registrations?employer=0403170701&period=1"
+                        "&from=2026-07-01&to=2026-07-31&limit=5&offset=10", headers=KROON)
+    assert answer.status_code == 200 and answer.json()["items"] == [REGISTRATION]
+    [(name, employer, filters, page, _)] = register.searches
+    assert (name, employer, filters.period_id, str(filters.start_from),
+            str(filters.start_to), page.limit, page.offset) == (
+        "registrations", "0403170701", 1, "2026-07-01", "2026-07-31", 5, 10)
+
+
+def test_registrations_and_presence_as_csv(client):
+    listed = client.get("/register/registrations?employer=175110801&format=csv",
+                        headers=KROON)
+    assert listed.headers["X-Total-Count"] == "3"
+    assert listed.headers["Content-Disposition"] == (
+        'attachment; filename="registrations.csv"')
+    assert listed.text.splitlines()[0].startswith(
+        "status,registrationId,receivedAt,startDate,startAt,endDate,endAt,cancelled")
+    presence = client.get("/register/presence?employer=175110801&quarter=2026Q3&format=csv",
+                          headers=KROON)
+    assert presence.headers["X-Total-Count"] == "1"
+    assert presence.text.splitlines() == [
+        "ssin,familyName,givenName,periodIds,date,hours,registrations,open",
+        "85073003328,Claes,Stefan,-1-,2026-07-08,8.0,1,False"]
+
+
+@pytest.mark.parametrize("query", [
+    "/register/presence?employer=175110801",  # no quarter
+    "/register/presence?employer=175110801&quarter=2026Q5",
+    "/register/presence?employer=175110801&quarter=2026-07",
+    "/register/registrations?employer=175110801&from=2026-07-01",  # no `to`
+    "/register/registrations?employer=175110801&from=2026-07-02&to=2026-07-01",
+    "/register/registrations", "/register/registrations?employer=175110801&limit=0"])
+def test_a_wrong_registrations_or_presence_query_is_a_problem(client, query):
+    answer = client.get(query, headers=KROON)
+    assert answer.status_code == 400, answer.text
+    assert answer.headers["content-type"] == "application/problem+json"
