@@ -20,6 +20,7 @@ from services.validator.domain import (
     Identifications,
     Period,
     Quota,
+    Registration,
     Relation,
     decide,
     identified,
@@ -33,11 +34,14 @@ ATTEMPTS = 8  # optimistic-concurrency retries of one batch (quota races, redeli
 
 
 def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], set[UUID]]:
-    """The aggregates a batch reads: periods first, then relations and quotas."""
+    """The aggregates a batch reads: periods (and the registrations named) first, then
+    relations and quotas."""
     periods, others = set(), set()
     for sub in batch:
         d = sub.declaration
-        if d.period_id is not None:
+        if d.daily_registration is not None:
+            periods.update(_registration_ids(sub))
+        elif d.period_id is not None:
             periods.add(Period.create_id(d.period_id))
         elif d.worker is not None and d.worker.ssin is not None and d.employer is not None:
             # the period an IN opens: found absent in the batch's one query, not one each
@@ -46,6 +50,16 @@ def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], 
             others.update(Quota.create_id(c.kind, c.subject, c.year)
                           for c in counts(period_after(sub, None)))
     return periods, others
+
+
+def _registration_ids(sub: DeclarationSubmitted) -> set[UUID]:
+    """A create's period and the registration it opens (found absent in the batch's one
+    query), or the registration an update or cancel names."""
+    r = sub.declaration.daily_registration
+    if r.action == "create":
+        ids = {Registration.create_id(sub.declaration_id)}
+        return ids | ({Period.create_id(r.period_id)} if r.period_id is not None else set())
+    return {Registration.create_id(r.registration_id)} if r.registration_id is not None else set()
 
 
 class DecideDeclarations:
@@ -88,6 +102,9 @@ class DecideDeclarations:
         ctx = BatchContext(self.directory(), uow)
         periods, others = _ids_to_prefetch(batch)
         uow.prefetch(periods)
+        registrations = [s for s in batch if s.declaration.daily_registration is not None]
+        if registrations:
+            others |= ctx.prepare_registrations(registrations)
         declarations = {Declaration.create_id(s.declaration_id) for s in batch}
         uow.prefetch(others | (declarations if look_up_recorded else set()))
         decided: dict[int, list[DeclarationDecided]] = {}
@@ -143,7 +160,10 @@ def waiting(uow: UnitOfWork) -> Identifications:
 
 
 def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
-    """An accepted declaration moves its period, its relation and the quotas it counts in."""
+    """An accepted declaration moves its period, its relation and the quotas it counts in;
+    an accepted daily registration its registration and its relation."""
+    if decision.registration_after is not None:
+        record_registration(decision, uow)
     after, before = decision.period_after, decision.period_before
     if after is None:
         return
@@ -167,6 +187,23 @@ def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
             uow.add(Quota(*key, after.period_id, new.get(key)))
         elif quota.entries.get(after.period_id) != new.get(key):
             uow.add(quota).count(after.period_id, new.get(key))
+
+
+def record_registration(decision: DeclarationDecided, uow: UnitOfWork) -> None:
+    """The registration as the decision leaves it, and in its relation (for overlaps)."""
+    after = decision.registration_after
+    state = after.model_dump(mode="json")
+    registration = uow.get(Registration.create_id(after.registration_id))
+    if registration is None:
+        uow.add(Registration(after.registration_id, state))
+    else:
+        uow.add(registration).change(decision.declaration_id, state)
+    if after.ssin is None:  # a period is recorded with its SSIN: never so, kept safe
+        return
+    relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
+    if relation is None:  # its period's relation is recorded with it: kept safe all the same
+        relation = Relation(after.employer_key, after.ssin)
+    uow.add(relation).record_registration(state)
 
 
 class ResolveIdentifications:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from schemas.events import PeriodState
+from schemas.events import DeclarationSubmitted, PeriodState, RegistrationState
 from services.directory.domain import Directory
-from services.validator.domain import Period, Quota, Relation
+from services.validator.domain import Period, Quota, Registration, Relation
+from services.validator.domain.registrations import period_id_of
 from services.validator.eventstore import ValidatorApplication
 
 
@@ -76,3 +78,39 @@ class BatchContext:
     def quota(self, kind: str, subject: str, year: int) -> Mapping[int, dict]:
         found = self.uow.get(Quota.create_id(kind, subject, year))
         return found.entries if found is not None else {}
+
+    def registration(self, registration_id: int) -> RegistrationState | None:
+        found = self.uow.get(Registration.create_id(registration_id))
+        return found.current if found is not None else None
+
+    def registrations(self, employer_key: str, ssin: str) -> Sequence[RegistrationState]:
+        found = self.uow.get(Relation.create_id(employer_key, ssin))
+        return list(found.registrations.values()) if found is not None else []
+
+    def registration_system(self, employer_key: str, moment: datetime) -> str | None:
+        return self.directory.daily_registration_system(employer_key, moment)
+
+    def prepare_registrations(self, registrations: Sequence[DeclarationSubmitted]) -> set[UUID]:
+        """What a batch's daily registrations read, once their periods and the registrations
+        they name are loaded (application._ids_to_prefetch): the periods of the registrations
+        named (one query), the system choices the directory's copy may miss for their
+        employers (one query), and the ids of their relations, to load with the batch's
+        other aggregates."""
+        periods = self._periods_of(registrations)
+        self.directory.freshen_choices((p.employer_key, s.received_at) for s, p in periods)
+        return {Relation.create_id(p.employer_key, p.ssin) for _, p in periods if p.ssin}
+
+    def _periods_of(self, registrations: Sequence[DeclarationSubmitted]
+                    ) -> list[tuple[DeclarationSubmitted, PeriodState]]:
+        """Each registration with the period it is on, when known."""
+        blocks = [s.declaration.daily_registration for s in registrations]
+        named = {r.registration_id: self.registration(r.registration_id) for r in blocks
+                 if r.action != "create" and r.registration_id is not None}
+        self.uow.prefetch(Period.create_id(r.period_id) for r in named.values() if r)
+        found = []
+        for sub, r in zip(registrations, blocks, strict=True):
+            period_id = period_id_of(r, named.get(r.registration_id))
+            period = self.period(period_id) if period_id is not None else None
+            if period is not None:
+                found.append((sub, period))
+        return found

@@ -4,13 +4,14 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from schemas.declaration import Declaration
-from schemas.events import DeclarationSubmitted, PeriodState, stable_id
+from schemas.events import DeclarationSubmitted, PeriodState, RegistrationState, stable_id
 from services.directory.domain import (
     Directory,
     DirectoryEmployer,
     FlexiEligibility,
     Identity,
     Mandate,
+    SystemChoice,
 )
 
 RECEIVED = datetime(2026, 7, 7, 18, 0, tzinfo=UTC)  # 20:00 in Brussels, the eve of IN
@@ -42,10 +43,13 @@ class FakeContext:
     def __init__(self, periods: dict[int, PeriodState] | None = None,
                  employers: Iterable[DirectoryEmployer] = (KROON, PARC),
                  flexi: Iterable[FlexiEligibility] = (), identities: Iterable[Identity] = (),
-                 quotas: dict[tuple, dict[int, dict]] | None = None):
-        self.directory = Directory(employers, MANDATES, flexi, identities)
+                 quotas: dict[tuple, dict[int, dict]] | None = None,
+                 registrations: Iterable[RegistrationState] = (),
+                 choices: Iterable[SystemChoice] = ()):
+        self.directory = Directory(employers, MANDATES, flexi, identities, choices)
         self.periods = periods or {}
         self.quotas = quotas or {}
+        self.registered = {r.registration_id: r for r in registrations}
 
     def period(self, period_id: int) -> PeriodState | None:
         return self.periods.get(period_id)
@@ -56,3 +60,13 @@ class FakeContext:
 
     def quota(self, kind: str, subject: str, year: int) -> dict[int, dict]:
         return self.quotas.get((kind, subject, year), {})
+
+    def registration(self, registration_id: int) -> RegistrationState | None:
+        return self.registered.get(registration_id)
+
+    def registrations(self, employer_key: str, ssin: str) -> list[RegistrationState]:
+        return [r for r in self.registered.values() if (r.employer_key, r.ssin) == (
+            employer_key, ssin)]
+
+    def registration_system(self, employer_key: str, moment: datetime) -> str | None:
+        return self.directory.daily_registration_system(employer_key, moment)

@@ -1,7 +1,8 @@
 """The Dimona rulebook and the aggregates of the event store. Pure: no Kafka, no SQL.
 
 One rule = one small function, in the module of its subject, yielding the anomaly codes it
-finds. RULES lists them all, in the order their anomalies are reported. Time, when a rule
+finds. RULES lists them all, in the order their anomalies are reported; REGISTRATION_RULES
+those of the daily registration, a declaration of its own kind (registrations.py). Time, when a rule
 needs it, comes from the declaration's reception timestamp, never from the clock.
 """
 
@@ -27,22 +28,27 @@ from services.validator.domain import (
     parties,
     periods,
     quotas,
+    registrations,
 )
 from services.validator.domain.aggregates import (
     Declaration,
     Identifications,
     Period,
     Quota,
+    Registration,
     Relation,
 )
 from services.validator.domain.case import Case, Context, Finding, open_case
 from services.validator.domain.identifiers import valid_ssin
+from services.validator.domain.registrations import RegistrationCase, open_registration_case
 from services.validator.domain.version import RULES_VERSION
 
-__all__ = ["RULES", "Context", "Declaration", "Identifications", "Period", "Quota",
-           "Relation", "decide", "identified", "result_of", "valid_ssin"]
+__all__ = ["REGISTRATION_RULES", "RULES", "Context", "Declaration", "Identifications",
+           "Period", "Quota", "Registration", "Relation", "decide", "identified", "result_of",
+           "valid_ssin"]
 
 Rule = Callable[[Case, Context], Iterable[Finding]]
+RegistrationRule = Callable[[RegistrationCase, Context], Iterable[Finding]]
 
 RULES: tuple[Rule, ...] = (
     # the worker and the employer (§8, §4.1)
@@ -72,6 +78,25 @@ RULES: tuple[Rule, ...] = (
     quotas.quota_exceeded, flexi.flexi_not_eligible, identifiers.identity_mismatch,
 )
 
+REGISTRATION_RULES: tuple[RegistrationRule, ...] = (
+    # which fields each action needs or forbids
+    registrations.registration_id_presence, registrations.period_id_presence,
+    registrations.start_date_presence, registrations.start_hour_presence,
+    registrations.end_date_presence, registrations.end_hour_presence,
+    # the declarant, the channel, the employer's system
+    parties.no_mandate, parties.secured_channel_only, registrations.dimona_system_not_chosen,
+    # the registration an update or a cancel names, the period it is on
+    registrations.unknown_registration, registrations.registration_cancelled,
+    registrations.unknown_period, registrations.period_cancelled,
+    registrations.period_incompatible,
+    # dates and hours
+    registrations.start_date_domain, registrations.end_date_domain,
+    registrations.end_before_start, registrations.end_hour_before_start_hour,
+    registrations.longer_than_24_hours, registrations.update_changes_nothing,
+    # the relation's other registrations
+    registrations.overlapping,
+)
+
 RECEPTION_FIELDS = tuple(f for f in Reception.model_fields if f not in Event.model_fields)
 
 
@@ -83,9 +108,10 @@ def result_of(anomalies: Iterable[Anomaly]) -> Result:
     return "W" if anomalies else "A"
 
 
-def _anomalies(case: Case, ctx: Context) -> list[Anomaly]:
+def _anomalies(case: Case | RegistrationCase, ctx: Context,
+               rules: tuple[Callable, ...] = RULES) -> list[Anomaly]:
     found: dict[str, Anomaly] = {}
-    for rule in RULES:
+    for rule in rules:
         for finding in rule(case, ctx):
             anomaly = Anomaly.of(finding) if isinstance(finding, str) else finding
             found.setdefault(anomaly.code, anomaly)
@@ -100,6 +126,8 @@ def waits_for_identification(case: Case) -> bool:
 def decide(sub: DeclarationSubmitted, ctx: Context,
            identified_ssin: str | None = None) -> DeclarationDecided:
     """Apply every rule; the decision is a pure function of the submission and the context."""
+    if sub.declaration.daily_registration is not None:
+        return decide_registration(sub, ctx)
     case = open_case(sub, ctx)
     anomalies = _anomalies(case, ctx)
     result = result_of(anomalies)
@@ -118,6 +146,32 @@ def decide(sub: DeclarationSubmitted, ctx: Context,
         result=result, anomalies=tuple(anomalies),
         period_id=after.period_id if after else None, period_before=case.before,
         period_after=after, identified_ssin=identified_ssin, rule_version=RULES_VERSION)
+
+
+def named_registration(case: RegistrationCase) -> int | None:
+    """The registration a refused declaration is about: the one an update or cancel names;
+    a refused create created none."""
+    return case.registration.registration_id if case.action != "create" else None
+
+
+def decide_registration(sub: DeclarationSubmitted, ctx: Context) -> DeclarationDecided:
+    """Apply the daily registration's rules. The decision names the registration (the one
+    created, or the one an update or cancel names, also when refused; a refused create has
+    none) and its period, and carries the registration before and after."""
+    case = open_registration_case(sub, ctx)
+    anomalies = _anomalies(case, ctx, REGISTRATION_RULES)
+    result = result_of(anomalies)
+    after = case.after if result in ("A", "W") else None
+    named = after or case.before
+    reception = {name: getattr(sub, name) for name in RECEPTION_FIELDS}
+    return DeclarationDecided(
+        **reception, event_id=stable_id("decided", sub.declaration_id),
+        occurred_at=sub.received_at, correlation_id=sub.correlation_id,
+        causation_id=str(sub.event_id), declaration_type="DAILY_REGISTRATION",
+        result=result, anomalies=tuple(anomalies),
+        period_id=named.period_id if named else None,
+        registration_id=after.registration_id if after else named_registration(case),
+        registration_before=case.before, registration_after=after, rule_version=RULES_VERSION)
 
 
 def identified(sub: DeclarationSubmitted, ssin: str) -> DeclarationSubmitted:

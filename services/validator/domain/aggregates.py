@@ -7,7 +7,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from schemas.events import PeriodState
+from schemas.events import PeriodState, RegistrationState
 
 AGGREGATE_NAMESPACE = UUID("0b8a3f4e-3c55-4d2a-a8a4-22b1c3c1d0e7")
 
@@ -59,11 +59,33 @@ class Period(Aggregate):
         return PeriodState.model_validate(self.state)
 
 
+class Registration(Aggregate):
+    """A daily registration; its number is the declaration number of its create."""
+
+    @staticmethod
+    def create_id(registration_id: int) -> UUID:
+        return aggregate_id("registration", registration_id)
+
+    @event("Opened")
+    def __init__(self, registration_id: int, state: dict):
+        self.registration_id = registration_id
+        self.state = state
+
+    @event("Changed")
+    def change(self, declaration_id: int, state: dict) -> None:
+        self.state = state
+
+    @property
+    def current(self) -> RegistrationState:
+        return RegistrationState.model_validate(self.state)
+
+
 class Relation(Aggregate):
     """The periods of one employer-worker relation, for duplicates, overlaps and the
-    occasional workers' two-day rule. Its first period comes with its creation: one event
-    fewer per new relation (docs/performance.md); a relation recorded before that started
-    empty (`state` None)."""
+    occasional workers' two-day rule, and its daily registrations, for their overlaps. Its
+    first period comes with its creation: one event fewer per new relation
+    (docs/performance.md); a relation recorded before that started empty (`state` None).
+    Relations recorded before the daily registration replay with no registration."""
 
     @staticmethod
     def create_id(employer_key: str, ssin: str) -> UUID:
@@ -74,12 +96,18 @@ class Relation(Aggregate):
         self.employer_key = employer_key
         self.ssin = ssin
         self.periods: dict[int, PeriodState] = {}
+        self.registrations: dict[int, RegistrationState] = {}
         if state is not None:
             self._record(state)
 
     @event("PeriodRecorded")
     def record(self, state: dict) -> None:
         self._record(state)
+
+    @event("RegistrationRecorded")
+    def record_registration(self, state: dict) -> None:
+        registration = RegistrationState.model_validate(state)
+        self.registrations[registration.registration_id] = registration
 
     def _record(self, state: dict) -> None:
         period = PeriodState.model_validate(state)

@@ -8,7 +8,7 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from schemas.declaration import Declaration, DimonaIn, DimonaOut, DimonaUpdate
-from schemas.events import Anomaly, DeclarationSubmitted, PeriodState
+from schemas.events import Anomaly, DeclarationSubmitted, PeriodState, RegistrationState
 from schemas.reference import WorkerType, reference
 from services.directory.domain import Directory, DirectoryEmployer
 from services.validator.domain.moments import REOPEN, local
@@ -31,6 +31,16 @@ class Context(Protocol):
 
     def quota(self, kind: str, subject: str, year: int) -> Mapping[int, dict]:
         """What each period counts against one quota (services.validator.domain.quotas)."""
+
+    def registration(self, registration_id: int) -> RegistrationState | None:
+        """A daily registration, by its number (its create's declaration number)."""
+
+    def registrations(self, employer_key: str, ssin: str) -> Sequence[RegistrationState]:
+        """The daily registrations of one employer-worker relation."""
+
+    def registration_system(self, employer_key: str, moment: datetime) -> str | None:
+        """The employer's choice of system for its daily registrations in force at
+        `moment` (the directory's dated fact); None: no choice yet."""
 
 
 @dataclass(frozen=True)

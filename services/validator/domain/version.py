@@ -13,7 +13,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
 RULES_SOURCES = ("services/validator/domain/*.py", "schemas/anomalies.json",
-                 "schemas/worker_types.json", "schemas/reference.py")
+                 "schemas/worker_types.json", "schemas/reference.py",
+                 "services/common/presence.py")  # the registrations' hours in real time
 
 VERSIONS = {
     "2026.11.1": "308fac189668179a189b30786d237ea65d0d019c5c8cefbda85793ae6c3c6f38",
@@ -22,6 +23,9 @@ VERSIONS = {
     "2026.11.2": "cd766d4e7183eb70a7182b06c524b140a2c3b72edf833ae54319ecd29f880e08",
     # 2026.12.1 changes no rule: the comments cite the project's own docs/sources.md.
     "2026.12.1": "05124cb7ebc53e1d2a0f8a9c3001b6f3a204a25587f5dcddece257a9767d5513",
+    # 2026.12.2 adds the daily registration's rules (registrations.py; issue 22) and
+    # services/common/presence.py, their hours in real time, to the rules' sources.
+    "2026.12.2": "1c7873c9eeef2440f9c8c2416e467bfc7b7f264438321f26a40b12efc621ddb2",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
