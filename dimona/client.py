@@ -49,6 +49,20 @@ class StackClient:
             raise StackError(f"{file}: not a directory document: {exc}") from None
         return directory.load(self.state["database_url"], doc)
 
+    def choose_daily_registration_system(self, employer: str, system: str) -> dict:
+        """Record, as the operator, the system an employer (NSSO or enterprise number) chose
+        for its daily registrations: the answer of PUT /employers/{id}/daily-registration-system."""
+        from datetime import UTC, datetime
+
+        from services.directory.domain import DAILY_REGISTRATION_SYSTEMS, choice_json
+        if system not in DAILY_REGISTRATION_SYSTEMS:
+            raise StackError(f"system must be one of {', '.join(DAILY_REGISTRATION_SYSTEMS)}")
+        found = directory.employer_by_number(self.pool, employer) if employer.isdigit() else None
+        if found is None:
+            raise StackError(f"employer {employer} is not in the directory")
+        return choice_json(found, directory.record_system_choice(
+            self.pool, found.key, system, "dimona CLI", datetime.now(UTC)))
+
     def submit(self, file: Path, declarant: str | None) -> dict:
         """Record a batch file (streamed); returns its summary."""
         from services.intake.adapter import IntakeStore

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from schemas.declaration import Declaration
 from services.directory import adapter as directory
-from services.directory.domain import Directory, token_digest
+from services.directory.domain import Directory, DirectoryEmployer, token_digest
 from services.intake.adapter import IntakeStore
 from services.intake.domain import UNKNOWN_EMPLOYER, Forbidden, Principal, employer_key
 
@@ -67,6 +67,15 @@ class Access:
             if self._acts_for(principal.declarant, key) is False:
                 raise Forbidden(f"declarant {principal.declarant} has no mandate for "
                                 f"employer {key}")
+
+    def check_acts_for(self, principal: Principal, employer: DirectoryEmployer) -> None:
+        """Raises Forbidden unless a declarant is the employer itself or holds its mandate
+        valid today (an auditor's token reads; it changes nothing)."""
+        principal.check_may_write()
+        if principal.declarant is None or not self._acts_for(principal.declarant,
+                                                             employer.key):
+            raise Forbidden(f"declarant {principal.declarant} has no mandate for "
+                            f"employer {employer.key}")
 
     def _acts_for(self, declarant: str, employer_number: str) -> bool | None:
         """Whether a declarant is the employer or holds its mandate valid today; None when

@@ -15,7 +15,16 @@ from services.api.deps import Services
 from services.api.errors import BodyLimit, install_error_handlers
 from services.api.metrics import Metrics
 from services.api.readers import open_readers
-from services.api.routes import audit, batches, declarations, ebox, health, oauth, register
+from services.api.routes import (
+    audit,
+    batches,
+    declarations,
+    ebox,
+    employers,
+    health,
+    oauth,
+    register,
+)
 from services.api.settings import ApiSettings
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
@@ -23,7 +32,7 @@ from services.intake import jobs
 from services.intake.adapter import IntakeStore
 
 ROUTERS = (health.router, oauth.router, declarations.router, batches.router,
-           register.router, ebox.router, audit.router)
+           register.router, ebox.router, audit.router, employers.router)
 
 
 def create_app(settings: ApiSettings | None = None, services: Services | None = None

@@ -86,6 +86,14 @@ def choice_in_force(choices: Iterable[SystemChoice], moment: datetime) -> System
     return max(made, key=lambda c: c.chosen_at) if made else None
 
 
+def choice_json(employer: DirectoryEmployer, choice: SystemChoice) -> dict:
+    """A recorded choice as the HTTP edge and the CLI answer it (docs/interface.md §6):
+    the employer's NSSO number (its enterprise number when it has none)."""
+    number = employer.employer_id if employer.employer_id is not None else employer.key
+    return {"employerId": number, "system": choice.system,
+            "chosenAt": choice.chosen_at.isoformat()}
+
+
 ChoicesReader = Callable[[Collection[str]], tuple[datetime, list[SystemChoice]]]
 """Reads again the choices of some employers: (the time the read began, their choices)."""
 

@@ -26,6 +26,8 @@ ROUTES = {  # route name -> (method, path)
     "mark_read": ("POST", "/ebox/messages/{message_id}/read"),
     "audit_log": ("GET", "/audit/log"), "audit_verify": ("GET", "/audit/verify"),
     "audit_checkpoints": ("GET", "/audit/checkpoints"),
+    "choose_daily_registration_system": ("PUT",
+                                         "/employers/{employer_id}/daily-registration-system"),
 }
 
 
@@ -34,7 +36,8 @@ def test_every_route_is_mounted_at_creation_and_found_by_its_name():
     paths = app.openapi()["paths"]
     for name, (method, path) in ROUTES.items():
         params = {p: "1" for p in ("declaration_id", "batch_ref", "presentation",
-                                   "period_id", "employer", "message_id") if f"{{{p}}}" in path}
+                                   "period_id", "employer", "message_id", "employer_id")
+                  if f"{{{p}}}" in path}
         assert app.url_path_for(name, **params) == path.format(**params), name
         assert method.lower() in paths[path], (name, path)
     assert len(paths) == len(ROUTES)
