@@ -125,3 +125,22 @@ def test_a_registration_delivered_twice_gives_one_decision_and_one_registration(
     [refused] = decide(DecideDeclarations(open_event_store(world.url, False), cached), world,
                        overlapping)
     assert [a.code for a in refused.anomalies] == ["90480-334"]
+
+
+def test_the_operator_records_a_choice_with_the_cli_client(world, tmp_path):
+    """dimona directory daily-registration, through StackClient, on the stack's database."""
+    import json
+
+    from dimona.client import StackClient, StackError
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "stack.json").write_text(json.dumps({"database_url": world.url}))
+    client = StackClient(tmp_path)
+    answer = client.choose_daily_registration_system("0876543270", "dimona+cashRegister")
+    assert (answer["employerId"], answer["system"]) == (197100119, "dimona+cashRegister")
+    assert rows(world, "SELECT system, chosen_by FROM directory.daily_registration_systems "
+                       "WHERE employer_key = '197100119' ORDER BY chosen_at DESC LIMIT 1") == [
+        ("dimona+cashRegister", "dimona CLI")]
+    for employer, system in (("175110802", "dimona"), ("175110801", "cash")):
+        with pytest.raises(StackError):
+            client.choose_daily_registration_system(employer, system)
+    client.pool.close()
