@@ -16,6 +16,8 @@ from datetime import datetime
 from typing import Literal
 from zoneinfo import ZoneInfo
 
+from pydantic.alias_generators import to_camel
+
 from schemas.events import DeclarationDecided, NotificationSent, Origin
 from services.common.auditchain import GENESIS, Link, link_hash
 
@@ -173,7 +175,8 @@ def _registration_change(decision: DeclarationDecided) -> dict:
     if decision.declaration.daily_registration is None:
         return {}
     return {**_registration_named(decision), **{
-        side: state and state.model_dump(mode="json", include=REGISTRATION_FIELDS)
+        side: state and {to_camel(k): v for k, v in state.model_dump(
+            mode="json", include=REGISTRATION_FIELDS).items()}
         for side, state in (("registrationBefore", decision.registration_before),
                             ("registrationAfter", decision.registration_after))}}
 
@@ -269,6 +272,6 @@ def _sides(d: dict) -> list[str]:
 def _span(r: dict | None) -> str:
     if r is None:
         return "-"
-    end = f"{r['end_date']} {r['end_hour'] or 'open'}"
-    return (f"{r['start_date']} {r['start_hour']} - {end}"
+    end = f"{r['endDate']} {r['endHour'] or 'open'}"
+    return (f"{r['startDate']} {r['startHour']} - {end}"
             + (" cancelled" if r["cancelled"] else "") + f" (version {r['version']})")

@@ -18,8 +18,15 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
 
-from schemas.events import DeclarationDecided, NotificationChannel, NotificationSent, stable_id
+from schemas.events import (
+    DeclarationDecided,
+    NotificationChannel,
+    NotificationSent,
+    RegistrationState,
+    stable_id,
+)
 from services.directory.domain import DirectoryEmployer
 from services.notifier import render
 
@@ -131,8 +138,8 @@ def _changed(d: DeclarationDecided) -> dict:
     """What the declaration changed, before and after: the period, or for a daily
     registration the registration (docs/adr/0009-daily-registration.md)."""
     if d.declaration.daily_registration is not None:
-        return {"registrationBefore": _period(d.registration_before),
-                "registrationAfter": _period(d.registration_after)}
+        return {"registrationBefore": _registration(d.registration_before),
+                "registrationAfter": _registration(d.registration_after)}
     return {"periodBefore": _period(d.period_before), "periodAfter": _period(d.period_after)}
 
 
@@ -204,3 +211,11 @@ def names_given(decisions: Sequence[DeclarationDecided]) -> dict[tuple[str, str]
 
 def _period(state) -> dict | None:
     return state.model_dump(mode="json") if state is not None else None
+
+
+def _registration(state: RegistrationState | None) -> dict | None:
+    """A registration with camelCase keys, as the register shows it (a period's content
+    keeps the snake_case it always had)."""
+    if state is None:
+        return None
+    return {to_camel(k): v for k, v in state.model_dump(mode="json").items()}

@@ -394,13 +394,13 @@ def _period_rows(period: dict | None, language: str) -> list[Row]:
 
 
 def _registration_rows(registration: dict | None, language: str) -> list[Row]:
-    """A daily registration (snake_case model dump): start, end, cancelled; "-" for a side
-    that does not exist."""
+    """A daily registration (camelCase): start, end, cancelled; "-" for a side that does
+    not exist."""
     label, r = LABELS[language], registration or {}
     cancelled = MISSING if registration is None else label["yes" if r.get("cancelled") else "no"]
     return [
-        (label["start"], _moment(r.get("start_date"), r.get("start_hour"))),
-        (label["end"], _moment(r.get("end_date"), r.get("end_hour"))),
+        (label["start"], _moment(r.get("startDate"), r.get("startHour"))),
+        (label["end"], _moment(r.get("endDate"), r.get("endHour"))),
         (label["cancelled"], cancelled),
     ]
 

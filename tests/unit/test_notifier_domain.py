@@ -152,8 +152,8 @@ def test_a_registration_update_is_confirmed_with_the_registration_before_and_aft
     assert (part["start"], part["end"]) == ({"date": "2026-07-08", "hour": "1800"},
                                             {"date": "2026-07-09", "hour": "0200"})
     assert "periodBefore" not in m.content
-    assert (m.content["registrationBefore"]["end_hour"],
-            m.content["registrationAfter"]["end_hour"]) == (None, "0200")
+    assert (m.content["registrationBefore"]["endHour"],
+            m.content["registrationAfter"]["endHour"]) == (None, "0200")
     assert m.content["employees"] == [{"ssin": WORKER, "familyName": "Peeters",
                                        "givenName": "An"}]
     assert (sent.schema_version, sent.registration_id, sent.period_id) == (2, CREATE, PERIOD)

@@ -304,16 +304,16 @@ def test_an_unknown_language_is_refused_for_an_anomaly_label():
 # Daily registrations (issue 22) ----------------------------------------------------------
 
 def registration(**changes) -> dict:
-    """A daily registration as the content carries it: a snake_case model dump."""
+    """A daily registration as the content carries it: camelCase."""
     return {
-        "registration_id": 680725400018,
-        "period_id": 680725377631,
-        "employer_key": "175110801",
+        "registrationId": 680725400018,
+        "periodId": 680725377631,
+        "employerKey": "175110801",
         "ssin": "85073003328",
-        "start_date": "2026-07-08",
-        "start_hour": "1800",
-        "end_date": "2026-07-08",
-        "end_hour": None,
+        "startDate": "2026-07-08",
+        "startHour": "1800",
+        "endDate": "2026-07-08",
+        "endHour": None,
         "cancelled": False,
         "version": 1,
         **changes,
@@ -327,7 +327,7 @@ def registration_content(action="update", result="A", *, before=None, after=None
     return {**message, "registrationBefore": before, "registrationAfter": after}
 
 
-CLOSED = registration(end_date="2026-07-09", end_hour="0200", version=2)
+CLOSED = registration(endDate="2026-07-09", endHour="0200", version=2)
 
 
 @pytest.mark.parametrize(

@@ -172,4 +172,4 @@ def test_the_audit_log_names_the_registration_its_period_and_before_after():
         "after 2026-07-08 1800 - 2026-07-09 0200 (version 2)"]
     as_json = decision_entry(8, closed.received_at, closed).to_json()
     assert (as_json["registrationId"], as_json["action"],
-            as_json["registrationAfter"]["end_hour"]) == (CREATE, "update", "0200")
+            as_json["registrationAfter"]["endHour"]) == (CREATE, "update", "0200")
