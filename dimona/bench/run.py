@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import psycopg
 
 from dimona.bench import null_pipeline
 from dimona.bench.workload import TOKEN, Workload, directory, lines
+from services.common.db import open_pool
 from services.common.settings import CommonSettings
 from services.directory import adapter as directory_adapter
 from services.directory.domain import DirectoryDocument
@@ -148,6 +150,21 @@ def files(declaration_lines: Iterator[str], size: int) -> Iterator[str]:
         yield "".join(chunk)
 
 
+def load_directory(database_url: str, document: dict) -> None:
+    """The workload's directory, and every employer's choice of the Dimona system for its
+    daily registrations (the workload registers its fixed workers' days), made now:
+    before anything the workload sends is received."""
+    loaded = DirectoryDocument.model_validate(document)
+    directory_adapter.load(database_url, loaded)
+    pool = open_pool(database_url, max_size=1)
+    try:
+        for employer in loaded.employers:
+            directory_adapter.record_system_choice(pool, employer.key, "dimona", "bench",
+                                                   datetime.now(UTC))
+    finally:
+        pool.close()
+
+
 class LocalStack:
     """`dimona up` in its own home, on free ports."""
 
@@ -192,8 +209,7 @@ class LocalStack:
                 "postgres": state["postgres_pid"]}
 
     def load_directory(self, document: dict) -> None:
-        directory_adapter.load(self.state["database_url"],
-                               DirectoryDocument.model_validate(document))
+        load_directory(self.state["database_url"], document)
 
     def post_batch(self, name: str, body: str) -> dict:
         answer = self.http.post(f"{self.state['api']}/batches", content=body.encode(),

@@ -21,8 +21,9 @@ The mix (weights out of 111; docs/performance.md):
     daily registration updated (its end hour half an hour later)           2
     daily registration cancelled                                           1
 
-The registrations are 11 of 111 (9.9 %); the employers must have chosen the Dimona system
-for them (`registration_system`), which the benchmark loads with the directory.
+The registrations are 11 of 111 (9.9 %). The employers must have chosen the Dimona system
+for them: the benchmark records that choice for each when it loads the directory
+(dimona.bench.run.load_directory).
 """
 
 from __future__ import annotations

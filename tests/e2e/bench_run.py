@@ -11,10 +11,9 @@ from datetime import date, timedelta
 import httpx
 import psycopg
 
+from dimona.bench.run import load_directory as bench_directory
 from dimona.bench.run import submit
 from dimona.bench.workload import TOKEN, Workload, directory
-from services.directory import adapter as directory_adapter
-from services.directory.domain import DirectoryDocument
 from tests.conftest import StackProcess, wait_until
 from tests.e2e.fingerprint import fingerprint
 
@@ -33,9 +32,9 @@ def workload(declarations: int) -> Workload:
 
 def load_directory(stack: StackProcess) -> None:
     """The bench declarant as no batch sender: an e-Box message and a return-file entry for
-    every declaration."""
-    directory_adapter.load(stack.state["database_url"], DirectoryDocument.model_validate(
-        directory(40, batch_sender=False)))
+    every declaration; every employer has chosen the Dimona system for its daily
+    registrations."""
+    bench_directory(stack.state["database_url"], directory(40, batch_sender=False))
 
 
 class BatchClient:

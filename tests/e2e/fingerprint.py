@@ -3,7 +3,8 @@ they gave the same answers, register and e-Box, whatever the declaration numbers
 references and times (issue 8).
 
 Every declaration is named by the file and line it came from (`bench-8-in-0.jsonl:17`); a
-period by the (file, line) of its IN. Numbers and references inside texts and documents
+period by the (file, line) of its IN, a daily registration by the (file, line) of its
+create. Numbers and references inside texts and documents
 are replaced the same way, timestamps by `<time>`; what depends only on when things were
 received (reception times, send times, file digests) is left out. The `counts` section
 proves that nothing was doubled: one recorded decision per declaration, one e-Box message
@@ -77,7 +78,14 @@ def fingerprint(sql: Sql, outbox: Path, acks: list[dict]) -> dict:
         "quota_usage": _rows(sql, names, "SELECT * FROM register.quota_usage"),
         "register_notifications": _rows(
             sql, names, "SELECT declaration_id, channel, recipient, period_id, period_before, "
-            "period_after, anomaly_codes FROM register.notifications"),
+            "period_after, anomaly_codes, registration_id, registration_before, "
+            "registration_after FROM register.notifications"),
+        # the daily registrations: each named by the file and line of its create, with the
+        # declaration that last changed it (its reception times left out)
+        "registrations": _rows(
+            sql, names, "SELECT registration_id, period_id, employer_key, ssin, status, "
+            "start_date, start_hour, end_date, end_hour, cancelled, version, "
+            "last_declaration_id FROM register.registrations"),
         "ebox": _rows(sql, names, "SELECT declaration_id, recipient, employer_key, language, "
                       "subject, content, read_at IS NULL FROM notifier.ebox_messages"),
         "return_entries": _rows(sql, names, "SELECT batch_ref, line, declaration_id, result "
@@ -89,14 +97,16 @@ def fingerprint(sql: Sql, outbox: Path, acks: list[dict]) -> dict:
 
 
 def _lines(sql: Sql, names: Names, refs: list[str]) -> dict[str, tuple]:
-    """Per file line: type, result, anomalies, the period it concerns, and the rest of its
-    register row but its number and reception time."""
+    """Per file line: type, result, anomalies, the period it concerns, the daily
+    registration it created or changed, and the rest of its register row but its number
+    and reception time."""
     rows = sql("SELECT batch_ref, line, declaration_type, result, anomalies, period_id, "
-               "about_period_id, employer_key, ssin, declarant, channel, declaration "
-               "FROM register.declarations WHERE batch_ref = ANY(%s)", (refs,))
+               "about_period_id, registration_id, employer_key, ssin, declarant, channel, "
+               "declaration FROM register.declarations WHERE batch_ref = ANY(%s)", (refs,))
     return {f"{names.files[ref]}:{line}": (kind, result, [a["code"] for a in anomalies],
-                                           names.of(about), names.normal(rest))
-            for ref, line, kind, result, anomalies, _, about, *rest in rows}
+                                           names.of(about), names.of(registration),
+                                           names.normal(rest))
+            for ref, line, kind, result, anomalies, _, about, registration, *rest in rows}
 
 
 def _rows(sql: Sql, names: Names, query: str) -> list:

@@ -3,13 +3,15 @@ e-Box, and the catch-up from the event store."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import psycopg
 import pytest
 
 from services.common.db import open_pool
 from services.common.tracking import catch_up
 from services.directory.cache import Snapshot
-from services.directory.domain import Directory, EmployerIndex
+from services.directory.domain import Directory, EmployerIndex, SystemChoice
 from services.notifier.application import NotifyDecisions
 from services.notifier.outbox import Outbox
 from services.notifier.queries import Ebox
@@ -94,3 +96,62 @@ def test_catch_up_from_the_event_store_applies_what_kafka_lost(database_url):
     # the watermark moved on
     assert catch_up(log.decisions_after, writer.watermark(), writer.apply) == 0
     assert log.decided([PERIOD, 680725377729, 1]) == {PERIOD, 680725377729}
+
+
+# Daily registrations (issue 22): Kroon chose the Dimona system long before; a fixed
+# worker's evening is created without its end hour, then completed by an update.
+CREATED, COMPLETED = 680725377927, 680725378026
+CHOSE_DIMONA = SystemChoice(employer_key="175110801", system="dimona",
+                            chosen_at=datetime(2026, 1, 5, tzinfo=UTC), chosen_by="0403170701")
+
+
+def an_evening():
+    return [submitted(OPEN_IN, number=PERIOD),
+            submitted({"dailyRegistration": {
+                "action": "create", "periodId": PERIOD, "startDate": "2026-07-08",
+                "startHour": "1800", "endDate": "2026-07-09"}}, number=CREATED),
+            submitted({"dailyRegistration": {"action": "update", "registrationId": CREATED,
+                                             "endHour": "0200"}}, number=COMPLETED)]
+
+
+def registration_decider(database_url: str) -> DecideDeclarations:
+    chosen = Directory([KROON], choices=[CHOSE_DIMONA],
+                       read_at=datetime(2026, 12, 1, tzinfo=UTC))
+    return DecideDeclarations(open_event_store(database_url, create_table=False),
+                              lambda: chosen)
+
+
+def registration_rows(database_url: str) -> list[tuple]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT registration_id, period_id, end_date::text, end_hour, "
+                            "status, version, last_declaration_id "
+                            "FROM register.registrations").fetchall()
+
+
+def test_registration_decisions_delivered_twice_change_nothing(database_url):
+    decided = registration_decider(database_url)(an_evening())
+    assert [(d.result, d.registration_id) for d in decided] == [
+        ("A", None), ("A", CREATED), ("A", CREATED)]
+    again = registration_decider(database_url)(an_evening())  # redelivered to the validator
+    assert [d.model_dump_json() for d in again] == [d.model_dump_json() for d in decided]
+
+    pool = open_pool(database_url)
+    writer = UpdateRegister(pool)
+    writer.apply(decided[:2], None)  # the update did not come through Kafka (yet)
+    log = EventLog(database_url)
+    assert catch_up(log.decisions_after, writer.watermark(), writer.apply) == 3
+    writer.apply(decided, None)  # and then it comes, with the rest again
+    writer.apply([decided[1]], None)  # the create once more, after its update
+    completed = [(CREATED, PERIOD, "2026-07-09", "0200", "active", 2, COMPLETED)]
+    assert registration_rows(database_url) == completed
+    assert count(database_url, "SELECT count(*) FROM register.declarations") == 3
+
+    notify = NotifyDecisions(Outbox(pool), lambda: Snapshot(EmployerIndex([KROON]), {}))
+    notify(decided, None)
+    notify(decided[1:], None)
+    notify(again, None)
+    total, listed = Ebox(pool).messages(recipient="0403170701")
+    assert total == len(listed) == 3
+    assert sorted(m["declarationId"] for m in listed) == [PERIOD, CREATED, COMPLETED]
+    assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 3
+    assert registration_rows(database_url) == completed
