@@ -135,3 +135,9 @@ def assert_nothing_doubled(found: dict) -> None:
     assert c["notifications sent"] == c["register notifications"] == 2 * n, c
     assert c["unpublished submissions"] == c["unpublished notifications"] == 0, c
     assert c["dead letters"] == 0, c
+    # one register row per daily registration the workload created, none lost or doubled
+    created = [line for line in found["lines"].values()
+               if line[0] == "DAILY_REGISTRATION" and line[1] in ("A", "W")
+               and line[5][-1]["dailyRegistration"]["action"] == "create"]
+    assert len(found["registrations"]) == len(created) > 0, (len(found["registrations"]),
+                                                             len(created))
