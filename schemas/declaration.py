@@ -20,7 +20,7 @@ Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
 # validator (00913-354), one past bigint is not a declaration.
 PeriodId = Annotated[int, Field(ge=0, le=2**63 - 1)]
 DeclarationType = Literal["DIMONA_IN", "DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL",
-                          "DAILY_REGISTRATION"]
+                          "DAILY_REGISTRATION", "FLEXI_WAGE"]
 RegistrationAction = Literal["create", "update", "cancel"]
 """The AttestationStatus of the XML block DailyRegistrationDeclaration: 0, 1 and 3."""
 
@@ -140,6 +140,75 @@ class DailyRegistration(Contract):
     end_hour: Hour | None = None
 
 
+SituationAction = Literal["create", "modify", "cancel"]
+"""The AttestationStatus of a FLXWAGE form: 0 (original), 1 (cancel and replace), 3."""
+Uuid = Annotated[str, StringConstraints(
+    pattern=r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")]
+
+
+class Beneficiary(Contract):
+    ssin: Digits
+
+
+class FlexiRelation(Contract):
+    """The sender's relation with the flexi-jobber: its UUID (mandatory: with the debtor
+    and the SSIN it names the situation) and an own reference (a contract number)."""
+
+    uuid: Uuid
+    reference: Text | None = None
+
+
+class FinancialElement(Contract):
+    """A gross amount in euro cents: code 0001001000 a flexi wage, 0002001000 a premium,
+    which alone has a frequency in months (0: one-off or irregular). Amount and frequency
+    are checked by the validator, with a code, not refused here."""
+
+    code: Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+    amount_cents: int | None = None
+    frequency_months: int | None = None
+
+
+class FlexiFeatures(Contract):
+    """The capacity ("hoedanigheid"): employer category and worker code (050 flexi workers,
+    450 flexi employees), valid over the calculation period unless `validFrom`/`validTo`
+    say otherwise, with its amounts."""
+
+    employer_category: Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+    worker_code: Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+    valid_from: date | None = None
+    valid_to: date | None = None
+    financial_elements: Annotated[list[FinancialElement], Field(max_length=50)] = []
+
+
+class Calculation(Contract):
+    """One payslip: its calculation period, the date it was made, its capacities."""
+
+    start_date: date
+    end_date: date
+    calculation_date: date
+    features: Annotated[list[FlexiFeatures], Field(min_length=1, max_length=20)]
+
+
+class FlexiWage(Contract):
+    """A Flexi at work situation (docs/interface.md §9): the wage data of one payslip of a
+    flexi-jobber. A situation is named by debtor + beneficiary SSIN + relation UUID;
+    `modify` gives the whole new situation (never a difference), `cancel` no calculation.
+    The debtor is an employer (NSSO number or enterprise number) or a sector fund (NSSO
+    number)."""
+
+    action: SituationAction
+    debtor: Employer
+    beneficiary: Beneficiary
+    relation: FlexiRelation
+    payslip_reference: Text | None = None
+    calculation: Calculation | None = None
+
+    @property
+    def situation_key(self) -> str:
+        """debtor:SSIN:relation UUID (lower case), the situation's identity."""
+        return f"{self.debtor.key}:{self.beneficiary.ssin}:{self.relation.uuid.lower()}"
+
+
 class References(Contract):
     employer: Text | None = None
     worker: Text | None = None
@@ -158,19 +227,23 @@ class Declaration(Contract):
     dimona_update: DimonaUpdate | None = None
     dimona_cancel: DimonaCancel | None = None
     daily_registration: DailyRegistration | None = None
+    flexi_wage: FlexiWage | None = None
 
     @model_validator(mode="after")
     def _exactly_one_kind(self) -> Declaration:
         kinds = [self.dimona_in, self.dimona_out, self.dimona_update, self.dimona_cancel,
-                 self.daily_registration]
+                 self.daily_registration, self.flexi_wage]
         if sum(k is not None for k in kinds) != 1:
             raise ValueError("exactly one of dimonaIn, dimonaOut, dimonaUpdate, dimonaCancel, "
-                             "dailyRegistration is required")
+                             "dailyRegistration, flexiWage is required")
         if self.dimona_in is not None and (self.employer is None or self.worker is None):
             raise ValueError("dimonaIn requires employer and worker")
         if self.daily_registration is not None and (self.employer or self.worker):
             raise ValueError("dailyRegistration takes no employer or worker: both come from "
                              "its period")
+        if self.flexi_wage is not None and (self.employer or self.worker):
+            raise ValueError("flexiWage takes no employer or worker: its debtor and "
+                             "beneficiary say who")
         return self
 
     @property
@@ -183,7 +256,15 @@ class Declaration(Contract):
             return "DIMONA_UPDATE"
         if self.daily_registration is not None:
             return "DAILY_REGISTRATION"
+        if self.flexi_wage is not None:
+            return "FLEXI_WAGE"
         return "DIMONA_CANCEL"
+
+    @property
+    def own_employer(self) -> Employer | None:
+        """The employer the declaration names itself: its employer, or a situation's
+        debtor (None: it shares the employer of the declaration it refers to)."""
+        return self.employer or (self.flexi_wage.debtor if self.flexi_wage else None)
 
     @property
     def period_id(self) -> int | None:

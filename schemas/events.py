@@ -9,7 +9,7 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel, ConfigDict
 
 from schemas.catalogue import Severity, entry
-from schemas.declaration import Declaration, DeclarationType
+from schemas.declaration import Calculation, Declaration, DeclarationType
 
 EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
 Channel = Literal["webservice", "batch", "web-unsecured"]
@@ -152,12 +152,35 @@ class RegistrationState(BaseModel):
     version: int = 1
 
 
+class SituationState(BaseModel):
+    """A Flexi at work situation as the validator knows it after a declaration: the whole
+    payslip (a modify replaces it) and its totals, counted in the income `year` (the year
+    of its calculation period, which never crosses 31 December)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+    situation_key: str
+    debtor_key: str
+    ssin: str
+    relation_uuid: str
+    ticket: int
+    """The declaration number of the declaration that last set it."""
+    relation_reference: str | None = None
+    payslip_reference: str | None = None
+    calculation: Calculation | None = None
+    year: int
+    wages_cents: int = 0
+    premiums_cents: int = 0
+    cancelled: bool = False
+    version: int = 1
+
+
 class DeclarationDecided(Reception):
     """The validator's decision (topic dimona.decisions, key employer). Version 2 adds
-    `rule_version`; version 3 the daily registration's number, before and after."""
+    `rule_version`; version 3 the daily registration's number, before and after; version
+    4 the Flexi at work situation before and after."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
-    schema_version: int = 3
+    schema_version: int = 4
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
@@ -174,6 +197,8 @@ class DeclarationDecided(Reception):
     the registration's period."""
     registration_before: RegistrationState | None = None
     registration_after: RegistrationState | None = None
+    situation_before: SituationState | None = None
+    situation_after: SituationState | None = None
 
     def to_result_json(self) -> dict:
         """The result object of docs/interface.md §3 (§8 for a daily registration)."""
@@ -196,8 +221,9 @@ class NotificationSent(Event):
     id; `causation_id` the decision's event id; `occurred_at` when it was sent."""
 
     event_type: Literal["NotificationSent"] = "NotificationSent"
-    schema_version: int = 2
-    """Version 2 adds the daily registration's number, before and after."""
+    schema_version: int = 3
+    """Version 2 adds the daily registration's number, before and after; version 3 the
+    Flexi at work situation before and after."""
     declaration_id: int
     employer_key: str
     period_id: int | None
@@ -213,6 +239,8 @@ class NotificationSent(Event):
     registration_id: int | None = None
     registration_before: RegistrationState | None = None
     registration_after: RegistrationState | None = None
+    situation_before: SituationState | None = None
+    situation_after: SituationState | None = None
 
 
 class DeadLetter(BaseModel):
