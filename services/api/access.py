@@ -56,13 +56,15 @@ class Access:
     def check_may_declare(self, principal: Principal, declarations: Sequence[Declaration]
                           ) -> None:
         """Raises Forbidden unless a declarant declares for itself or for an employer that
-        gave it a mandate valid today. An employer or period the directory does not know
-        passes: the validator refuses it with its anomaly code (xx-235, 00913-354)."""
+        gave it a mandate valid today; a Flexi at work situation's employer is its debtor
+        (`own_employer`), with the same mandates. An employer or period the directory does
+        not know passes: the validator refuses it with its anomaly code (xx-235,
+        00913-354)."""
         principal.check_may_write()
         if principal.declarant is None:
             return
         employers = self.store.period_employers(d.refers_to for d in declarations
-                                                if d.employer is None and d.refers_to)
+                                                if d.own_employer is None and d.refers_to)
         for key in {employer_key(d, employers) for d in declarations} - {UNKNOWN_EMPLOYER}:
             if self._acts_for(principal.declarant, key) is False:
                 raise Forbidden(f"declarant {principal.declarant} has no mandate for "

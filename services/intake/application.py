@@ -129,7 +129,7 @@ class Intake:
               ) -> list[SubmissionRow]:
         numbers = [declaration_number(s) for s in rec.next_sequences(len(items))]
         employers = rec.period_employers(  # of the periods and registrations named
-            d.refers_to for _, d, _ in items if d.employer is None and d.refers_to)
+            d.refers_to for _, d, _ in items if d.own_employer is None and d.refers_to)
         correlation = batch_ref or (str(numbers[0]) if numbers else "")
         rows = []
         for (line, declaration, origin), number in zip(items, numbers, strict=True):

@@ -170,11 +170,12 @@ def rejection_kind(reason: str) -> str:
 
 
 def employer_key(declaration: Declaration, period_employers: Mapping[int, str]) -> str:
-    """The employer of a declaration: its own, else the one of the earlier declaration it
-    is about (`refers_to`): the period, whose number intake gave to its IN, or the daily
-    registration, whose number intake gave to its create; intake knows both employers."""
-    if declaration.employer is not None:
-        return declaration.employer.key
+    """The employer of a declaration: its own (a Flexi at work situation's is its debtor,
+    `own_employer`), else the one of the earlier declaration it is about (`refers_to`): the
+    period, whose number intake gave to its IN, or the daily registration, whose number
+    intake gave to its create; intake knows both employers."""
+    if (own := declaration.own_employer) is not None:
+        return own.key
     return period_employers.get(declaration.refers_to or 0, UNKNOWN_EMPLOYER)
 
 

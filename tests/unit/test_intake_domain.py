@@ -109,6 +109,21 @@ def test_a_daily_registration_goes_to_the_employer_of_its_period_or_its_create()
         {"dimonaCancel": {"periodId": 680725377630}}))
 
 
+def test_a_flexi_wage_goes_to_its_debtor_whoever_sends_it():
+    """A Flexi at work situation names its debtor (an employer, or a sector fund), whose
+    key routes it and whose mandates are checked: its NSSO number, else its enterprise
+    number; it refers to no earlier declaration and opens nothing later ones name."""
+    def flexi(debtor: dict) -> Declaration:
+        return Declaration.model_validate({"flexiWage": {
+            "action": "cancel", "debtor": debtor, "beneficiary": {"ssin": "85073003328"},
+            "relation": {"uuid": "3f2504e0-4f89-41d3-9a0c-0305e82c3301"}}})
+    by_nsso, by_enterprise = flexi({"employerId": 197100119}), flexi(
+        {"enterpriseNumber": "403170701"})
+    assert employer_key(by_nsso, {680725377630: "175110801"}) == "197100119"
+    assert employer_key(by_enterprise, {}) == "0403170701"
+    assert (by_nsso.refers_to, opens_something(by_nsso)) == (None, False)
+
+
 def test_principals_channels_and_what_they_may_read():
     kroon, auditor, nobody = (Principal("declarant", "0403170701"),
                               Principal("auditor", "Inspectie"), Principal("anonymous"))
