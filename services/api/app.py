@@ -21,6 +21,7 @@ from services.api.routes import (
     declarations,
     ebox,
     employers,
+    flexi_wages,
     health,
     oauth,
     register,
@@ -32,7 +33,8 @@ from services.intake import jobs
 from services.intake.adapter import IntakeStore
 
 ROUTERS = (health.router, oauth.router, declarations.router, batches.router,
-           register.router, ebox.router, audit.router, employers.router)
+           register.router, ebox.router, audit.router, employers.router,
+           flexi_wages.router)
 
 
 def create_app(settings: ApiSettings | None = None, services: Services | None = None

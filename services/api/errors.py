@@ -13,11 +13,12 @@ from services.api.access import Unauthorized
 from services.api.metrics import Metrics
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
-from services.projections.application import BadQuery
+from services.projections.application import BadFlexiQuery, BadQuery
 
 log = logging.getLogger("dimona.intake.http")
 # The routes that take input, by channel: their problems are counted (GET /metrics).
-INPUT_ROUTES = {"/declarations": "rest", "/multi-dimona": "rest", "/batches": "batch"}
+INPUT_ROUTES = {"/declarations": "rest", "/multi-dimona": "rest", "/flexi-wages": "rest",
+                "/batches": "batch"}
 HTTP_REASONS = {400: "not_json", 401: "unauthorized", 413: "too_large"}
 
 
@@ -110,7 +111,8 @@ def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
 
     @app.exception_handler(BadFile)
     @app.exception_handler(BadQuery)
-    async def bad_input(request: Request, exc: BadFile | BadQuery):
+    @app.exception_handler(BadFlexiQuery)
+    async def bad_input(request: Request, exc: BadFile | BadQuery | BadFlexiQuery):
         refused(metrics, request, "bad_file")
         return problem(400, str(exc))
 

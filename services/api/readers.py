@@ -5,6 +5,7 @@ edge's lifespan and the CLI (dimona/client.py) both read through it."""
 from __future__ import annotations
 
 from functools import cached_property
+from zoneinfo import ZoneInfo
 
 from psycopg_pool import ConnectionPool
 
@@ -12,11 +13,14 @@ from services.api.batch_views import BatchViews
 from services.audit.application import AuditTrail, Progress, VerifyLogs
 from services.audit.queries import AuditStore
 from services.intake.adapter import IntakeStore
+from services.intake.pending import PendingSubmissions
 from services.notifier.ebox import ReadEbox
 from services.notifier.queries import Ebox
-from services.projections.application import RegisterViews
+from services.projections.application import FlexiViews, RegisterViews
 from services.projections.queries import RegisterQueries
 from services.validator.eventlog import EventLog
+
+BRUSSELS = ZoneInfo("Europe/Brussels")
 
 
 class Readers:
@@ -35,6 +39,18 @@ class Readers:
     def register(self) -> RegisterViews:
         """The personnel register's searches, details and quotas."""
         return RegisterViews(self.pool)
+
+    @cached_property
+    def flexi(self) -> FlexiViews:
+        """Flexi at work: the register's situations, and what intake holds undecided."""
+        return FlexiViews(self.register, self.pending_flexi_wages)
+
+    def pending_flexi_wages(self, employer_keys: list[str]) -> list[tuple[int, dict, str]]:
+        """The Flexi at work declarations intake recorded for these employers and has not
+        seen decided: (ticket, the flexiWage as received, reception time in Brussels)."""
+        return [(s.declaration_id, s.declaration.flexi_wage.to_json_dict(),
+                 s.received_at.astimezone(BRUSSELS).isoformat())
+                for s in PendingSubmissions(self.pool).of_kind(employer_keys, "flexi_wage")]
 
     @cached_property
     def ebox(self) -> ReadEbox:
@@ -76,7 +92,7 @@ def open_readers(pool: ConnectionPool, database_url: str, *, lazy: bool = False)
     properties are not built under a lock: a server must not build them in two threads)."""
     readers = Readers(pool, database_url)
     if not lazy:
-        for name in ("queries", "register", "ebox", "event_log", "audit", "verify",
-                     "batches"):
+        for name in ("queries", "register", "flexi", "ebox", "event_log", "audit",
+                     "verify", "batches"):
             getattr(readers, name)
     return readers

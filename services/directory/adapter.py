@@ -16,6 +16,7 @@ from services.directory.domain import (
     DirectoryDocument,
     DirectoryEmployer,
     FlexiEligibility,
+    FlexiRetirement,
     Identity,
     Mandate,
     SystemChoice,
@@ -35,6 +36,8 @@ CREATE TABLE IF NOT EXISTS directory.mandates (
 CREATE TABLE IF NOT EXISTS directory.flexi_eligibility (
   ssin text NOT NULL, quarter text NOT NULL, eligible boolean NOT NULL,
   PRIMARY KEY (ssin, quarter));
+CREATE TABLE IF NOT EXISTS directory.flexi_retirements (
+  ssin text PRIMARY KEY, retired_from date NOT NULL);
 CREATE TABLE IF NOT EXISTS directory.identities (
   family_name text NOT NULL, given_name text NOT NULL, birth_date date NOT NULL,
   ssin text NOT NULL, PRIMARY KEY (family_name, given_name, birth_date));
@@ -89,6 +92,10 @@ def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
                 "INSERT INTO directory.flexi_eligibility VALUES (%s, %s, %s) ON CONFLICT "
                 "(ssin, quarter) DO UPDATE SET eligible = EXCLUDED.eligible",
                 (f.ssin, f.quarter, f.eligible))
+        for r in doc.flexi_retirements:
+            conn.execute(
+                "INSERT INTO directory.flexi_retirements VALUES (%s, %s) ON CONFLICT (ssin) "
+                "DO UPDATE SET retired_from = EXCLUDED.retired_from", (r.ssin, r.retired_from))
         for i in doc.identities:
             conn.execute(
                 "INSERT INTO directory.identities VALUES (%s, %s, %s, %s) ON CONFLICT "
@@ -101,7 +108,9 @@ def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
                 (a.name, token_digest(a.token)))
     return {"employers": len(doc.employers), "declarants": len(doc.declarants),
             "mandates": len(doc.mandates), "flexiEligibility": len(doc.flexi_eligibility),
-            "identities": len(doc.identities), "auditors": len(doc.auditors)}
+            "identities": len(doc.identities), "auditors": len(doc.auditors),
+            **({"flexiRetirements": len(doc.flexi_retirements)} if doc.flexi_retirements
+               else {})}
 
 
 def _doc(entry, exclude: set[str] | None = None) -> str:
@@ -247,3 +256,12 @@ def identity_names(conn: psycopg.Connection, ssins: Iterable[str]) -> dict[str, 
     rows = conn.execute("SELECT ssin, family_name, given_name FROM directory.identities "
                         "WHERE ssin = ANY(%s)", (list(set(ssins)),)).fetchall()
     return {ssin: (family, given) for ssin, family, given in rows}
+
+
+def flexi_retirement(pool: ConnectionPool, ssin: str) -> FlexiRetirement | None:
+    """Since when a flexi-jobber receives a legal pension (None: not retired, as far as the
+    directory knows)."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT ssin, retired_from FROM directory.flexi_retirements "
+                           "WHERE ssin = %s", (ssin,)).fetchone()
+    return FlexiRetirement(ssin=row[0], retired_from=row[1]) if row else None

@@ -50,6 +50,15 @@ class FlexiEligibility(Entry):
     eligible: bool
 
 
+class FlexiRetirement(Entry):
+    """A flexi-jobber who receives a legal pension from `retired_from` on: the yearly
+    ceiling of flexi income does not apply to the work done from then (docs/interface.md
+    §6, §9)."""
+
+    ssin: str
+    retired_from: date
+
+
 class Identity(Entry):
     family_name: str
     given_name: str
@@ -105,6 +114,7 @@ class DirectoryDocument(Entry):
     flexi_eligibility: list[FlexiEligibility] = []
     identities: list[Identity] = []
     auditors: list[Auditor] = []
+    flexi_retirements: list[FlexiRetirement] = []
 
 
 def token_digest(token: str) -> str:

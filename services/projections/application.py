@@ -13,7 +13,7 @@ services.projections.queries."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from datetime import date
 
@@ -21,11 +21,12 @@ import psycopg
 from psycopg_pool import ConnectionPool
 from pydantic.alias_generators import to_camel
 
-from schemas.events import DeclarationDecided, NotificationSent
+from schemas.ceilings import flexi_ceiling
+from schemas.events import Anomaly, DeclarationDecided, NotificationSent
 from services.common.tracking import catch_up
 from services.directory import adapter as directory
 from services.notifier.queries import SentLog
-from services.projections import domain
+from services.projections import domain, flexi
 from services.projections.domain import (
     EVERY_ROW,
     BadQuery,
@@ -35,13 +36,18 @@ from services.projections.domain import (
     RegistrationFilters,
     csv_rows,
 )
+from services.projections.flexi import BadFlexiQuery, FlexiFilters
 from services.projections.projection import Rows, notification_rows
 from services.projections.queries import RegisterQueries
 from services.projections.writer import EVENT_STORE, SCHEMA, SENT_LOG, RegisterWriter
 
-__all__ = ["EVERY_ROW", "BadQuery", "Filters", "Page", "Presentation", "RegisterViews",
-           "RegistrationFilters", "UpdateRegister", "catch_up_notifications", "criteria",
-           "csv_rows"]
+__all__ = ["EVERY_ROW", "BadFlexiQuery", "BadQuery", "FlexiFilters", "FlexiViews", "Filters",
+           "Page", "Pending", "Presentation", "RegisterViews", "RegistrationFilters",
+           "UpdateRegister", "catch_up_notifications", "criteria", "csv_rows", "euros"]
+euros = flexi.euros
+Pending = Callable[[list[str]], list[tuple[int, dict, str]]]
+"""The Flexi at work declarations recorded for some employer keys and not decided as far as
+their recorder knows: (ticket, the flexiWage object as received, reception time in ISO)."""
 
 
 class UpdateRegister:
@@ -258,3 +264,87 @@ def criteria(filters: Filters, month: str | None) -> dict:
     if month:
         chosen["month"] = month
     return chosen
+
+
+class FlexiViews:
+    """Flexi at work as its readers see it (docs/interface.md §9): an employer's transfers
+    (those still pending from `pending`, intake's, the HTTP edge composes it), one ticket's
+    decision, a flexi-jobber's details at an employer, and the income counter."""
+
+    def __init__(self, register: RegisterViews, pending: Pending = lambda keys: []):
+        self.register, self.queries, self.pending = register, register.queries, pending
+
+    def transfers(self, employer: str, filters: FlexiFilters, page: Page = EVERY_ROW
+                  ) -> dict:
+        """`{employer, criteria, total, offset, limit, items}`: the decided transfers by
+        ticket, then those still pending."""
+        header = self.register.employer(employer)
+        waiting = self._pending(header["keys"], filters)
+        total, rows = self.queries.flexi_transfers(header["keys"], filters, page)
+        items = [_transfer(r) for r in rows]
+        if page.limit is None or len(items) < page.limit:
+            skip = max(page.offset - total, 0)
+            items += waiting[skip:None if page.limit is None
+                             else skip + page.limit - len(items)]
+        return {"employer": header, "criteria": filters.criteria(),
+                "total": total + len(waiting), "offset": page.offset, "limit": page.limit,
+                "items": items}
+
+    def _pending(self, keys: list[str], filters: FlexiFilters) -> list[dict]:
+        waiting = self.pending(keys)
+        decided = self.queries.decided([ticket for ticket, _, _ in waiting])
+        items = [flexi.transfer(ticket, declared, at, None) for ticket, declared, at
+                 in sorted(waiting, key=lambda w: w[0]) if ticket not in decided]
+        items = [i for i in items if filters.matches(i)]
+        names = self.queries.workers_named(keys, sorted({i["ssin"] for i in items}))
+        return [{**i, **{k: names.get(i["ssin"], {}).get(k) for k in ("familyName",
+                                                                      "givenName")}}
+                for i in items]
+
+    def decision(self, ticket: int) -> dict | None:
+        """A ticket's decision, `{ticket, action, result, anomalies, situationKey,
+        situation, receivedAt}` (the situation after it, or before it when refused), with
+        its `declarant` and `employerKey` beside it; None until decided."""
+        row = self.queries.flexi_transfer(ticket)
+        if row is None:
+            return None
+        declared = row["declared"]
+        return {"answer": {"ticket": ticket, "action": declared["action"],
+                           "result": row["result"],
+                           "anomalies": [Anomaly.model_validate(a).to_result_json()
+                                         for a in row["anomalies"]],
+                           "situationKey": flexi.situation_key(declared),
+                           "situation": row["situation"], "receivedAt": row["receivedAt"]},
+                "declarant": row["declarant"], "employerKey": row["employerKey"]}
+
+    def worker(self, employer: str, ssin: str) -> dict:
+        """The details of a flexi-jobber at an employer (seed 004): its transfers ("Flexi at
+        work"), its situations as they are now, and its Dimona periods there."""
+        header = self.register.employer(employer)
+        keys, filters = header["keys"], FlexiFilters(ssin=ssin)
+        transfers = self.transfers(employer, filters)["items"]
+        _, periods = self.queries.periods(keys, Filters(ssin=ssin))
+        names = self.queries.workers_named(keys, [ssin]).get(ssin)
+        return {"employer": header, "worker": domain.names(names, ssin),
+                "flexiAtWork": transfers,
+                "situations": [flexi.present_situation(s)
+                               for s in self.queries.flexi_situations(keys, ssin)],
+                "dimonaPeriods": [domain.present_period(p) for p in periods]}
+
+    def income(self, ssin: str, year: int) -> dict:
+        """The flexi-jobber's income of the year over every employer against the year's
+        ceiling (none when retired, docs/adr/0010-flexi-at-work.md)."""
+        totals, rows = self.queries.flexi_income(ssin, year)
+        retirement = directory.flexi_retirement(self.register.pool, ssin)
+        found = flexi.income(rows, ssin, year, flexi_ceiling(year),
+                             retirement and retirement.retired_from)
+        # the counter is the register's sum (the same rows, one snapshot)
+        return {**found, "wagesCents": totals["wagesCents"],
+                "premiumsCents": totals["premiumsCents"],
+                "totalCents": totals["wagesCents"] + totals["premiumsCents"]}
+
+
+def _transfer(row: dict) -> dict:
+    return flexi.transfer(row["ticket"], row["declared"], row["receivedAt"], row["result"],
+                          row["anomalies"], row["situation"],
+                          {"familyName": row["familyName"], "givenName": row["givenName"]})

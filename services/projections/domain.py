@@ -14,6 +14,7 @@ from typing import Literal
 from zoneinfo import ZoneInfo
 
 from services.common import presence as interval
+from services.projections import flexi
 from services.validator.eventlog import HORECA_EMPLOYER_DAYS, HORECA_WORKER_DAYS, STUDENT_HOURS
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -305,17 +306,21 @@ CSV_COLUMNS = {
                       "endDate", "endAt", "cancelled", "periodId", "ssin", "familyName",
                       "givenName", "startHour", "endHour", "hours"],
     "presence": ["ssin", "familyName", "givenName", "periodIds", "date", "hours",
-                 "registrations", "open"]}
+                 "registrations", "open"],
+    "flexi-wages": flexi.CSV_COLUMNS}  # an employer's Flexi at work transfers (issue 23)
 
 
-def csv_rows(presentation: Presentation | Literal["registrations", "presence"],
+def csv_rows(presentation: Presentation | Literal["registrations", "presence", "flexi-wages"],
              items: list[dict]) -> Iterator[list]:
     """The export of a search (seed 000: "Exporteren"): a header, then one row per period,
-    per worker, per registration, or (monthly) per worker, day and period, or (presence)
-    per worker and day. Sets are written as the worker header shows them: "-FLX-OTH-"."""
+    per worker, per registration, per Flexi at work transfer, or (monthly) per worker, day
+    and period, or (presence) per worker and day. Sets are written as the worker header
+    shows them: "-FLX-OTH-"."""
     columns = CSV_COLUMNS[presentation]
     yield columns
-    if presentation == "monthly":
+    if presentation == "flexi-wages":
+        items = [flexi.csv_row(i) for i in items]
+    elif presentation == "monthly":
         items = [{**m, "date": day, **entry} for m in items
                  for day, entries in m["days"].items() for entry in entries]
     elif presentation == "presence":

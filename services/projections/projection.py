@@ -13,6 +13,7 @@ from datetime import date
 from uuid import UUID
 
 from pydantic import TypeAdapter
+from pydantic.alias_generators import to_camel
 
 from schemas.events import (
     Anomaly,
@@ -20,6 +21,7 @@ from schemas.events import (
     NotificationSent,
     PeriodState,
     RegistrationState,
+    SituationState,
 )
 from services.validator.eventlog import counts  # the one rule of what a period counts
 
@@ -35,6 +37,7 @@ class Rows:
     quotas: dict[int, list[tuple]]  # by period: replaced when the period changes
     workers: list[tuple]
     registrations: list[tuple] = ()  # the daily registrations the batch changed (issue 22)
+    situations: list[tuple] = ()  # the Flexi at work situations the batch changed (issue 23)
 
     @classmethod
     def of(cls, decisions: Sequence[DeclarationDecided]) -> Rows:
@@ -42,7 +45,8 @@ class Rows:
         return cls([d.event_id for d in decisions], _declaration_rows(decisions),
                    [_period_row(p, at) for p, at in latest.values()],
                    {i: [_quota_row(p, c) for c in counts(p)] for i, (p, _) in latest.items()},
-                   _worker_rows(decisions), registration_rows(decisions))
+                   _worker_rows(decisions), registration_rows(decisions),
+                   situation_rows(decisions))
 
 
 def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
@@ -55,14 +59,19 @@ def _declaration_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
 
 
 def _declaration_row(d: DeclarationDecided) -> tuple:
-    """COPY takes JSON as text: pydantic writes it once, nothing parses it again here."""
-    worker = d.declaration.worker
+    """COPY takes JSON as text: pydantic writes it once, nothing parses it again here. A
+    Flexi at work declaration's SSIN is its beneficiary's; it keeps its situation key and
+    the situation it leaves (after, or before when refused)."""
+    worker, flexi = d.declaration.worker, d.declaration.flexi_wage
+    ssin = worker.ssin if worker else (flexi.beneficiary.ssin if flexi else None)
     return (d.declaration_id, d.declaration_type, d.result, d.period_id,
             ANOMALIES.dump_json(d.anomalies).decode(), d.employer_key,
-            worker.ssin if worker else None, d.declarant, d.channel, d.received_at,
+            ssin, d.declarant, d.channel, d.received_at,
             d.batch_ref, d.line, d.declaration.model_dump_json(by_alias=True,
                                                               exclude_none=True),
-            d.period_id or d.declaration.period_id, d.registration_id)
+            d.period_id or d.declaration.period_id, d.registration_id,
+            flexi and flexi.situation_key, flexi and _json_text(situation_json(
+                d.situation_after if d.result in ("A", "W") else d.situation_before)))
 
 
 ANOMALIES = TypeAdapter(tuple[Anomaly, ...])
@@ -112,6 +121,48 @@ def registration_status(cancelled: bool, end_hour: str | None) -> str:
     return "open" if end_hour is None else "active"
 
 
+def situation_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
+    """Rows of register.flexi_situations: the newest version of each Flexi at work
+    situation an accepted decision of the batch set, with the reception of the declaration
+    that set it (docs/adr/0010-flexi-at-work.md)."""
+    latest: dict[str, tuple[SituationState, DeclarationDecided]] = {}
+    for d in fresh:
+        s = d.situation_after
+        if s is None or d.result not in ("A", "W"):
+            continue
+        if s.situation_key not in latest or latest[s.situation_key][0].version < s.version:
+            latest[s.situation_key] = (s, d)
+    return [_situation_row(s, d) for s, d in latest.values()]
+
+
+def _situation_row(s: SituationState, d: DeclarationDecided) -> tuple:
+    c = s.calculation
+    return (s.situation_key, s.ticket, s.debtor_key, s.ssin, s.relation_uuid,
+            s.relation_reference, s.payslip_reference, s.year, c and c.start_date,
+            c and c.end_date, c and c.calculation_date, s.wages_cents, s.premiums_cents,
+            json.dumps(capacities(s)), s.cancelled, s.version, d.received_at)
+
+
+def capacities(s: SituationState) -> list[dict]:
+    """A situation's capacities (employer category, worker code, validity, financial
+    elements) as the declaration gave them: camelCase, no nulls."""
+    return [f.to_json_dict() for f in s.calculation.features] if s.calculation else []
+
+
+def situation_json(s: SituationState | None) -> dict | None:
+    """A situation with camelCase keys (its calculation as the declaration gives it), as
+    the register, the e-Box and the audit log show it."""
+    if s is None:
+        return None
+    body = {to_camel(k): v for k, v in s.model_dump(mode="json",
+                                                     exclude={"calculation"}).items()}
+    return {**body, "calculation": s.calculation and s.calculation.to_json_dict()}
+
+
+def _json_text(value) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
 def _period_row(p: PeriodState, at) -> tuple:
     return (p.period_id, p.employer_key, p.ssin, p.joint_commission_number, p.worker_type,
             p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number,
@@ -151,7 +202,9 @@ def _notification_row(n: NotificationSent) -> tuple:
             n.recipient, _period_change(n.period_before), _period_change(n.period_after),
             list(n.anomaly_codes), n.registration_id,
             _registration_change(n.registration_before),
-            _registration_change(n.registration_after))
+            _registration_change(n.registration_after),
+            _json_text(situation_json(n.situation_before)),
+            _json_text(situation_json(n.situation_after)))
 
 
 def _period_change(p: PeriodState | None) -> str | None:

@@ -21,6 +21,7 @@ from services.projections.domain import (
     Page,
     RegistrationFilters,
 )
+from services.projections.flexi import FlexiFilters
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
                   "declaration, line, declarant, employer_key, registration_id")
@@ -57,6 +58,66 @@ class RegisterQueries:
                                 "WHERE batch_ref = ANY(%s) GROUP BY batch_ref",
                                 (list(batch_refs),)).fetchall()
         return {ref: 0 for ref in batch_refs} | dict(rows)
+
+    def decided(self, declaration_ids: Sequence[int]) -> set[int]:
+        """Which of these declarations have a result in the register."""
+        with self.pool.connection() as conn:
+            return {r[0] for r in conn.execute(
+                "SELECT declaration_id FROM register.declarations WHERE declaration_id = "
+                "ANY(%s)", (list(declaration_ids),)).fetchall()}
+
+    # Flexi at work (docs/adr/0010-flexi-at-work.md) -----------------------------------------
+
+    def flexi_transfers(self, keys: list[str], filters: FlexiFilters, page: Page = EVERY_ROW
+                        ) -> tuple[int, list[dict]]:
+        """An employer's decided Flexi at work declarations (refused ones too), by ticket;
+        (total, the page)."""
+        clauses = ["t.employer_key = ANY(%(keys)s)"]
+        for value, clause in ((filters.ssin, "t.ssin = %(ssin)s"),
+                              (filters.year, "t.year = %(year)s"),
+                              (filters.start_from, "t.calc_start <= %(to)s AND "
+                                                   "t.calc_end >= %(from)s")):
+            if value is not None:
+                clauses.append(clause)
+        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_TRANSFER} FROM "
+                          f"({FLEXI_TRANSFERS}) t LEFT JOIN w USING (employer_key, ssin) "
+                          f"WHERE {' AND '.join(clauses)}", "t.declaration_id",
+                          {"keys": keys, "ssin": filters.ssin, "year": filters.year,
+                           "from": filters.start_from, "to": filters.start_to}, page)
+
+    def flexi_transfer(self, ticket: int) -> dict | None:
+        """One decided Flexi at work declaration, with its declarant and employer key."""
+        with self.pool.connection() as conn:
+            rows = _json_rows(conn.execute(
+                f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_TRANSFER}, t.declarant, "
+                f"t.employer_key FROM ({FLEXI_TRANSFERS} AND d.declaration_id = %s) t "
+                "LEFT JOIN w USING (employer_key, ssin)", (ticket,)))
+        return rows[0] if rows else None
+
+    def flexi_situations(self, keys: list[str], ssin: str) -> list[dict]:
+        """A flexi-jobber's situations with an employer as they are now, cancelled ones
+        too, by calculation period."""
+        with self.pool.connection() as conn:
+            return _json_rows(conn.execute(
+                f"SELECT {LISTED_SITUATION} FROM register.flexi_situations WHERE "
+                f"debtor_key = ANY(%s) AND ssin = %s ORDER BY {SITUATION_ORDER}",
+                (keys, ssin)))
+
+    def flexi_income(self, ssin: str, year: int) -> tuple[dict, list[dict]]:
+        """The income counter of a flexi-jobber's income year over every employer: the sum
+        of the wages and premiums of its situations that are not cancelled (each as it is
+        now); and those situations."""
+        with self.pool.connection() as conn:  # the sum and its rows from one snapshot
+            conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+            wages, premiums, count = conn.execute(
+                "SELECT coalesce(sum(wages_cents), 0), coalesce(sum(premiums_cents), 0), "
+                "count(*) FROM register.flexi_situations WHERE ssin = %s AND year = %s "
+                "AND NOT cancelled", (ssin, year)).fetchone()
+            rows = _json_rows(conn.execute(
+                f"SELECT {LISTED_SITUATION} FROM register.flexi_situations WHERE ssin = %s "
+                f"AND year = %s AND NOT cancelled ORDER BY {SITUATION_ORDER}", (ssin, year)))
+        return {"wagesCents": int(wages), "premiumsCents": int(premiums),
+                "situations": count}, rows
 
     # The views of the personnel register (docs/sources.md §10). `keys` are the register keys
     # of one employer (its NSSO number and its enterprise number).
@@ -217,6 +278,29 @@ PERIOD_REGISTRATION = (
     "r.last_declaration_at")
 LISTED_REGISTRATION = f"{PERIOD_REGISTRATION}, w.family_name, w.given_name"
 REGISTRATION_ORDER = "r.start_date, r.start_hour, r.registration_id"
+# A Flexi at work declaration with what its lists filter on: the calculation period and
+# income year it shows (docs/adr/0010-flexi-at-work.md, as services.projections.flexi's
+# `transfer`): an accepted one the situation it set, a refused one what it declared, or,
+# declaring none (a cancel), the situation it named.
+FLEXI_TRANSFERS = """
+SELECT d.*, c.calculation, c.calculation->>'startDate' AS calc_start,
+  c.calculation->>'endDate' AS calc_end,
+  CASE WHEN c.accepted OR c.calculation IS NULL THEN (d.situation->>'year')::int
+       ELSE left(c.calculation->>'startDate', 4)::int END AS year
+FROM register.declarations d, LATERAL (SELECT d.result IN ('A', 'W') AND d.situation IS NOT
+  NULL AND d.situation <> 'null' AS accepted) a, LATERAL (SELECT a.accepted, CASE WHEN
+  a.accepted OR d.declaration #> '{flexiWage,calculation}' IS NULL
+  THEN nullif(d.situation -> 'calculation', 'null') ELSE d.declaration #> '{flexiWage,calculation}'
+  END AS calculation) c
+WHERE d.declaration_type = 'FLEXI_WAGE'"""
+LISTED_TRANSFER = ("t.declaration_id AS ticket, t.result, t.anomalies, t.received_at, "
+                   "t.declaration -> 'flexiWage' AS declared, t.situation, w.family_name, "
+                   "w.given_name")
+LISTED_SITUATION = (
+    "situation_key, ticket, debtor_key, ssin, relation_uuid, relation_reference, "
+    "payslip_reference, year, start_date, end_date, calculation_date, wages_cents, "
+    "premiums_cents, capacities, cancelled, version, received_at")
+SITUATION_ORDER = "year, start_date NULLS FIRST, situation_key"
 
 
 def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:

@@ -70,15 +70,33 @@ CREATE INDEX IF NOT EXISTS registrations_employer
   ON {schema}.registrations (employer_key, start_date);
 CREATE INDEX IF NOT EXISTS registrations_period
   ON {schema}.registrations (period_id, start_date);
+ALTER TABLE {schema}.declarations ADD COLUMN IF NOT EXISTS situation_key text,
+  ADD COLUMN IF NOT EXISTS situation jsonb;
+CREATE INDEX IF NOT EXISTS declarations_flexi ON {schema}.declarations
+  (employer_key, declaration_id) WHERE declaration_type = 'FLEXI_WAGE';
+ALTER TABLE {schema}.notifications ADD COLUMN IF NOT EXISTS situation_before jsonb,
+  ADD COLUMN IF NOT EXISTS situation_after jsonb;
+CREATE TABLE IF NOT EXISTS {schema}.flexi_situations (
+  situation_key text PRIMARY KEY, ticket bigint NOT NULL, debtor_key text NOT NULL,
+  ssin text NOT NULL, relation_uuid text NOT NULL, relation_reference text,
+  payslip_reference text, year integer NOT NULL, start_date date, end_date date,
+  calculation_date date, wages_cents bigint NOT NULL, premiums_cents bigint NOT NULL,
+  capacities jsonb NOT NULL, cancelled boolean NOT NULL, version integer NOT NULL,
+  received_at timestamptz NOT NULL);
+CREATE INDEX IF NOT EXISTS flexi_situations_income
+  ON {schema}.flexi_situations (ssin, year);
+CREATE INDEX IF NOT EXISTS flexi_situations_debtor
+  ON {schema}.flexi_situations (debtor_key, ssin);
 """ + tracking.TRACKING_DDL
 # The tables of the register and their keys: what `dimona rebuild --verify` compares.
 TABLES = {"declarations": ("declaration_id",), "periods": ("period_id",),
           "workers": ("employer_key", "ssin"), "quota_usage": ("period_id", "kind"),
-          "notifications": ("notification_id",), "registrations": ("registration_id",)}
+          "notifications": ("notification_id",), "registrations": ("registration_id",),
+          "flexi_situations": ("situation_key",)}
 DECLARATION_COLUMNS = (
     "declaration_id, declaration_type, result, period_id, anomalies, employer_key, ssin, "
     "declarant, channel, received_at, batch_ref, line, declaration, about_period_id, "
-    "registration_id")
+    "registration_id, situation_key, situation")
 PERIOD_COLUMNS = (
     "period_id, employer_key, ssin, joint_commission_number, worker_type, start_date, "
     "start_hour, end_date, end_hour, planned_hours_number, cancelled, version, "
@@ -87,11 +105,16 @@ NAME_COLUMNS = "employer_key, ssin, family_name, given_name, birth_date, gender,
 QUOTA_COLUMNS = "period_id, kind, subject, year, hours, days"
 NOTIFICATION_COLUMNS = ("notification_id, declaration_id, period_id, sent_at, channel, "
                         "recipient, period_before, period_after, anomaly_codes, "
-                        "registration_id, registration_before, registration_after")
+                        "registration_id, registration_before, registration_after, "
+                        "situation_before, situation_after")
 REGISTRATION_COLUMNS = (
     "registration_id, period_id, employer_key, ssin, status, received_at, start_date, "
     "start_hour, end_date, end_hour, cancelled, version, last_declaration_id, "
     "last_declaration_at")
+SITUATION_COLUMNS = (
+    "situation_key, ticket, debtor_key, ssin, relation_uuid, relation_reference, "
+    "payslip_reference, year, start_date, end_date, calculation_date, wages_cents, "
+    "premiums_cents, capacities, cancelled, version, received_at")
 SENT_LOG = "notifications"  # the catch-up source of the notifications: the notifier's log
 
 
@@ -145,6 +168,9 @@ class RegisterWriter:
             if rows.registrations:
                 _stage(cur, s, "registrations", REGISTRATION_COLUMNS, rows.registrations)
                 cur.execute(MERGE_REGISTRATIONS.format(schema=s, columns=REGISTRATION_COLUMNS))
+            if rows.situations:
+                _stage(cur, s, "flexi_situations", SITUATION_COLUMNS, rows.situations)
+                cur.execute(MERGE_SITUATIONS.format(schema=s, columns=SITUATION_COLUMNS))
             if not rows.periods:
                 return
             _stage(cur, s, "periods", PERIOD_COLUMNS, rows.periods)
@@ -179,7 +205,8 @@ MERGE_DECLARATIONS = """
 INSERT INTO {schema}.declarations AS d ({columns}) SELECT {columns} FROM staged_declarations
 ON CONFLICT (declaration_id) DO UPDATE SET result = EXCLUDED.result,
   period_id = EXCLUDED.period_id, anomalies = EXCLUDED.anomalies, ssin = EXCLUDED.ssin,
-  declaration = EXCLUDED.declaration, registration_id = EXCLUDED.registration_id
+  declaration = EXCLUDED.declaration, registration_id = EXCLUDED.registration_id,
+  situation_key = EXCLUDED.situation_key, situation = EXCLUDED.situation
 WHERE d.result = 'S' AND EXCLUDED.result <> 'S'"""
 # A declaration that waited for identification (S) takes its final result; nothing else
 # replaces a recorded result.
@@ -202,6 +229,22 @@ ON CONFLICT (registration_id) DO UPDATE SET ssin = EXCLUDED.ssin, status = EXCLU
   last_declaration_id = EXCLUDED.last_declaration_id,
   last_declaration_at = EXCLUDED.last_declaration_at
 WHERE r.version < EXCLUDED.version"""
+
+# A Flexi at work situation only moves forward (its version): an older version arriving
+# late changes nothing; a modify replaces the whole situation, a cancel keeps it cancelled
+# (docs/adr/0010-flexi-at-work.md).
+MERGE_SITUATIONS = """
+INSERT INTO {schema}.flexi_situations AS f ({columns})
+SELECT {columns} FROM staged_flexi_situations
+ON CONFLICT (situation_key) DO UPDATE SET ticket = EXCLUDED.ticket,
+  relation_reference = EXCLUDED.relation_reference,
+  payslip_reference = EXCLUDED.payslip_reference, year = EXCLUDED.year,
+  start_date = EXCLUDED.start_date, end_date = EXCLUDED.end_date,
+  calculation_date = EXCLUDED.calculation_date, wages_cents = EXCLUDED.wages_cents,
+  premiums_cents = EXCLUDED.premiums_cents, capacities = EXCLUDED.capacities,
+  cancelled = EXCLUDED.cancelled, version = EXCLUDED.version,
+  received_at = EXCLUDED.received_at
+WHERE f.version < EXCLUDED.version"""
 
 # A period row only moves forward: an older version arriving late changes nothing.
 MERGE_PERIODS = """

@@ -28,6 +28,10 @@ ROUTES = {  # route name -> (method, path)
     "audit_checkpoints": ("GET", "/audit/checkpoints"),
     "choose_daily_registration_system": ("PUT",
                                          "/employers/{employer_id}/daily-registration-system"),
+    "post_flexi_wage": ("POST", "/flexi-wages"), "flexi_transfers": ("GET", "/flexi-wages"),
+    "flexi_worker": ("GET", "/flexi-wages/workers/{ssin}"),
+    "flexi_decision": ("GET", "/flexi-wages/{ticket}"),
+    "flexi_income": ("GET", "/flexi-income"),
 }
 
 
@@ -36,11 +40,12 @@ def test_every_route_is_mounted_at_creation_and_found_by_its_name():
     paths = app.openapi()["paths"]
     for name, (method, path) in ROUTES.items():
         params = {p: "1" for p in ("declaration_id", "batch_ref", "presentation",
-                                   "period_id", "employer", "message_id", "employer_id")
+                                   "period_id", "employer", "message_id", "employer_id",
+                                   "ticket", "ssin")
                   if f"{{{p}}}" in path}
         assert app.url_path_for(name, **params) == path.format(**params), name
         assert method.lower() in paths[path], (name, path)
-    assert len(paths) == len(ROUTES)
+    assert len(paths) == len({path for _, path in ROUTES.values()})
 
 
 def test_health_answers_without_a_lifespan_or_a_database():
