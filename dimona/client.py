@@ -160,6 +160,12 @@ class StackClient:
         return self.readers.register
 
     @property
+    def flexi(self):
+        """Flexi at work: transfers (pending ones from intake), decisions, a flexi-jobber's
+        details and income (services.api.readers)."""
+        return self.readers.flexi
+
+    @property
     def ebox(self):
         return self.readers.ebox
 

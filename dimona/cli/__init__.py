@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from dimona.cli import audit, batches, directory, ebox, ops, register, stack
+from dimona.cli import audit, batches, directory, ebox, flexi, ops, register, stack
 from dimona.client import StackError
 
 
@@ -36,5 +36,5 @@ def main(ctx: click.Context, home: Path) -> None:
 
 for command in (stack.up, stack.migrate_command, directory.directory, batches.submit,
                 batches.status, batches.deadletters, ops.rebuild, ops.bench,
-                register.register, ebox.ebox, audit.audit):
+                register.register, ebox.ebox, audit.audit, flexi.flexi):
     main.add_command(command)

@@ -213,7 +213,8 @@ class RegisterViews:
                               **_registration_number(d)},
                 "content": domain.declared_content(d["declaration"], period),
                 "notifications": found["notifications"],
-                "employerKey": d["employerKey"], **_registration_part(found)}
+                "employerKey": d["employerKey"], **_registration_part(found),
+                **_situation_part(d)}
 
     def quotas(self, employer: str, year: int, ssin: str | None = None) -> dict:
         """The employer's horeca days, and the students' hours and extras' days of its
@@ -253,6 +254,14 @@ def _registration_part(found: dict) -> dict:
     registration = found.get("registration")
     return {} if registration is None else {
         "registration": domain.present_registration(registration)}
+
+
+def _situation_part(d: dict) -> dict:
+    """A Flexi at work declaration's situation key and the situation it left (after, or
+    before when refused); nothing for the other declarations."""
+    if d["situationKey"] is None:
+        return {}
+    return {"situationKey": d["situationKey"], "situation": d["situation"]}
 
 
 def criteria(filters: Filters, month: str | None) -> dict:

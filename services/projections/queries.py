@@ -219,16 +219,15 @@ class RegisterQueries:
         return _named(conn, [employer_key], [ssin]).get(ssin)
 
     def _notifications(self, conn: psycopg.Connection, column: str, value: int) -> list[dict]:
-        """A daily registration's notification also has the registration before and after."""
+        """A daily registration's notification also has the registration before and after;
+        a Flexi at work declaration's the situation before and after."""
         rows = _json_rows(conn.execute(
             "SELECT notification_id::text, declaration_id, sent_at, channel, recipient, "
             "period_before, period_after, anomaly_codes, registration_id, "
-            "registration_before, registration_after FROM register.notifications "
-            f"WHERE {column} = %s ORDER BY sent_at, declaration_id, channel, recipient",
-            (value,)))
-        return [r if r["registrationId"] is not None else
-                {k: v for k, v in r.items() if not k.startswith("registration")}
-                for r in rows]
+            "registration_before, registration_after, situation_before, situation_after "
+            f"FROM register.notifications WHERE {column} = %s "
+            "ORDER BY sent_at, declaration_id, channel, recipient", (value,)))
+        return [_notification(r) for r in rows]
 
     def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
         with self.pool.connection() as conn:
@@ -269,7 +268,8 @@ LISTED_PERIOD = (
     "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
     "p.cancelled, p.late, p.last_declaration_at")
 LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
-                      "declaration, about_period_id, registration_id")
+                      "declaration, about_period_id, registration_id, situation_key, "
+                      "situation")
 # Seed 002's list of daily registrations of a period: status, registration number, date/time
 # of reception, start and end (dates and hours), cancelled.
 PERIOD_REGISTRATION = (
@@ -301,6 +301,15 @@ LISTED_SITUATION = (
     "payslip_reference, year, start_date, end_date, calculation_date, wages_cents, "
     "premiums_cents, capacities, cancelled, version, received_at")
 SITUATION_ORDER = "year, start_date NULLS FIRST, situation_key"
+
+
+def _notification(row: dict) -> dict:
+    """A notification as the lists show it: the registration before and after only on a
+    daily registration's, the situation before and after only on a Flexi at work one's."""
+    flexi = row["situationBefore"] is not None or row["situationAfter"] is not None
+    return {k: v for k, v in row.items()
+            if (row["registrationId"] is not None or not k.startswith("registration"))
+            and (flexi or not k.startswith("situation"))}
 
 
 def _named(conn: psycopg.Connection, keys: list[str], ssins: list) -> dict[str, dict]:
