@@ -25,6 +25,7 @@ from schemas.events import (
     NotificationChannel,
     NotificationSent,
     RegistrationState,
+    SituationState,
     stable_id,
 )
 from services.directory.domain import DirectoryEmployer
@@ -118,7 +119,8 @@ def sent(d: DeclarationDecided, channel: NotificationChannel, recipient: str,
         anomaly_codes=tuple(a.code for a in d.anomalies), period_before=d.period_before,
         period_after=d.period_after, batch_ref=d.batch_ref, line=d.line,
         registration_id=d.registration_id, registration_before=d.registration_before,
-        registration_after=d.registration_after)
+        registration_after=d.registration_after, situation_before=d.situation_before,
+        situation_after=d.situation_after)
 
 
 def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,
@@ -136,10 +138,14 @@ def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,
 
 def _changed(d: DeclarationDecided) -> dict:
     """What the declaration changed, before and after: the period, or for a daily
-    registration the registration (docs/adr/0009-daily-registration.md)."""
+    registration the registration (docs/adr/0009-daily-registration.md), for a Flexi at
+    work declaration the situation (docs/adr/0010-flexi-at-work.md)."""
     if d.declaration.daily_registration is not None:
         return {"registrationBefore": _registration(d.registration_before),
                 "registrationAfter": _registration(d.registration_after)}
+    if d.declaration.flexi_wage is not None:
+        return {"situationBefore": situation(d.situation_before),
+                "situationAfter": situation(d.situation_after)}
     return {"periodBefore": _period(d.period_before), "periodAfter": _period(d.period_after)}
 
 
@@ -156,12 +162,20 @@ def _declaration_part(d: DeclarationDecided) -> dict:
     registration = d.declaration.daily_registration
     if registration is not None:
         part |= {"action": registration.action, "registrationId": d.registration_id}
+    flexi = d.declaration.flexi_wage
+    if flexi is not None:
+        part |= {"action": flexi.action, "situationKey": flexi.situation_key,
+                 "relation": flexi.relation.to_json_dict(),
+                 "payslipReference": flexi.payslip_reference}
     return part
 
 
 def moments(d: DeclarationDecided) -> tuple[dict | None, dict | None]:
     """The start and end the declaration gives, completed from its period (an OUT gives
-    only its end; a CANCEL nothing); a daily registration's from its registration."""
+    only its end; a CANCEL nothing); a daily registration's from its registration; a Flexi
+    at work declaration's calculation period."""
+    if d.declaration.flexi_wage is not None:
+        return _calculation_period(d)
     given = (d.declaration.dimona_in or d.declaration.dimona_out or d.declaration.dimona_update
              or d.declaration.daily_registration)
     period = (d.registration_after or d.registration_before
@@ -175,6 +189,17 @@ def moments(d: DeclarationDecided) -> tuple[dict | None, dict | None]:
     return moment("start"), moment("end")
 
 
+def _calculation_period(d: DeclarationDecided) -> tuple[dict | None, dict | None]:
+    """The calculation period a Flexi at work declaration gives, else (a cancel) its
+    situation's."""
+    known = d.situation_after or d.situation_before
+    calculation = d.declaration.flexi_wage.calculation or (known and known.calculation)
+    if calculation is None:
+        return None, None
+    return ({"date": calculation.start_date.isoformat(), "hour": None},
+            {"date": calculation.end_date.isoformat(), "hour": None})
+
+
 def _employer_part(employer: DirectoryEmployer | None) -> dict:
     if employer is None:
         return {"name": None, "enterpriseNumber": None, "employerId": None}
@@ -183,10 +208,11 @@ def _employer_part(employer: DirectoryEmployer | None) -> dict:
 
 
 def ssin_of(d: DeclarationDecided) -> str | None:
-    worker = d.declaration.worker
+    worker, flexi = d.declaration.worker, d.declaration.flexi_wage
     period = (d.period_after or d.period_before or d.registration_after
               or d.registration_before)
     return (d.identified_ssin or (worker.ssin if worker else None)
+            or (flexi.beneficiary.ssin if flexi else None)
             or (period.ssin if period else None))
 
 
@@ -219,3 +245,13 @@ def _registration(state: RegistrationState | None) -> dict | None:
     if state is None:
         return None
     return {to_camel(k): v for k, v in state.model_dump(mode="json").items()}
+
+
+def situation(state: SituationState | None) -> dict | None:
+    """A Flexi at work situation with camelCase keys, its calculation as the declaration
+    gives it (no nulls), as the register shows it."""
+    if state is None:
+        return None
+    body = {to_camel(k): v for k, v in state.model_dump(mode="json",
+                                                         exclude={"calculation"}).items()}
+    return {**body, "calculation": state.calculation and state.calculation.to_json_dict()}

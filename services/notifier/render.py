@@ -36,6 +36,7 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
         "DIMONA_UPDATE": "Wijziging",
         "DIMONA_CANCEL": "Annulatie",
         "DAILY_REGISTRATION": "dagelijkse registratie",
+        "FLEXI_WAGE": "Flexi at work: loongegevens",
     },
     "fr": {
         "DIMONA_IN": "Dimona IN",
@@ -43,6 +44,7 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
         "DIMONA_UPDATE": "Modification",
         "DIMONA_CANCEL": "Annulation",
         "DAILY_REGISTRATION": "enregistrement journalier",
+        "FLEXI_WAGE": "Flexi at work : données salariales",
     },
     "de": {
         "DIMONA_IN": "Dimona IN",
@@ -50,6 +52,7 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
         "DIMONA_UPDATE": "Änderung",
         "DIMONA_CANCEL": "Stornierung",
         "DAILY_REGISTRATION": "tägliche Registrierung",
+        "FLEXI_WAGE": "Flexi at work: Lohndaten",
     },
     "en": {
         "DIMONA_IN": "Dimona IN",
@@ -57,8 +60,19 @@ TYPE_NAMES: dict[str, dict[str, str]] = {
         "DIMONA_UPDATE": "Modification",
         "DIMONA_CANCEL": "Cancellation",
         "DAILY_REGISTRATION": "daily registration",
+        "FLEXI_WAGE": "Flexi at work: wage data",
     },
 }
+
+# A Flexi at work confirmation is not a Dimona one: its own subject ("Flexi at work" is the
+# service's name in every language).
+FLEXI_SUBJECTS = {
+    "nl": "Flexi at work-bevestiging loongegevens {number}: {status}",
+    "fr": "Confirmation Flexi at work données salariales {number} : {status}",
+    "de": "Flexi at work-Bestätigung Lohndaten {number}: {status}",
+    "en": "Flexi at work confirmation, wage data {number}: {status}",
+}
+FLEXI = "FLEXI_WAGE"
 
 # Only these declarations change an existing period, so only they show it before and after.
 CHANGE_TYPES = frozenset({"DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL"})
@@ -112,6 +126,22 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Geannuleerd",
         "yes": "ja",
         "no": "nee",
+        "ticket": "Ticketnummer (aangiftenummer)",
+        "action": "Actie",
+        "create": "oorspronkelijke aangifte",
+        "modify": "wijziging (annuleren en vervangen)",
+        "cancel": "annulatie",
+        "situationKey": "Situatie",
+        "relation": "Relatie (UUID)",
+        "relationReference": "Eigen referentie relatie",
+        "payslip": "Referentie loonbrief",
+        "calculationPeriod": "Berekeningsperiode",
+        "calculationDate": "Berekeningsdatum",
+        "capacity": "Hoedanigheid (werkgeverscategorie/werknemerskengetal)",
+        "wages": "Flexiloon (bruto)",
+        "premiums": "Premies (bruto)",
+        "year": "Inkomstenjaar",
+        "situationVersion": "Versie",
     },
     "fr": {
         "opening": "Nous vous confirmons la réception de votre déclaration dont le détail est "
@@ -155,6 +185,22 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Annulée",
         "yes": "oui",
         "no": "non",
+        "ticket": "Numéro de ticket (numéro de déclaration)",
+        "action": "Action",
+        "create": "déclaration originale",
+        "modify": "modification (annuler et remplacer)",
+        "cancel": "annulation",
+        "situationKey": "Situation",
+        "relation": "Relation (UUID)",
+        "relationReference": "Référence propre de la relation",
+        "payslip": "Référence de la fiche de paie",
+        "calculationPeriod": "Période de calcul",
+        "calculationDate": "Date de calcul",
+        "capacity": "Qualité (catégorie d'employeur/code travailleur)",
+        "wages": "Salaire flexi (brut)",
+        "premiums": "Primes (brutes)",
+        "year": "Année de revenus",
+        "situationVersion": "Version",
     },
     "de": {
         "opening": "Wir bestätigen Ihnen den Eingang Ihrer Meldung, deren Einzelheiten "
@@ -198,6 +244,22 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Storniert",
         "yes": "ja",
         "no": "nein",
+        "ticket": "Ticketnummer (Meldungsnummer)",
+        "action": "Aktion",
+        "create": "ursprüngliche Meldung",
+        "modify": "Änderung (stornieren und ersetzen)",
+        "cancel": "Stornierung",
+        "situationKey": "Situation",
+        "relation": "Beziehung (UUID)",
+        "relationReference": "Eigene Referenz der Beziehung",
+        "payslip": "Referenz Lohnzettel",
+        "calculationPeriod": "Berechnungszeitraum",
+        "calculationDate": "Berechnungsdatum",
+        "capacity": "Eigenschaft (Arbeitgeberkategorie/Arbeitnehmerkennzahl)",
+        "wages": "Flexi-Lohn (brutto)",
+        "premiums": "Prämien (brutto)",
+        "year": "Einkommensjahr",
+        "situationVersion": "Version",
     },
     "en": {
         "opening": "We confirm receipt of your declaration, detailed below.",
@@ -240,6 +302,22 @@ LABELS: dict[str, dict[str, str]] = {
         "cancelled": "Cancelled",
         "yes": "yes",
         "no": "no",
+        "ticket": "Ticket number (declaration number)",
+        "action": "Action",
+        "create": "original declaration",
+        "modify": "modification (cancel and replace)",
+        "cancel": "cancellation",
+        "situationKey": "Situation",
+        "relation": "Relation (UUID)",
+        "relationReference": "Own relation reference",
+        "payslip": "Payslip reference",
+        "calculationPeriod": "Calculation period",
+        "calculationDate": "Calculation date",
+        "capacity": "Capacity (employer category/worker code)",
+        "wages": "Flexi wage (gross)",
+        "premiums": "Premiums (gross)",
+        "year": "Income year",
+        "situationVersion": "Version",
     },
 }
 
@@ -292,7 +370,7 @@ def anomaly_label(anomaly: dict, language: str) -> str:
 def subject(content: dict, language: str) -> str:
     _labels(language)
     d = content["declarations"]
-    return SUBJECTS[language].format(
+    return (FLEXI_SUBJECTS if d["type"] == FLEXI else SUBJECTS)[language].format(
         type=type_name(d["type"], language),
         number=d["declarationId"],
         status=STATUS[language].get(d["result"], d["result"]),
@@ -320,6 +398,8 @@ def _anomaly_rows(anomaly: dict, language: str) -> list[Row]:
 
 
 def _declaration_rows(d: dict, language: str) -> list[Row]:
+    if d["type"] == FLEXI:
+        return _flexi_declaration_rows(d, language)
     label = LABELS[language]
     refs = d.get("references") or {}
     start, end = d.get("start") or {}, d.get("end") or {}
@@ -341,6 +421,74 @@ def _declaration_rows(d: dict, language: str) -> list[Row]:
         (label["refDeclaration"], _value(refs.get("declaration"))),
     ]
     return rows + _identification_rows(d.get("identification"), language)
+
+
+def _flexi_declaration_rows(d: dict, language: str) -> list[Row]:
+    """A Flexi at work declaration: its ticket, what it did to which situation (relation,
+    own references), its calculation period; the employer and worker follow as for a
+    Dimona."""
+    label = LABELS[language]
+    refs, relation = d.get("references") or {}, d.get("relation") or {}
+    start, end = d.get("start") or {}, d.get("end") or {}
+    rows = [(label["type"], type_name(d["type"], language)),
+            (label["ticket"], _value(d.get("declarationId"))),
+            (label["status"], STATUS[language].get(d["result"], d["result"]))]
+    for anomaly in d.get("anomalies") or []:
+        rows += _anomaly_rows(anomaly, language)
+    return rows + [
+        (label["sentAt"], _sent_at(d.get("sentAt"))),
+        (label["action"], label.get(d.get("action") or "", _value(d.get("action")))),
+        (label["situationKey"], _value(d.get("situationKey"))),
+        (label["relation"], _value(relation.get("uuid"))),
+        (label["relationReference"], _value(relation.get("reference"))),
+        (label["payslip"], _value(d.get("payslipReference"))),
+        (label["calculationPeriod"], _span(start.get("date"), end.get("date"))),
+        (label["refEmployer"], _value(refs.get("employer"))),
+        (label["refWorker"], _value(refs.get("worker"))),
+        (label["refDeclaration"], _value(refs.get("declaration")))]
+
+
+def _span(first: str | None, last: str | None) -> str:
+    return MISSING if not first else f"{_date(first)} - {_date(last)}"
+
+
+# Euros as each language writes them: "€ 1.234,56", "1 234,56 €", "1.234,56 €", "€1,234.56".
+EURO_FORMATS = {"nl": ("€ {}", ".", ","), "fr": ("{} €", " ", ","),
+                "de": ("{} €", ".", ","), "en": ("€{}", ",", ".")}
+
+
+def euros(cents: int | None, language: str) -> str:
+    """An amount in euro cents as the language writes euros."""
+    if cents is None:
+        return MISSING
+    pattern, thousands, decimal = EURO_FORMATS[language]
+    whole = f"{abs(cents) // 100:,}".replace(",", thousands)
+    return ("-" if cents < 0 else "") + pattern.format(f"{whole}{decimal}{abs(cents) % 100:02d}")
+
+
+def _situation_rows(situation: dict | None, language: str) -> list[Row]:
+    """A Flexi at work situation (camelCase): its calculation period and date, each
+    capacity, the wage and premium totals in euros, its income year, cancelled; "-" for a
+    side that does not exist."""
+    label, s = LABELS[language], situation or {}
+    c = s.get("calculation") or {}
+    cancelled = MISSING if situation is None else label["yes" if s.get("cancelled") else "no"]
+    capacities = [(label["capacity"], _capacity(f)) for f in c.get("features") or []]
+    return [(label["calculationPeriod"], _span(c.get("startDate"), c.get("endDate"))),
+            (label["calculationDate"], _date(c.get("calculationDate"))),
+            *(capacities or [(label["capacity"], MISSING)]),
+            (label["wages"], euros(s.get("wagesCents"), language)),
+            (label["premiums"], euros(s.get("premiumsCents"), language)),
+            (label["year"], _value(s.get("year"))),
+            (label["cancelled"], cancelled)]
+
+
+def _capacity(feature: dict) -> str:
+    """"017/050", with its validity when it is not the calculation period's."""
+    shown = f"{feature.get('employerCategory')}/{feature.get('workerCode')}"
+    if feature.get("validFrom") or feature.get("validTo"):
+        shown += f" ({_date(feature.get('validFrom'))} - {_date(feature.get('validTo'))})"
+    return shown
 
 
 def _registration_number(d: dict, language: str) -> list[Row]:
@@ -407,8 +555,12 @@ def _registration_rows(registration: dict | None, language: str) -> list[Row]:
 
 def _changes(content: dict, language: str) -> list[Section]:
     """The period before and after an OUT, UPDATE or CANCEL; the registration before and
-    after a daily registration's update or cancel."""
+    after a daily registration's update or cancel; the situation before and after every
+    Flexi at work declaration."""
     label, d = LABELS[language], content["declarations"]
+    if d["type"] == FLEXI:  # create, modify and cancel alike: the situation before and after
+        return [(label["before"], _situation_rows(content.get("situationBefore"), language)),
+                (label["after"], _situation_rows(content.get("situationAfter"), language))]
     if d["type"] == REGISTRATION:
         before, after = content.get("registrationBefore"), content.get("registrationAfter")
         if d.get("action") == "create" or (before is None and after is None):
