@@ -147,18 +147,20 @@ class Entry:
 def reception_entry(position: int, decision: DeclarationDecided,
                     origin: Origin | None) -> Entry:
     """What was received, from whom, through which channel (from the recorded decision)."""
-    worker = decision.declaration.worker
+    worker, flexi = decision.declaration.worker, decision.declaration.flexi_wage
     return Entry(decision.received_at, decision.declaration_id, "received", "validator",
                  position, {
                      "declarationType": decision.declaration_type,
                      "channel": decision.channel, "via": origin and origin.via,
                      "declarant": decision.declarant, "token": origin and origin.token,
-                     "employer": decision.employer_key, "ssin": worker and worker.ssin,
+                     "employer": decision.employer_key,
+                     "ssin": (worker and worker.ssin) or (flexi and flexi.beneficiary.ssin),
                      "periodId": decision.declaration.period_id,
                      "batchRef": decision.batch_ref, "line": decision.line,
                      "fileName": origin and origin.file_name,
                      "fileSha256": origin and origin.file_sha256,
-                     "raw": origin and origin.raw, **_registration_named(decision)})
+                     "raw": origin and origin.raw, **_registration_named(decision),
+                     **_situation_named(decision)})
 
 
 def _registration_named(decision: DeclarationDecided) -> dict:
@@ -185,6 +187,34 @@ REGISTRATION_FIELDS = {"start_date", "start_hour", "end_date", "end_hour", "canc
                        "version"}
 
 
+def _situation_named(decision: DeclarationDecided) -> dict:
+    """A Flexi at work declaration's action and situation (debtor:SSIN:relation UUID);
+    nothing for the other declarations."""
+    flexi = decision.declaration.flexi_wage
+    if flexi is None:
+        return {}
+    return {"action": flexi.action, "situationKey": flexi.situation_key}
+
+
+def _situation_change(decision: DeclarationDecided) -> dict:
+    """What a Flexi at work decision changed: the situation before and after (its ticket,
+    calculation period, totals in cents, income year, cancelled, version)."""
+    if decision.declaration.flexi_wage is None:
+        return {}
+    return {**_situation_named(decision), **{
+        side: state and _situation_side(state)
+        for side, state in (("situationBefore", decision.situation_before),
+                            ("situationAfter", decision.situation_after))}}
+
+
+def _situation_side(state) -> dict:
+    c = state.calculation
+    return {"ticket": state.ticket, "startDate": c and c.start_date.isoformat(),
+            "endDate": c and c.end_date.isoformat(), "wagesCents": state.wages_cents,
+            "premiumsCents": state.premiums_cents, "year": state.year,
+            "cancelled": state.cancelled, "version": state.version}
+
+
 def decision_entry(position: int, at: datetime, decision: DeclarationDecided) -> Entry:
     """What the validator answered and why: result, anomalies, rule version."""
     final = decision.identified_ssin is not None
@@ -195,7 +225,7 @@ def decision_entry(position: int, at: datetime, decision: DeclarationDecided) ->
                                     "label": a.label_en} for a in decision.anomalies],
                      "ruleVersion": decision.rule_version,
                      "identifiedSsin": decision.identified_ssin,
-                     **_registration_change(decision)})
+                     **_registration_change(decision), **_situation_change(decision)})
 
 
 def notification_entry(position: int, sent: NotificationSent) -> Entry:
@@ -246,6 +276,7 @@ def _notified(d: dict) -> list[str]:
 def _decided(d: dict) -> list[str]:
     return [f"{d['result']}"
             + (f", registration {d['registrationId']}" if d.get("registrationId") else "")
+            + (f", situation {d['situationKey']}" if d.get("situationKey") else "")
             + (f", period {d['periodId']}" if d["periodId"] else "")
             + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
             + f", rules {d['ruleVersion'] or 'unknown'}",
@@ -254,19 +285,35 @@ def _decided(d: dict) -> list[str]:
 
 
 def _action(d: dict) -> str:
-    """" create of registration N" after a daily registration's type; "" for a Dimona."""
+    """" create of registration N" after a daily registration's type, " modify of situation
+    K" after a Flexi at work declaration's; "" for a Dimona."""
     if "action" not in d:
         return ""
+    if "situationKey" in d:
+        return f" {d['action']} of situation {d['situationKey']}"
     number = f" of registration {d['registrationId']}" if d["action"] != "create" else ""
     return f" {d['action']}{number}"
 
 
 def _sides(d: dict) -> list[str]:
-    """A daily registration before and after its decision, as "start - end"."""
+    """A daily registration before and after its decision, as "start - end"; a Flexi at
+    work situation as its calculation period and totals."""
+    if "situationBefore" in d:
+        return [f"{side} {_payslip(d[key])}" for side, key in (
+            ("before", "situationBefore"), ("after", "situationAfter"))]
     if "registrationBefore" not in d:
         return []
     return [f"{side} {_span(d[key])}" for side, key in (
         ("before", "registrationBefore"), ("after", "registrationAfter"))]
+
+
+def _payslip(s: dict | None) -> str:
+    """A situation as "2026-07-01 - 2026-07-31 wages 9400 premiums 5000 cents"."""
+    if s is None:
+        return "-"
+    return (f"{s['startDate'] or '-'} - {s['endDate'] or '-'} wages {s['wagesCents']} "
+            f"premiums {s['premiumsCents']} cents, year {s['year']}, ticket {s['ticket']}"
+            + (" cancelled" if s["cancelled"] else "") + f" (version {s['version']})")
 
 
 def _span(r: dict | None) -> str:
