@@ -22,6 +22,7 @@ from services.validator.domain import (
     Quota,
     Registration,
     Relation,
+    Situation,
     decide,
     identified,
 )
@@ -105,6 +106,9 @@ class DecideDeclarations:
         registrations = [s for s in batch if s.declaration.daily_registration is not None]
         if registrations:
             others |= ctx.prepare_registrations(registrations)
+        wages = [s for s in batch if s.declaration.flexi_wage is not None]
+        if wages:
+            others |= ctx.prepare_flexi_wages(wages)
         declarations = {Declaration.create_id(s.declaration_id) for s in batch}
         uow.prefetch(others | (declarations if look_up_recorded else set()))
         decided: dict[int, list[DeclarationDecided]] = {}
@@ -161,9 +165,12 @@ def waiting(uow: UnitOfWork) -> Identifications:
 
 def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     """An accepted declaration moves its period, its relation and the quotas it counts in;
-    an accepted daily registration its registration and its relation."""
+    an accepted daily registration its registration and its relation; an accepted flexi
+    wage its situation."""
     if decision.registration_after is not None:
         record_registration(decision, uow)
+    if decision.situation_after is not None:
+        record_situation(decision, uow)
     after, before = decision.period_after, decision.period_before
     if after is None:
         return
@@ -204,6 +211,18 @@ def record_registration(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     if relation is None:  # its period's relation is recorded with it: kept safe all the same
         relation = Relation(after.employer_key, after.ssin)
     uow.add(relation).record_registration(state)
+
+
+def record_situation(decision: DeclarationDecided, uow: UnitOfWork) -> None:
+    """The situation as the decision leaves it: opened by its first create, changed by
+    each later declaration (a modify's whole new payslip, a cancel, a create again)."""
+    after = decision.situation_after
+    state = after.model_dump(mode="json")
+    situation = uow.get(Situation.create_id(after.situation_key))
+    if situation is None:
+        uow.add(Situation(after.situation_key, state))
+    else:
+        uow.add(situation).change(decision.declaration_id, state)
 
 
 class ResolveIdentifications:

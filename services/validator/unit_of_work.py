@@ -13,9 +13,10 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from schemas.events import DeclarationSubmitted, PeriodState, RegistrationState
+from schemas.events import DeclarationSubmitted, PeriodState, RegistrationState, SituationState
 from services.directory.domain import Directory
-from services.validator.domain import Period, Quota, Registration, Relation
+from services.validator.domain import Period, Quota, Registration, Relation, Situation
+from services.validator.domain.flexi_wages import debtor_keys
 from services.validator.domain.registrations import period_id_of
 from services.validator.eventstore import ValidatorApplication
 
@@ -89,6 +90,23 @@ class BatchContext:
 
     def registration_system(self, employer_key: str, moment: datetime) -> str | None:
         return self.directory.daily_registration_system(employer_key, moment)
+
+    def situation(self, situation_key: str) -> SituationState | None:
+        found = self.uow.get(Situation.create_id(situation_key))
+        return found.current if found is not None else None
+
+    def prepare_flexi_wages(self, wages: Sequence[DeclarationSubmitted]) -> set[UUID]:
+        """What a batch's Flexi at work declarations read, to load with the batch's other
+        aggregates: their situations, and the relations of their debtor (under each number
+        the directory knows it by) and beneficiary, whose FLX periods they are checked
+        against."""
+        ids = set()
+        for sub in wages:
+            wage = sub.declaration.flexi_wage
+            ids.add(Situation.create_id(wage.situation_key))
+            ids.update(Relation.create_id(key, wage.beneficiary.ssin)
+                       for key in debtor_keys(wage.debtor, self.directory))
+        return ids
 
     def prepare_registrations(self, registrations: Sequence[DeclarationSubmitted]) -> set[UUID]:
         """What a batch's daily registrations read, once their periods and the registrations

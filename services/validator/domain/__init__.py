@@ -2,8 +2,9 @@
 
 One rule = one small function, in the module of its subject, yielding the anomaly codes it
 finds. RULES lists them all, in the order their anomalies are reported; REGISTRATION_RULES
-those of the daily registration, a declaration of its own kind (registrations.py). Time, when a rule
-needs it, comes from the declaration's reception timestamp, never from the clock.
+those of the daily registration, a declaration of its own kind (registrations.py);
+FLEXI_WAGE_RULES those of a Flexi at work situation, another (flexi_wages.py). Time, when a
+rule needs it, comes from the declaration's reception timestamp, never from the clock.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from services.validator.domain import (
     deadlines,
     fields,
     flexi,
+    flexi_wages,
     identifiers,
     parties,
     periods,
@@ -37,18 +39,21 @@ from services.validator.domain.aggregates import (
     Quota,
     Registration,
     Relation,
+    Situation,
 )
 from services.validator.domain.case import Case, Context, Finding, open_case
+from services.validator.domain.flexi_wages import SituationCase, open_situation_case
 from services.validator.domain.identifiers import valid_ssin
 from services.validator.domain.registrations import RegistrationCase, open_registration_case
 from services.validator.domain.version import RULES_VERSION
 
-__all__ = ["REGISTRATION_RULES", "RULES", "Context", "Declaration", "Identifications",
-           "Period", "Quota", "Registration", "Relation", "decide", "identified", "result_of",
-           "valid_ssin"]
+__all__ = ["FLEXI_WAGE_RULES", "REGISTRATION_RULES", "RULES", "Context", "Declaration",
+           "Identifications", "Period", "Quota", "Registration", "Relation", "Situation",
+           "decide", "identified", "result_of", "valid_ssin"]
 
 Rule = Callable[[Case, Context], Iterable[Finding]]
 RegistrationRule = Callable[[RegistrationCase, Context], Iterable[Finding]]
+FlexiWageRule = Callable[[SituationCase, Context], Iterable[Finding]]
 
 RULES: tuple[Rule, ...] = (
     # the worker and the employer (§8, §4.1)
@@ -97,6 +102,29 @@ REGISTRATION_RULES: tuple[RegistrationRule, ...] = (
     registrations.overlapping,
 )
 
+FLEXI_WAGE_RULES: tuple[FlexiWageRule, ...] = (
+    # which fields each action needs or forbids
+    flexi_wages.calculation_presence,
+    # the beneficiary, the debtor, the declarant and the channel
+    flexi_wages.ssin_invalid, flexi_wages.debtor_number_invalid,
+    flexi_wages.debtor_provisional, flexi_wages.debtor_not_in_directory,
+    parties.no_mandate, parties.secured_channel_only,
+    # the situation a modify or a cancel names, or a create would open again
+    flexi_wages.unknown_situation, flexi_wages.situation_cancelled,
+    flexi_wages.situation_exists,
+    # the calculation period and the capacities' validity
+    flexi_wages.end_before_start, flexi_wages.crosses_year,
+    flexi_wages.valid_from_outside_period, flexi_wages.valid_to_outside_period,
+    flexi_wages.valid_to_before_valid_from,
+    # the capacities and their financial elements
+    flexi_wages.worker_code_invalid, flexi_wages.no_financial_element,
+    flexi_wages.element_code_invalid, flexi_wages.amount_missing,
+    flexi_wages.amount_negative, flexi_wages.frequency_on_wage,
+    flexi_wages.premium_frequency_missing, flexi_wages.frequency_outside_domain,
+    # against Dimona, and the deadline (warnings)
+    flexi_wages.no_flexi_period, flexi_wages.late,
+)
+
 RECEPTION_FIELDS = tuple(f for f in Reception.model_fields if f not in Event.model_fields)
 
 
@@ -108,7 +136,7 @@ def result_of(anomalies: Iterable[Anomaly]) -> Result:
     return "W" if anomalies else "A"
 
 
-def _anomalies(case: Case | RegistrationCase, ctx: Context,
+def _anomalies(case: Case | RegistrationCase | SituationCase, ctx: Context,
                rules: tuple[Callable, ...] = RULES) -> list[Anomaly]:
     found: dict[str, Anomaly] = {}
     for rule in rules:
@@ -128,6 +156,8 @@ def decide(sub: DeclarationSubmitted, ctx: Context,
     """Apply every rule; the decision is a pure function of the submission and the context."""
     if sub.declaration.daily_registration is not None:
         return decide_registration(sub, ctx)
+    if sub.declaration.flexi_wage is not None:
+        return decide_flexi_wage(sub, ctx)
     case = open_case(sub, ctx)
     anomalies = _anomalies(case, ctx)
     result = result_of(anomalies)
@@ -172,6 +202,23 @@ def decide_registration(sub: DeclarationSubmitted, ctx: Context) -> DeclarationD
         period_id=named.period_id if named else None,
         registration_id=after.registration_id if after else named_registration(case),
         registration_before=case.before, registration_after=after, rule_version=RULES_VERSION)
+
+
+def decide_flexi_wage(sub: DeclarationSubmitted, ctx: Context) -> DeclarationDecided:
+    """Apply the Flexi at work rules. The decision carries the situation before and after;
+    refused, it leaves the situation as it was (no after)."""
+    case = open_situation_case(sub, ctx)
+    anomalies = _anomalies(case, ctx, FLEXI_WAGE_RULES)
+    result = result_of(anomalies)
+    reception = {name: getattr(sub, name) for name in RECEPTION_FIELDS}
+    return DeclarationDecided(
+        **reception, event_id=stable_id("decided", sub.declaration_id),
+        occurred_at=sub.received_at, correlation_id=sub.correlation_id,
+        causation_id=str(sub.event_id), declaration_type="FLEXI_WAGE",
+        result=result, anomalies=tuple(anomalies), period_id=None,
+        situation_before=case.before,
+        situation_after=case.after if result in ("A", "W") else None,
+        rule_version=RULES_VERSION)
 
 
 def identified(sub: DeclarationSubmitted, ssin: str) -> DeclarationSubmitted:

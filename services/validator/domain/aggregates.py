@@ -7,7 +7,7 @@ from uuid import UUID, uuid5
 
 from eventsourcing.domain import Aggregate, event
 
-from schemas.events import PeriodState, RegistrationState
+from schemas.events import PeriodState, RegistrationState, SituationState
 
 AGGREGATE_NAMESPACE = UUID("0b8a3f4e-3c55-4d2a-a8a4-22b1c3c1d0e7")
 
@@ -161,3 +161,25 @@ class Identifications(Aggregate):
     @event("Resolved")
     def resolve(self, declaration_id: int) -> None:
         self.waiting.pop(declaration_id, None)
+
+
+class Situation(Aggregate):
+    """A Flexi at work situation (debtor, beneficiary SSIN, relation UUID: its key), opened
+    by a create and changed by each modify (the whole new payslip) and cancel."""
+
+    @staticmethod
+    def create_id(situation_key: str) -> UUID:
+        return aggregate_id("situation", situation_key)
+
+    @event("Opened")
+    def __init__(self, situation_key: str, state: dict):
+        self.situation_key = situation_key
+        self.state = state
+
+    @event("Changed")
+    def change(self, declaration_id: int, state: dict) -> None:
+        self.state = state
+
+    @property
+    def current(self) -> SituationState:
+        return SituationState.model_validate(self.state)

@@ -8,7 +8,13 @@ from datetime import date, datetime
 from typing import Literal, Protocol
 
 from schemas.declaration import Declaration, DimonaIn, DimonaOut, DimonaUpdate
-from schemas.events import Anomaly, DeclarationSubmitted, PeriodState, RegistrationState
+from schemas.events import (
+    Anomaly,
+    DeclarationSubmitted,
+    PeriodState,
+    RegistrationState,
+    SituationState,
+)
 from schemas.reference import WorkerType, reference
 from services.directory.domain import Directory, DirectoryEmployer
 from services.validator.domain.moments import REOPEN, local
@@ -41,6 +47,9 @@ class Context(Protocol):
     def registration_system(self, employer_key: str, moment: datetime) -> str | None:
         """The employer's choice of system for its daily registrations in force at
         `moment` (the directory's dated fact); None: no choice yet."""
+
+    def situation(self, situation_key: str) -> SituationState | None:
+        """A Flexi at work situation, by its key (debtor:SSIN:relation UUID)."""
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,11 @@ VERSIONS = {
     # 2026.12.2 adds the daily registration's rules (registrations.py; issue 22) and
     # services/common/presence.py, their hours in real time, to the rules' sources.
     "2026.12.2": "1c7873c9eeef2440f9c8c2416e467bfc7b7f264438321f26a40b12efc621ddb2",
+    # 2026.12.3 adds Flexi at work's rules (flexi_wages.py; issue 23): a situation's
+    # presence, debtor and beneficiary checks, the calculation period, capacities and
+    # financial elements, 00024-152 and the late warning 90900-460; its codes in
+    # schemas/anomalies.json. The Dimona's and the daily registration's rules are unchanged.
+    "2026.12.3": "0d24b5e4e05742890ca6f82cc68f49e7045e6d1f2e4546d4b9e2232a2326ddf1",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
