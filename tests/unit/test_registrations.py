@@ -39,8 +39,8 @@ def test_a_create_writes_an_open_registration_received_when_it_was_created():
         date(2026, 7, 8), None, False, 1, CREATE, RECEIVED)]
     [declaration] = rows.declarations
     # declaration_type, result, period_id ... about_period_id, registration_id
-    assert (declaration[1], declaration[2], declaration[3], declaration[-2],
-            declaration[-1]) == ("DAILY_REGISTRATION", "A", PERIOD, PERIOD, CREATE)
+    assert (declaration[1], declaration[2], declaration[3], declaration[13],
+            declaration[14]) == ("DAILY_REGISTRATION", "A", PERIOD, PERIOD, CREATE)
     assert rows.periods == [] and rows.workers == [] and rows.quotas == {}
 
 
@@ -53,7 +53,7 @@ def test_an_update_adding_the_end_hour_closes_it_and_keeps_the_create_reception(
     [both] = Rows.of([later, create(OPEN)]).registrations
     assert (both[4], both[5], both[11], both[12]) == ("active", RECEIVED, 2, UPDATE)
     [declaration] = Rows.of([later]).declarations
-    assert (declaration[0], declaration[3], declaration[-2], declaration[-1]) == (
+    assert (declaration[0], declaration[3], declaration[13], declaration[14]) == (
         UPDATE, PERIOD, PERIOD, CREATE)
 
 
@@ -69,12 +69,12 @@ def test_a_refused_registration_writes_its_declaration_only():
                                    result="B")
     rows = Rows.of([refused])
     assert rows.registrations == []
-    assert [(d[0], d[2], d[-1]) for d in rows.declarations] == [(UPDATE, "B", CREATE)]
+    assert [(d[0], d[2], d[14]) for d in rows.declarations] == [(UPDATE, "B", CREATE)]
 
 
 def test_a_dimona_declaration_row_has_no_registration():
     [row] = Rows.of([decide(submitted(IN), FakeContext())]).declarations
-    assert row[-1] is None and row[1] == "DIMONA_IN"
+    assert row[14] is None and row[1] == "DIMONA_IN"  # registration_id
 
 
 # The presentation and the quarter's presence --------------------------------------------
