@@ -236,8 +236,8 @@ STEP = st.tuples(st.sampled_from(["modify", "cancel", "refused"]), AMOUNTS, AMOU
 
 
 def histories(draw_steps: list, relation: str, first_ticket: int) -> list:
-    """The decisions of one situation: a create, then modify/cancel/refused steps (nothing
-    after a cancel but refusals)."""
+    """The decisions of one situation: a create, then modify/cancel/refused steps (after a
+    cancel, a modify step creates the situation again, as the validator allows)."""
     calc = calculation(draw_steps[0][1], draw_steps[0][2])
     made = decided(first_ticket, block("create", calc, relation=relation), None,
                    state(calc, ticket=first_ticket, relation=relation))
@@ -245,9 +245,10 @@ def histories(draw_steps: list, relation: str, first_ticket: int) -> list:
     for n, (kind, wages, premiums) in enumerate(draw_steps[1:], 1):
         ticket = first_ticket + n
         calc = calculation(wages, premiums)
-        if kind == "modify" and not current.cancelled:
+        if kind == "modify":
             after = state(calc, ticket=ticket, relation=relation, version=current.version + 1)
-            decisions.append(decided(ticket, block("modify", calc, relation=relation),
+            action = "create" if current.cancelled else "modify"
+            decisions.append(decided(ticket, block(action, calc, relation=relation),
                                      current, after))
             current = after
         elif kind == "cancel" and not current.cancelled:
