@@ -92,4 +92,4 @@ class NotRepresentable(ValueError):
 
     def __init__(self, fields: list[str], message: str = "") -> None:
         self.fields = fields
-        super().__init__(message or "no XML element for " + ", ".join(fields))
+        super().__init__(message or "the XML form cannot carry " + ", ".join(fields))

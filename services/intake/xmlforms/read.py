@@ -254,68 +254,69 @@ def describe(exc: ValidationError) -> str:
     return "; ".join(parts)[:1000]
 
 
-def _children(element: etree._Element) -> dict[str, list[etree._Element]]:
-    found: dict[str, list[etree._Element]] = {}
-    for child in element:
-        if isinstance(child.tag, str):
-            found.setdefault(_local(child.tag), []).append(child)
-    return found
+_INDEXES: dict[int, dict[str, mapping.Entry]] = {}
+
+
+def _index(entries: tuple[mapping.Entry, ...]) -> dict[str, mapping.Entry]:
+    """A table's entries by element name (tables are module constants: keyed by id)."""
+    index = _INDEXES.get(id(entries))
+    if index is None:
+        index = {}
+        for entry in entries:
+            for name in (entry.xml, *getattr(entry, "aliases", ())):
+                index.setdefault(name, entry)
+        _INDEXES[id(entries)] = index
+    return index
 
 
 def _read_entries(element: etree._Element, entries: tuple[mapping.Entry, ...], here: dict,
                   top: dict, where: str, ignored: list[str]) -> None:
-    children = _children(element)
-    for entry in entries:
+    """One element's children into the JSON, each by its table entry."""
+    index = _index(entries)
+    for child in element:
+        if not isinstance(child.tag, str):
+            continue  # a comment or a processing instruction
+        name = _local(child.tag)
+        entry = index.get(name)
         if isinstance(entry, mapping.Leaf):
-            _read_leaf(entry, children, here, top)
-        elif isinstance(entry, mapping.Block):
-            for child in children.get(entry.xml, ()):
-                _read_block(entry, child, here, top, f"{where}{entry.xml}/", ignored)
-        elif isinstance(entry, mapping.References):
-            _read_references(entry, children.get(entry.xml, ()), here, top, where, ignored)
-        elif isinstance(entry, mapping.Unmapped) and entry.xml in children:
-            ignored.append(where + entry.xml)
-
-
-def _read_leaf(entry: mapping.Leaf, children: dict, here: dict, top: dict) -> None:
-    for name in (entry.xml, *entry.aliases):
-        for child in children.get(name, ()):
             obj, keys, _ = mapping.resolve(entry.path, here, top, "")
             mapping.put(obj, keys, entry.conv.to_json(child.text or ""))
+        elif isinstance(entry, mapping.Block):
+            _read_block(entry, child, here, top, f"{where}{name}/", ignored)
+        elif isinstance(entry, mapping.References):
+            _read_reference(entry, child, here, top, where, ignored)
+        elif isinstance(entry, mapping.Unmapped):
+            ignored.append(where + name)
 
 
 def _read_block(entry: mapping.Block, element: etree._Element, here: dict, top: dict,
                 where: str, ignored: list[str]) -> None:
+    obj, keys, _ = mapping.resolve(entry.path or "", here, top, "")
     if entry.path is None:
-        _read_entries(element, entry.children, here, top, where, ignored)
-        return
-    obj, keys, _ = mapping.resolve(entry.path, here, top, "")
-    if entry.repeated:
+        target = here
+    elif entry.repeated:
         items = mapping.get(obj, keys)
         if items is None:
-            items = []
-            mapping.put(obj, keys, items)
+            mapping.put(obj, keys, items := [])
         items.append(target := {})
     elif not isinstance(target := mapping.get(obj, keys), dict):
         mapping.put(obj, keys, target := {})
     _read_entries(element, entry.children, target, top, where, ignored)
 
 
-def _read_references(entry: mapping.References, elements: list, here: dict, top: dict,
-                     where: str, ignored: list[str]) -> None:
-    paths = dict(entry.fields)
-    for element in elements:
-        ref = _texts(element)
-        kind = (ref["ReferenceType"], ref["ReferenceOrigin"])
-        path = paths.get(kind)
-        if path is None:
-            ignored.append(f"{where}Reference[ReferenceType={kind[0]}]")
-            continue
-        obj, keys, _ = mapping.resolve(path, here, top, "")
-        if mapping.get(obj, keys) is not None:
-            raise MappingError(f"{where}Reference: more than one of ReferenceType {kind[0]}, "
-                               f"ReferenceOrigin {kind[1]}")
-        mapping.put(obj, keys, ref["ReferenceNbr"])
+def _read_reference(entry: mapping.References, element: etree._Element, here: dict,
+                    top: dict, where: str, ignored: list[str]) -> None:
+    ref = _texts(element)
+    kind = (ref["ReferenceType"], ref["ReferenceOrigin"])
+    path = dict(entry.fields).get(kind)
+    if path is None:
+        ignored.append(f"{where}Reference[ReferenceType={kind[0]}]")
+        return
+    obj, keys, _ = mapping.resolve(path, here, top, "")
+    if mapping.get(obj, keys) is not None:
+        raise MappingError(f"{where}Reference: more than one of ReferenceType {kind[0]}, "
+                           f"ReferenceOrigin {kind[1]}")
+    mapping.put(obj, keys, ref["ReferenceNbr"])
 
 
 class _Guard:

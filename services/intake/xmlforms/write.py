@@ -52,8 +52,9 @@ def form_element(declaration: Declaration, *, created_at: datetime | None = None
 
 
 def unmapped_fields(declaration: Declaration) -> list[str]:
-    """The JSON fields of a declaration that its XML form has no element for (for example
-    `dimonaOut.endHour`, `worker.address.municipality.code`)."""
+    """The JSON fields of a declaration that its XML form cannot carry: no element for
+    them (`dimonaOut.endHour`, `worker.address.municipality.code`, ...), or a character
+    XML 1.0 does not allow (a control character)."""
     return _build(declaration, None)[1]
 
 
@@ -91,7 +92,11 @@ class _FormWriter:
     def sub(self, parent: etree._Element, name: str, text: str | None = None
             ) -> etree._Element:
         child = etree.SubElement(parent, self.kind.q(name))
-        child.text = text
+        try:
+            child.text = text
+        except ValueError:  # a control character: XML 1.0 cannot carry it
+            parent.remove(child)
+            raise
         return child
 
     def entries(self, parent: etree._Element, entries: Iterable[mapping.Entry], here: dict,
@@ -116,24 +121,38 @@ class _FormWriter:
             path, value = f"{path}.{entry.conv.pick}", value.get(entry.conv.pick)
         if value is None:
             return
+        try:
+            self.sub(parent, entry.xml, entry.conv.to_xml(value))
+        except ValueError:
+            return  # not consumed: reported as a field the form cannot carry
         self.consumed.add(path)
-        self.sub(parent, entry.xml, entry.conv.to_xml(value))
 
     def references(self, parent: etree._Element, entry: mapping.References, here: dict,
                    top: dict, at: str) -> None:
         for (reference_type, origin), path in entry.fields:
             obj, keys, full = mapping.resolve(path, here, top, at)
             value = mapping.get(obj, keys)
-            if value is not None:
-                self.consumed.add(full)
-                reference = self.sub(parent, entry.xml)
-                self.sub(reference, "ReferenceType", reference_type)
-                self.sub(reference, "ReferenceOrigin", origin)
+            if value is None:
+                continue
+            reference = self.sub(parent, entry.xml)
+            self.sub(reference, "ReferenceType", reference_type)
+            self.sub(reference, "ReferenceOrigin", origin)
+            try:
                 self.sub(reference, "ReferenceNbr", value)
+            except ValueError:
+                parent.remove(reference)
+                continue
+            self.consumed.add(full)
 
     def block(self, parent: etree._Element, entry: mapping.Block, here: dict, top: dict,
               at: str) -> None:
-        obj, keys, path = mapping.resolve(entry.path or "", here, top, at)
+        if entry.path is None:  # an XML grouping only: written when it holds something
+            child = self.sub(parent, entry.xml)
+            self.entries(child, entry.children, here, top, at)
+            if len(child) == 0:
+                parent.remove(child)
+            return
+        obj, keys, path = mapping.resolve(entry.path, here, top, at)
         value = mapping.get(obj, keys)
         if value is None:
             return

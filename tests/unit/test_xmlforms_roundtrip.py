@@ -1,0 +1,171 @@
+"""JSON -> XML -> JSON: every kind of declaration, every field the XML form carries, comes
+back from its form unchanged; what the form cannot carry is named, never dropped silently."""
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from lxml import etree
+
+from schemas.declaration import Declaration
+from services.intake.xmlforms import NotRepresentable, form_element, unmapped_fields
+from services.intake.xmlforms.read import load_schema
+from tests.unit.xmlforms_cases import (
+    CREATED,
+    EXAMPLES,
+    declaration,
+    dimona_declarations,
+    flexi_declarations,
+    round_trip,
+)
+
+ROUND_TRIP = settings(max_examples=150, deadline=None,
+                      suppress_health_check=[HealthCheck.too_slow])
+
+
+def assert_round_trip(declarations: list[Declaration]) -> None:
+    results = round_trip(declarations)
+    assert [(r.error, r.ignored) for r in results] == [(None, ())] * len(declarations)
+    assert [r.declaration for r in results] == declarations
+    assert [r.declaration.to_json_dict() for r in results] == [
+        d.to_json_dict() for d in declarations]
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_each_example_comes_back_unchanged(name):
+    assert unmapped_fields(declaration(name)) == []
+    assert_round_trip([declaration(name)])
+
+
+@given(dimona_declarations)
+@ROUND_TRIP
+def test_any_dimona_declaration_comes_back_unchanged(generated):
+    assert_round_trip([generated])
+
+
+@given(flexi_declarations)
+@ROUND_TRIP
+def test_any_flexi_wage_comes_back_unchanged(generated):
+    assert_round_trip([generated])
+
+
+def test_one_file_holds_every_dimona_kind_in_order():
+    names = [n for n in EXAMPLES if not n.startswith("flexi")]
+    assert_round_trip([declaration(n) for n in names])
+
+
+def test_the_form_follows_the_official_order():
+    form = form_element(declaration("in_every_field"), created_at=CREATED)
+    assert [c.tag for c in form] == ["Identification", "FormCreationDate", "FormCreationHour",
+                                     "AttestationStatus", "TypeForm", "Reference", "Reference",
+                                     "Reference", "DimonaIn"]
+    assert form.findtext("FormCreationHour") == "11:58:00.000"  # Brussels time
+    assert [c.tag for c in form.find("DimonaIn")] == [
+        "StartingDate", "StartingHour", "EndingDate", "EndingHour", "PlannedHoursNbr",
+        "EmployerId", "NaturalPerson", "DimonaFeatures", "StudentPlaceOfWork"]
+    assert [c.tag for c in form.find("DimonaIn/NaturalPerson")] == [
+        "INSS", "WorkerName", "WorkerFirstName", "WorkerBirthdate", "WorkerBirthplace",
+        "WorkerBirthplaceCountry", "WorkerSex", "WorkerStreet", "WorkerHouseNbr",
+        "WorkerPostBox", "WorkerZIPCode", "WorkerCity", "WorkerCountry", "Nationality"]
+    assert [c.tag for c in form.find("DimonaIn/DimonaFeatures")] == [
+        "JointCommissionNbr", "WorkerType", "UsingEmployer"]
+    assert [c.tag for c in form.find("DimonaIn/DimonaFeatures/UsingEmployer")] == [
+        "JointCommissionNbr", "UsingEmployerName", "UsingEmployerCompanyID", "Address"]
+    refs = [(r.findtext("ReferenceType"), r.findtext("ReferenceNbr"))
+            for r in form.iter("Reference")]
+    assert refs == [("1", "shift-991"), ("7", "payroll-42"), ("8", "emp-7")]
+
+
+def test_an_out_carries_the_employer_and_the_ssin_inside_its_block():
+    form = form_element(declaration("out"), created_at=CREATED)
+    assert [c.tag for c in form.find("DimonaOut")] == [
+        "DimonaPeriodId", "EndingDate", "INSS", "EmployerId"]
+
+
+def test_a_daily_registration_carries_its_action_in_its_own_attestation_status():
+    for name, status in (("registration_create", "0"), ("registration_update", "1"),
+                         ("registration_cancel", "3")):
+        form = form_element(declaration(name), created_at=CREATED)
+        assert form.findtext("AttestationStatus") == "0"
+        assert form.findtext("DailyRegistrationDeclaration/AttestationStatus") == status
+
+
+def test_a_flexi_wage_form_is_namespaced_and_nested_as_the_instructions_say():
+    form = form_element(declaration("flexi_create"), created_at=CREATED)
+    ns = "{http://socialsecurity.be/xml/ns/FLXWAGE}"
+    relation = form.find(f"{ns}Debtor/{ns}Beneficiary/{ns}Relation")
+    assert [c.tag.removeprefix(ns) for c in relation] == [
+        "RelationType", "Reference", "Reference", "Calculation"]
+    assert [(r.findtext(f"{ns}ReferenceOrigin"), r.findtext(f"{ns}ReferenceNbr"))
+            for r in relation.findall(f"{ns}Reference")] == [
+        ("8", EXAMPLES["flexi_create"]["flexiWage"]["relation"]["uuid"]), ("1", "contract-12")]
+    amounts = [e.findtext(f"{ns}Amount") for e in relation.iter(f"{ns}FinancialElement")]
+    assert amounts == ["9400", "5000", None]
+    assert form.findtext(f"{ns}AttestationStatus") == "0"
+    cancel = form_element(declaration("flexi_cancel"), created_at=CREATED)
+    assert cancel.findtext(f"{ns}AttestationStatus") == "3"
+    assert cancel.find(f".//{ns}Calculation") is None
+
+
+def test_every_written_form_is_valid_against_the_schema():
+    for name in EXAMPLES:
+        decl = declaration(name)
+        schema = load_schema("flxwage.xsd" if decl.flexi_wage else "dimona.xsd")
+        assert schema.validate(form_element(decl, created_at=CREATED)), name
+
+
+@pytest.mark.parametrize(("body", "lost"), [
+    ({"dimonaOut": {"periodId": 1, "endDate": "2026-08-31", "endHour": "1700"}},
+     ["dimonaOut.endHour"]),
+    ({"worker": {"ssin": "85073003328", "familyName": "Peeters"},
+      "dimonaCancel": {"periodId": 1}}, ["worker.familyName"]),
+    ({**EXAMPLES["in_without_ssin"],
+      "worker": {"address": {"municipality": {"code": "21004", "name": "Bruxelles"}}}},
+     ["worker.address.municipality.code"]),
+    ({**EXAMPLES["in_without_ssin"], "worker": {"address": {}}}, ["worker.address"]),
+    ({**EXAMPLES["flexi_cancel"], "references": {"employer": "x"}}, ["references.employer"]),
+    ({**EXAMPLES["in_without_ssin"], "worker": {"familyName": "Pee\x01ters"}},
+     ["worker.familyName"]),
+])
+def test_what_the_form_cannot_carry_is_named_and_refused(body, lost):
+    decl = Declaration.model_validate(body)
+    assert unmapped_fields(decl) == lost
+    with pytest.raises(NotRepresentable) as refused:
+        form_element(decl)
+    assert refused.value.fields == lost
+
+
+def test_a_value_past_the_form_is_refused_with_the_schema_message():
+    decl = Declaration.model_validate({**EXAMPLES["out_bare"],
+                                       "employer": {"employerId": 10**25}})
+    with pytest.raises(NotRepresentable, match="NOSSRegistrationNbr"):
+        form_element(decl)
+
+
+def test_a_municipality_name_becomes_the_city_and_comes_back_as_text():
+    body = {**EXAMPLES["in_without_ssin"],
+            "worker": {"address": {"municipality": {"name": "Bruxelles"}}}}
+    [result] = round_trip([Declaration.model_validate(body)])
+    assert result.declaration.worker.address.municipality == "Bruxelles"
+
+
+def test_the_xml_is_utf8_with_non_ascii_text_kept():
+    decl = Declaration.model_validate({**EXAMPLES["in_without_ssin"],
+                                       "worker": {"familyName": "Ødegård–Ñúñez 🙂"}})
+    xml = etree.tostring(form_element(decl), encoding="utf-8")
+    assert "Ødegård–Ñúñez 🙂".encode() in xml
+    [result] = round_trip([decl])
+    assert result.declaration == decl
+
+
+def test_a_code_written_as_digits_comes_back_as_a_number():
+    body = {**EXAMPLES["in_without_ssin"], "worker": {"gender": "1", "nationality": "150",
+                                                      "countryOfBirth": "0150"}}
+    [result] = round_trip([Declaration.model_validate(body)])
+    worker = result.declaration.worker
+    assert (worker.gender, worker.nationality, worker.country_of_birth) == (1, 150, "0150")
+
+
+def test_digits_of_another_script_do_not_fit_the_form():
+    decl = Declaration.model_validate({"dailyRegistration": {"action": "update",
+                                                             "endHour": "180٠"}})
+    with pytest.raises(NotRepresentable, match="EndingHour"):
+        form_element(decl)
