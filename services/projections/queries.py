@@ -283,8 +283,8 @@ REGISTRATION_ORDER = "r.start_date, r.start_hour, r.registration_id"
 # `transfer`): an accepted one the situation it set, a refused one what it declared, or,
 # declaring none (a cancel), the situation it named.
 FLEXI_TRANSFERS = """
-SELECT d.*, c.calculation, c.calculation->>'startDate' AS calc_start,
-  c.calculation->>'endDate' AS calc_end,
+SELECT d.*, c.calculation, (c.calculation->>'startDate')::date AS calc_start,
+  (c.calculation->>'endDate')::date AS calc_end,
   CASE WHEN c.accepted OR c.calculation IS NULL THEN (d.situation->>'year')::int
        ELSE left(c.calculation->>'startDate', 4)::int END AS year
 FROM register.declarations d, LATERAL (SELECT d.result IN ('A', 'W') AND d.situation IS NOT
