@@ -155,3 +155,66 @@ def test_registration_decisions_delivered_twice_change_nothing(database_url):
     assert sorted(m["declarationId"] for m in listed) == [PERIOD, CREATED, COMPLETED]
     assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 3
     assert registration_rows(database_url) == completed
+
+
+# Flexi at work (issue 23): Kroon declares its flexi-jobber's day of 8 July (IN, an FLX day),
+# then sends the July payslip, 50 EUR, and corrects it to 55 EUR by a modify.
+FLEXI_DAY, CREATED_WAGE, MODIFIED_WAGE = 680725378125, 680725378224, 680725378323
+SITUATION = "175110801:85073003328:4f1c2a9e-0d2e-4792-9bc0-ef3dc24b404f"
+
+
+def a_payslip(action: str, cents: int) -> dict:
+    return {"flexiWage": {
+        "action": action, "debtor": {"employerId": 175110801},
+        "beneficiary": {"ssin": "85073003328"},
+        "relation": {"uuid": "4f1c2a9e-0d2e-4792-9bc0-ef3dc24b404f", "reference": "c-12"},
+        "calculation": {"startDate": "2026-07-01", "endDate": "2026-07-31",
+                        "calculationDate": "2026-07-31", "features": [{
+                            "employerCategory": "017", "workerCode": "050",
+                            "financialElements": [{"code": "0001001000",
+                                                   "amountCents": cents}]}]}}}
+
+
+def a_payslip_corrected(database_url: str):
+    """The FLX day, then (decided after it) the payslip's create and its modify."""
+    decide = decider(database_url)
+    day = decide([submitted(IN, number=FLEXI_DAY)])
+    return day + decide([submitted(a_payslip("create", 5000), number=CREATED_WAGE),
+                         submitted(a_payslip("modify", 5500), number=MODIFIED_WAGE)])
+
+
+def situation_rows(database_url: str) -> list[tuple]:
+    with psycopg.connect(database_url) as conn:
+        return conn.execute("SELECT situation_key, ticket, year, wages_cents, cancelled, "
+                            "version FROM register.flexi_situations").fetchall()
+
+
+def test_flexi_wage_decisions_delivered_twice_change_nothing(database_url):
+    decided = a_payslip_corrected(database_url)
+    assert [(d.declaration_type, d.result) for d in decided] == [
+        ("DIMONA_IN", "A"), ("FLEXI_WAGE", "A"), ("FLEXI_WAGE", "A")]
+    assert [d.situation_after.wages_cents for d in decided[1:]] == [5000, 5500]
+
+    pool = open_pool(database_url)
+    writer = UpdateRegister(pool)
+    writer.apply(decided[:2], None)  # the modify did not come through Kafka (yet)
+    log = EventLog(database_url)
+    assert catch_up(log.decisions_after, writer.watermark(), writer.apply) == 3
+    writer.apply(decided, None)  # and then it comes, with the rest again
+    writer.apply([decided[1]], None)  # the create once more, after its modify
+    corrected = [(SITUATION, MODIFIED_WAGE, 2026, 5500, False, 2)]
+    assert situation_rows(database_url) == corrected
+    assert count(database_url, "SELECT count(*) FROM register.declarations") == 3
+    totals, _ = RegisterQueries(pool).flexi_income("85073003328", 2026)
+    assert (totals["wagesCents"], totals["premiumsCents"]) == (5500, 0)  # not 10,500
+
+    notify = NotifyDecisions(Outbox(pool), lambda: Snapshot(EmployerIndex([KROON]), {}))
+    notify(decided, None)
+    notify(decided[1:], None)
+    notify([decided[2], decided[1]], None)
+    total, listed = Ebox(pool).messages(recipient="0403170701")
+    assert total == len(listed) == 3
+    assert sorted(m["declarationId"] for m in listed) == [FLEXI_DAY, CREATED_WAGE,
+                                                          MODIFIED_WAGE]
+    assert count(database_url, "SELECT count(*) FROM notifier.notifications") == 3
+    assert situation_rows(database_url) == corrected
