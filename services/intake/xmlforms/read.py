@@ -139,6 +139,7 @@ def _read(stream: BinaryIO, kind: FormKind, max_form_bytes: int) -> Iterator[For
         guard, events=("end",), tag=kind.q(kind.form), encoding="utf-8",
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
     root, index = None, 0
+    etree.clear_error_log()  # lxml's log of this thread: keep only this file's errors
     try:
         for _, form in parser:
             if root is None:
@@ -187,8 +188,11 @@ def _check_end(root: etree._Element | None, kind: FormKind, forms: int) -> None:
 
 
 def _syntax_error(exc: etree.XMLSyntaxError) -> FileError:
-    message = str(exc)
-    if any(m in message.lower() for m in _LIMIT_MESSAGES):
+    """The parser's last fatal error (the exception's own text can be vaguer)."""
+    fatal = [e for e in exc.error_log if e.level_name == "FATAL"]
+    message = (f"line {fatal[-1].line}, column {fatal[-1].column}: {fatal[-1].message}"
+               if fatal else str(exc))
+    if any(m in f"{exc} {message}".lower() for m in _LIMIT_MESSAGES):
         return LimitExceeded(message)
     return MalformedXml(message)
 
