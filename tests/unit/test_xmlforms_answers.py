@@ -224,3 +224,15 @@ def test_the_reader_gives_what_the_notification_echoes():
     assert [c.text for c in form.find("HandledOriginalForm")] == [
         "DIMONA", "2026-03-02", "09:58:00.000", "0", "SU"]
     assert form.findtext("Reference/ReferenceNbr") == "WEEK-29-0001"
+
+
+def test_the_employer_from_the_key_names_its_kind_of_number():
+    for key, tag in (("175110801", "NOSSRegistrationNbr"), ("0403170701", "CompanyID"),
+                     ("5000000120", "ProvisionalNSSONbr")):
+        [form] = notifications(decided("cancel_bare", employer_key=key))
+        assert [(c.tag, c.text) for c in form.find("EmployerId")] == [(tag, key)]
+
+
+def test_the_labels_come_in_a_known_language():
+    with pytest.raises(ValueError, match="lang"):
+        notifications(decided("cancel_bare"), lang="de")

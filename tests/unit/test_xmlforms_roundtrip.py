@@ -169,3 +169,11 @@ def test_digits_of_another_script_do_not_fit_the_form():
                                                              "endHour": "180٠"}})
     with pytest.raises(NotRepresentable, match="EndingHour"):
         form_element(decl)
+
+
+def test_a_provisional_nsso_number_is_written_as_one():
+    decl = Declaration.model_validate({**EXAMPLES["cancel"], "employer": {"employerId":
+                                                                          5000000120}})
+    form = form_element(decl, created_at=CREATED)
+    assert [c.tag for c in form.find("DimonaCancel/EmployerId")] == ["ProvisionalNSSONbr"]
+    assert_round_trip([decl])

@@ -63,6 +63,8 @@ class Leaf:
     conv: Conv = TEXT
     aliases: tuple[str, ...] = ()
     """Other elements read into the same field (ProvisionalNSSONbr -> employerId)."""
+    choose: Callable[[Any], str] | None = None
+    """The element to write for a value, when it is not always `xml`."""
 
 
 @dataclass(frozen=True)
@@ -111,9 +113,19 @@ def address(path: str) -> Block:
         Leaf("Country", "country", TEXT_OR_INT)))
 
 
+PROVISIONAL_NSSO = range(5_000_000_000, 6_000_000_000)
+"""Provisional NSSO numbers (zone 00948): ten digits starting with 5."""
+
+
+def nsso_element(number: int) -> str:
+    """The EmployerId element of an NSSO number: provisional or definitive."""
+    return "ProvisionalNSSONbr" if number in PROVISIONAL_NSSO else "NOSSRegistrationNbr"
+
+
 EMPLOYER_ID = Block("EmployerId", "/employer", (
     Unmapped("NOSSLPARegistrationNbr"),
-    Leaf("NOSSRegistrationNbr", "employerId", INT, aliases=("ProvisionalNSSONbr",)),
+    Leaf("NOSSRegistrationNbr", "employerId", INT, aliases=("ProvisionalNSSONbr",),
+         choose=nsso_element),
     Leaf("CompanyID", "enterpriseNumber")))
 
 NATURAL_PERSON = Block("NaturalPerson", "/worker", (

@@ -29,6 +29,8 @@ anomalies), 0 refused, 3 temporary answer (waiting for the worker's identificati
 CHANNEL_CODES = {"webservice": "13", "batch": "14", "web-unsecured": "10"}
 """Zone 00737: 13 web service, 14 sFTP, 10 unsecured web."""
 ANOMALY_LABEL_MAX = 500
+LANGUAGES = ("nl", "fr", "en")
+"""The languages of the anomaly labels (schemas/anomalies.json)."""
 
 
 # -- Declaration -> Form ---------------------------------------------------------------
@@ -121,8 +123,9 @@ class _FormWriter:
             path, value = f"{path}.{entry.conv.pick}", value.get(entry.conv.pick)
         if value is None:
             return
+        name = entry.choose(value) if entry.choose else entry.xml
         try:
-            self.sub(parent, entry.xml, entry.conv.to_xml(value))
+            self.sub(parent, name, entry.conv.to_xml(value))
         except ValueError:
             return  # not consumed: reported as a field the form cannot carry
         self.consumed.add(path)
@@ -280,6 +283,8 @@ def notification_form(notice: Notice | DeclarationDecided, handled: HandledFile 
                       *, created_at: datetime | None = None, lang: str = "nl"
                       ) -> etree._Element:
     """The NOTIFICATION `Form` of one decision (blocks in the official order)."""
+    if lang not in LANGUAGES:
+        raise ValueError(f"lang is one of {', '.join(LANGUAGES)}, not {lang!r}")
     if isinstance(notice, DeclarationDecided):
         notice = Notice(notice)
     decided = notice.decided
@@ -358,18 +363,21 @@ def _reference(form: etree._Element, name: str, reference_type: str, origin: str
 
 def _employer_id(form: etree._Element, decided: DeclarationDecided) -> None:
     """The employer (a situation's debtor) as declared; else from the Kafka key, which is
-    the NSSO number, or the enterprise number in ten digits."""
+    the NSSO number (a provisional one has ten digits starting with 5), or the enterprise
+    number in ten digits (starting with 0 or 1)."""
     employer_id = _sub(form, "EmployerId")
     employer = decided.declaration.own_employer
+    key = decided.employer_key
     if employer is not None:
         if employer.employer_id is not None:
-            _sub(employer_id, "NOSSRegistrationNbr", employer.employer_id)
+            _sub(employer_id, mapping.nsso_element(employer.employer_id), employer.employer_id)
         if employer.enterprise_number is not None:
             _sub(employer_id, "CompanyID", employer.enterprise_number)
-    elif len(decided.employer_key) == 10:
-        _sub(employer_id, "CompanyID", decided.employer_key)
+    elif len(key) == 10 and not key.startswith("5"):
+        _sub(employer_id, "CompanyID", key)
     else:
-        _sub(employer_id, "NOSSRegistrationNbr", decided.employer_key)
+        _sub(employer_id, mapping.nsso_element(int(key)) if key.isdigit()
+             else "NOSSRegistrationNbr", key)
 
 
 def _ssin(decided: DeclarationDecided) -> str | None:
