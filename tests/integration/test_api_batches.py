@@ -20,13 +20,6 @@ from tests.integration.http_world import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
-
-
 def send(world: World, name: str, lines: list, headers: dict = SECRETARIAT):
     data = "\n".join(x if isinstance(x, str) else json.dumps(x) for x in lines).encode()
     return world.client.post("/batches", content=data,

@@ -22,13 +22,6 @@ from tests.integration.http_world import (
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
-
-
 def submission(world: World, number: int) -> tuple[str, str | None, dict]:
     with psycopg.connect(world.url) as conn:
         channel, declarant, event = conn.execute(

@@ -8,16 +8,9 @@ import json
 
 import pytest
 
-from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT, World
+from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT
 
 pytestmark = pytest.mark.integration
-
-
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
 
 
 @pytest.fixture(scope="module")

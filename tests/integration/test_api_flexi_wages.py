@@ -17,7 +17,7 @@ import pytest
 
 from services.projections.application import catch_up_notifications
 from services.projections.rebuild import Rebuild
-from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT, World
+from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT
 from tests.unit.situations import block
 
 pytestmark = pytest.mark.integration
@@ -40,13 +40,6 @@ def payslip(ssin: str, wages: int, relation: str = RELATION, action: str = "crea
                           "features": [{"employerCategory": "017", "workerCode": "050",
                                         "financialElements": elements}]},
                  ssin=ssin, relation=relation)
-
-
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
 
 
 @pytest.fixture(scope="module")

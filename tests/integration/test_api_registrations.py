@@ -13,18 +13,11 @@ import io
 import pytest
 
 from services.projections.application import catch_up_notifications
-from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT, World
+from tests.integration.http_world import AUDITOR, KROON, NOBODY, PARC, SECRETARIAT
 from tests.unit.registrations import cancel, create, state, update
 
 pytestmark = pytest.mark.integration
 READS_KROON = [(KROON, 200), (SECRETARIAT, 200), (AUDITOR, 200), (PARC, 404), (NOBODY, 401)]
-
-
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
 
 
 @pytest.fixture(scope="module")

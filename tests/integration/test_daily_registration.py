@@ -20,13 +20,6 @@ pytestmark = pytest.mark.integration
 SYSTEM = "/employers/{}/daily-registration-system"
 
 
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
-
-
 def choose(world: World, employer: str, system: str, headers: dict):
     return world.client.put(SYSTEM.format(employer), json={"system": system}, headers=headers)
 

@@ -23,13 +23,6 @@ pytestmark = pytest.mark.integration
 TOPIC = "services.validator.domain.aggregates:Situation"
 
 
-@pytest.fixture(scope="module")
-def world(infra):
-    made = World(infra.new_database())
-    yield made
-    made.close()
-
-
 def rows(world: World, query: str, params: tuple = ()) -> list[tuple]:
     with psycopg.connect(world.url) as conn:
         return conn.execute(query, params).fetchall()
