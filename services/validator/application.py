@@ -12,6 +12,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
+from pydantic import BaseModel
 
 from schemas.events import DeclarationDecided, DeclarationSubmitted
 from services.directory.domain import Directory
@@ -174,12 +175,7 @@ def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     after, before = decision.period_after, decision.period_before
     if after is None:
         return
-    state = after.model_dump(mode="json")
-    period = uow.get(Period.create_id(after.period_id))
-    if period is None:
-        uow.add(Period(after.period_id, state))
-    else:
-        uow.add(period).change(decision.declaration_id, state)
+    state = open_or_change(uow, Period, after.period_id, decision, after)
     if after.ssin is not None:
         relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
         if relation is None:
@@ -196,15 +192,23 @@ def record_effects(decision: DeclarationDecided, uow: UnitOfWork) -> None:
             uow.add(quota).count(after.period_id, new.get(key))
 
 
+def open_or_change(uow: UnitOfWork, aggregate: type[Period | Registration | Situation],
+                   key: int | str, decision: DeclarationDecided, after: BaseModel) -> dict:
+    """A period, registration or situation as the decision leaves it: opened by its first
+    accepted declaration, changed by each later one. Returns the state recorded."""
+    state = after.model_dump(mode="json")
+    found = uow.get(aggregate.create_id(key))
+    if found is None:
+        uow.add(aggregate(key, state))
+    else:
+        uow.add(found).change(decision.declaration_id, state)
+    return state
+
+
 def record_registration(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     """The registration as the decision leaves it, and in its relation (for overlaps)."""
     after = decision.registration_after
-    state = after.model_dump(mode="json")
-    registration = uow.get(Registration.create_id(after.registration_id))
-    if registration is None:
-        uow.add(Registration(after.registration_id, state))
-    else:
-        uow.add(registration).change(decision.declaration_id, state)
+    state = open_or_change(uow, Registration, after.registration_id, decision, after)
     if after.ssin is None:  # a period is recorded with its SSIN: never so, kept safe
         return
     relation = uow.get(Relation.create_id(after.employer_key, after.ssin))
@@ -217,12 +221,7 @@ def record_situation(decision: DeclarationDecided, uow: UnitOfWork) -> None:
     """The situation as the decision leaves it: opened by its first create, changed by
     each later declaration (a modify's whole new payslip, a cancel, a create again)."""
     after = decision.situation_after
-    state = after.model_dump(mode="json")
-    situation = uow.get(Situation.create_id(after.situation_key))
-    if situation is None:
-        uow.add(Situation(after.situation_key, state))
-    else:
-        uow.add(situation).change(decision.declaration_id, state)
+    open_or_change(uow, Situation, after.situation_key, decision, after)
 
 
 class ResolveIdentifications:
