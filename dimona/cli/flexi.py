@@ -8,8 +8,8 @@ from pathlib import Path
 
 import click
 
-from dimona.cli.output import emit, emit_csv, emit_json, found_or_exit, print_table
-from dimona.cli.register import one_format, print_criteria
+from dimona.cli.output import emit, found_or_exit, print_table
+from dimona.cli.register import emit_listing, one_format, print_criteria, print_employer
 from dimona.client import StackClient
 
 TRANSFER_COLUMNS = ["status", "ticket", "action", "receivedAt", "ssin", "name", "relation",
@@ -43,7 +43,6 @@ def flexi_list(home: Path, employer: str, ssin: str | None, year: int | None, fr
         BadQuery,
         FlexiFilters,
         Page,
-        csv_rows,
     )
     one_format(as_json, as_csv)
     try:
@@ -51,19 +50,11 @@ def flexi_list(home: Path, employer: str, ssin: str | None, year: int | None, fr
             ssin, year, from_ and from_.date(), to and to.date()), Page(limit, offset))
     except (BadQuery, BadFlexiQuery) as exc:
         raise click.UsageError(str(exc)) from None
-    if as_csv:
-        emit_csv(csv_rows("flexi-wages", found["items"]))
-    elif as_json:
-        emit_json(found["items"])
-    else:
-        print_transfers(found)
+    emit_listing("flexi-wages", found, found["items"], as_json, as_csv, print_transfers)
 
 
 def print_transfers(found: dict) -> None:
-    employer = found["employer"]
-    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
-               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
-               f"{employer['employerId'] or '-'}")
+    print_employer(found["employer"])
     print_criteria(found["criteria"] or {"register": "full"})
     print_table([transfer_row(t) for t in found["items"]], TRANSFER_COLUMNS)
     first = found["offset"] + 1 if found["items"] else 0

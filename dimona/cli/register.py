@@ -75,16 +75,20 @@ def run_search(home: Path, presentation: str, month: str | None = None, **option
 def print_search(presentation: str, found: dict) -> None:
     """The result screen: the employer, the selection criteria, the rows, the count."""
     from services.projections.application import csv_rows
-    employer = found["employer"]
-    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
-               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
-               f"{employer['employerId'] or '-'}")
+    print_employer(found["employer"])
     print_criteria(found["criteria"])
     columns, *rows = csv_rows(presentation, found["items"])
     print_table([dict(zip(columns, r, strict=True)) for r in rows], columns)
     first = found["offset"] + 1 if found["items"] else 0
     click.echo(f"{first} to {found['offset'] + len(found['items'])} of {found['total']} "
                "results")
+
+
+def print_employer(employer: dict) -> None:
+    """The header of the result screens: the employer's name and numbers."""
+    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
+               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
+               f"{employer['employerId'] or '-'}")
 
 
 def print_criteria(criteria: dict) -> None:
@@ -279,10 +283,7 @@ def emit_listing(name: str, found: dict, items: list[dict], as_json: bool, as_cs
 
 
 def print_registrations(found: dict) -> None:
-    employer = found["employer"]
-    click.echo(f"{employer['name'] or 'Employer'}  enterprise number "
-               f"{employer['enterpriseNumber'] or '-'}  NSSO number "
-               f"{employer['employerId'] or '-'}")
+    print_employer(found["employer"])
     print_criteria(found["criteria"] or {"register": "full"})
     print_table([{**r, "name": f"{r['familyName'] or ''} {r['givenName'] or ''}".strip()}
                  for r in found["items"]],
