@@ -38,8 +38,14 @@ MEASURE = textwrap.dedent("""
                 forms += 1
                 if mode == "keep":
                     kept.append(result)
+    # VmHWM: this process's own peak (ru_maxrss would count the parent's, taken at fork)
+    try:
+        with open("/proc/self/status") as status:
+            peak = next(int(line.split()[1]) for line in status if line.startswith("VmHWM"))
+    except OSError:
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(json.dumps({"forms": forms, "python_peak": tracemalloc.get_traced_memory()[1],
-                      "max_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+                      "max_rss": peak * 1024}))
 """)
 MB = 1 << 20
 
