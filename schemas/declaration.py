@@ -12,8 +12,8 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, model_validator
 from pydantic.alias_generators import to_camel
 
-Hour = Annotated[str, StringConstraints(pattern=r"^([01]\d|2[0-3])[0-5]\d$")]
-Digits = Annotated[str, StringConstraints(pattern=r"^\d{1,20}$")]
+Hour = Annotated[str, StringConstraints(pattern=r"^([01][0-9]|2[0-3])[0-5][0-9]$")]
+Digits = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
 # No NUL character: PostgreSQL cannot keep it in text or jsonb (found by fuzzing).
 Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
 # Any period number PostgreSQL can compare (bigint); an unknown one is refused by the
@@ -79,7 +79,7 @@ class Worker(Contract):
 
 
 class Features(Contract):
-    joint_commission_number: Annotated[str, StringConstraints(pattern=r"^(\d{3}|XXX)$")]
+    joint_commission_number: Annotated[str, StringConstraints(pattern=r"^([0-9]{3}|XXX)$")]
     worker_type: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")]
 
 
@@ -163,7 +163,7 @@ class FinancialElement(Contract):
     which alone has a frequency in months (0: one-off or irregular). Amount and frequency
     are checked by the validator, with a code, not refused here."""
 
-    code: Annotated[str, StringConstraints(pattern=r"^\d{10}$")]
+    code: Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
     amount_cents: int | None = None
     frequency_months: int | None = None
 
@@ -173,8 +173,8 @@ class FlexiFeatures(Contract):
     450 flexi employees), valid over the calculation period unless `validFrom`/`validTo`
     say otherwise, with its amounts."""
 
-    employer_category: Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
-    worker_code: Annotated[str, StringConstraints(pattern=r"^\d{3}$")]
+    employer_category: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
+    worker_code: Annotated[str, StringConstraints(pattern=r"^[0-9]{3}$")]
     valid_from: date | None = None
     valid_to: date | None = None
     financial_elements: Annotated[list[FinancialElement], Field(max_length=50)] = []

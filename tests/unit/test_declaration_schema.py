@@ -36,6 +36,10 @@ def test_enterprise_number_is_the_key_without_nsso_number():
     ({**IN, "dimonaIn": {**IN["dimonaIn"], "startDate": "08/07/2026"}}, "dimonaIn.startDate"),
     ({**IN, "colour": "blue"}, "colour"),
     ({**IN, "employer": {}}, "employerId or enterpriseNumber"),
+    # digits are ASCII digits: other scripts' digits match Python's \d, not the XML form's
+    ({**IN, "dimonaIn": {**IN["dimonaIn"], "startHour": "08\u0660\u0660"}},
+     "dimonaIn.startHour"),
+    ({**IN, "worker": {"ssin": "8507300332\u0668"}}, "worker.ssin"),
 ])
 def test_what_is_not_a_declaration_names_the_field(body, field):
     with pytest.raises(ValidationError) as exc:
