@@ -62,7 +62,7 @@ def test_a_correct_in_is_accepted_and_opens_its_period_under_its_number():
 
 
 DATES = st.dates().map(lambda d: d.isoformat())
-HOURS = st.none() | st.from_regex(r"\A([01]\d|2[0-3])[0-5]\d\Z")
+HOURS = st.none() | st.from_regex(r"\A([01][0-9]|2[0-3])[0-5][0-9]\Z")
 DECLARATIONS = st.one_of(
     st.builds(lambda wt, jc, s, e, sh, eh, n: dimona_in(wt, jc, start=s, endDate=e,
                                                         startHour=sh, endHour=eh,
