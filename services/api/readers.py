@@ -13,7 +13,6 @@ from services.api.batch_views import BatchViews
 from services.audit.application import AuditTrail, Progress, VerifyLogs
 from services.audit.queries import AuditStore
 from services.intake.adapter import IntakeStore
-from services.intake.pending import PendingSubmissions
 from services.notifier.ebox import ReadEbox
 from services.notifier.queries import Ebox
 from services.projections.application import FlexiViews, RegisterViews
@@ -50,7 +49,7 @@ class Readers:
         seen decided: (ticket, the flexiWage as received, reception time in Brussels)."""
         return [(s.declaration_id, s.declaration.flexi_wage.to_json_dict(),
                  s.received_at.astimezone(BRUSSELS).isoformat())
-                for s in PendingSubmissions(self.pool).of_kind(employer_keys, "flexi_wage")]
+                for s in IntakeStore(self.pool).pending(employer_keys, "flexi_wage")]
 
     @cached_property
     def ebox(self) -> ReadEbox:

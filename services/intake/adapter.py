@@ -12,6 +12,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
+from schemas.events import DeclarationSubmitted
 from services.common.db import ensure_schema
 from services.intake.domain import FIRST_SEQUENCE, Rejected
 
@@ -306,3 +307,17 @@ class IntakeStore:
         with self.pool.connection() as conn:
             conn.execute("UPDATE intake.outbox SET published_at = NULL "
                          "WHERE declaration_id = ANY(%s)", (list(declaration_ids),))
+
+    def pending(self, employer_keys: Sequence[str], kind: str
+                ) -> list[DeclarationSubmitted]:
+        """The submissions of these employers, of one kind (the Declaration's member, e.g.
+        `flexi_wage`), still in the outbox: recorded, not yet seen decided; by number. Only
+        the outbox's narrow rows are scanned, then joined; the kind is read from the event
+        (docs/interface.md §9: a Flexi at work transfer is "pending" until decided)."""
+        with self.pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT s.event FROM intake.outbox o JOIN intake.submissions s "
+                "USING (declaration_id) WHERE s.employer_key = ANY(%s) AND jsonb_typeof("
+                "s.event::jsonb #> ARRAY['declaration', %s]) = 'object' "
+                "ORDER BY s.declaration_id", (list(employer_keys), kind)).fetchall()
+        return [DeclarationSubmitted.model_validate_json(r[0]) for r in rows]

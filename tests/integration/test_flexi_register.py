@@ -22,7 +22,6 @@ from services.directory.domain import DirectoryDocument, FlexiRetirement
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.intake.domain import Principal
-from services.intake.pending import PendingSubmissions
 from services.projections.application import (
     FlexiFilters,
     FlexiViews,
@@ -100,11 +99,11 @@ def world(database_url):
     pool = open_pool(database_url)
     writer = UpdateRegister(pool)
     writer.apply(history(), None)
-    pending = PendingSubmissions(pool)
+    store = IntakeStore(pool)
 
     def waiting(keys):
         return [(s.declaration_id, s.declaration.flexi_wage.to_json_dict(),
-                 s.received_at.isoformat()) for s in pending.of_kind(keys, "flexi_wage")]
+                 s.received_at.isoformat()) for s in store.pending(keys, "flexi_wage")]
     views = FlexiViews(RegisterViews(pool), waiting)
     views.writer, views.url, views.pool = writer, database_url, pool
     yield views
