@@ -15,6 +15,9 @@ EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
 Channel = Literal["webservice", "batch", "web-unsecured"]
 Result = Literal["A", "W", "B", "S"]
 NotificationChannel = Literal["ebox", "batch"]
+Environment = Literal["R", "T", "S"]
+"""The environment of an official batch file (docs/interface.md §10): R production; T
+(circuit test) and S (declaration test) are decided and answered but change no register."""
 
 
 def stable_id(*parts: object) -> UUID:
@@ -50,14 +53,16 @@ class Origin(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
     via: str
     """`POST /declarations`, `POST /multi-dimona`, `POST /batches`, `inbox` (the watched
-    folder) or `dimona submit` (the CLI on the stack's machine)."""
+    folder), `sftp` (an official batch file's GO, docs/interface.md §10) or `dimona submit`
+    (the CLI on the stack's machine)."""
     token: str | None = None
     """The identity of the bearer token: `directory:` or `oauth:` and the first 16 hex
     digits of its SHA-256; never the token itself."""
     file_name: str | None = None
     file_sha256: str | None = None
     raw: str
-    """The request body, or the file's line without its line end, as received."""
+    """The request body, or the file's line without its line end, as received; the
+    `Form` element of an XML file."""
 
 
 class DeclarationSubmitted(Reception):
@@ -65,7 +70,8 @@ class DeclarationSubmitted(Reception):
     Version 2 adds `origin`."""
 
     event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
-    schema_version: int = 2
+    schema_version: int = 3
+    """Version 2 adds `origin`, version 3 `environment`."""
     origin: Origin | None = None
 
 
@@ -177,10 +183,10 @@ class SituationState(BaseModel):
 class DeclarationDecided(Reception):
     """The validator's decision (topic dimona.decisions, key employer). Version 2 adds
     `rule_version`; version 3 the daily registration's number, before and after; version
-    4 the Flexi at work situation before and after."""
+    4 the Flexi at work situation before and after; version 5 `environment`."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
-    schema_version: int = 4
+    schema_version: int = 5
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
@@ -221,9 +227,9 @@ class NotificationSent(Event):
     id; `causation_id` the decision's event id; `occurred_at` when it was sent."""
 
     event_type: Literal["NotificationSent"] = "NotificationSent"
-    schema_version: int = 3
+    schema_version: int = 4
     """Version 2 adds the daily registration's number, before and after; version 3 the
-    Flexi at work situation before and after."""
+    Flexi at work situation before and after; version 4 `environment`."""
     declaration_id: int
     employer_key: str
     period_id: int | None
@@ -241,6 +247,8 @@ class NotificationSent(Event):
     registration_after: RegistrationState | None = None
     situation_before: SituationState | None = None
     situation_after: SituationState | None = None
+    environment: Environment = "R"
+    """The decision's environment: the register records only `R` (production)."""
 
 
 class DeadLetter(BaseModel):

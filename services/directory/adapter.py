@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 
 from services.common.db import ensure_schema
 from services.directory.domain import (
+    Declarant,
     Directory,
     DirectoryDocument,
     DirectoryEmployer,
@@ -30,6 +31,8 @@ CREATE TABLE IF NOT EXISTS directory.employers (
   doc jsonb NOT NULL);
 CREATE TABLE IF NOT EXISTS directory.declarants (
   enterprise_number text PRIMARY KEY, token_sha256 text NOT NULL UNIQUE, doc jsonb NOT NULL);
+CREATE UNIQUE INDEX IF NOT EXISTS declarants_sender
+  ON directory.declarants ((doc->>'senderId'));
 CREATE TABLE IF NOT EXISTS directory.mandates (
   declarant text NOT NULL, employer_id bigint NOT NULL, valid_from date NOT NULL,
   valid_to date, PRIMARY KEY (declarant, employer_id, valid_from));
@@ -233,6 +236,15 @@ def employer_enterprise_numbers(pool: ConnectionPool, employer_keys: Iterable[st
                             (keys,)).fetchall()
     found = {k: str(n).zfill(10) for k, n in rows}
     return {**{k: k for k in keys if len(k) == 10 and k not in found}, **found}
+
+
+def sender(pool: ConnectionPool, sender_id: str) -> Declarant | None:
+    """The declarant that sends official batch files under this sender number (without
+    its token), or None (docs/interface.md §10)."""
+    with pool.connection() as conn:
+        row = conn.execute("SELECT doc FROM directory.declarants WHERE doc->>'senderId' = %s",
+                           (sender_id,)).fetchone()
+    return Declarant.model_validate({**row[0], "token": ""}) if row else None
 
 
 def declarant_numbers(database_url: str) -> set[str]:

@@ -7,7 +7,9 @@ from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from cryptography import x509
+from cryptography.hazmat.primitives.serialization import load_ssh_public_key
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 
@@ -35,6 +37,41 @@ class Declarant(Entry):
     name: str
     token: str = Field(repr=False)
     batch_sender: bool = False
+    sender_id: str | None = Field(None, pattern=r"^[0-9]{6}$")
+    """The NSSO's sender number (zone 00002) of a sender of official batch files: it names
+    the files and the folders `var/sftp/<senderId>/` (docs/interface.md §10)."""
+    ssh_public_keys: tuple[str, ...] = ()
+    """OpenSSH public key lines with which the sender logs in to the SFTP server."""
+    signing_certificate: str | None = None
+    """PEM certificate: with it, a production file needs a valid FS signature."""
+
+    @field_validator("ssh_public_keys")
+    @classmethod
+    def _keys(cls, keys: tuple[str, ...]) -> tuple[str, ...]:
+        for i, key in enumerate(keys):
+            try:
+                load_ssh_public_key(key.strip().encode())
+            except (ValueError, TypeError) as exc:
+                raise ValueError(f"sshPublicKeys[{i}] is not an OpenSSH public key: {exc}"
+                                 ) from None
+        return keys
+
+    @field_validator("signing_certificate")
+    @classmethod
+    def _certificate(cls, pem: str | None) -> str | None:
+        if pem is not None:
+            try:
+                x509.load_pem_x509_certificate(pem.encode())
+            except ValueError as exc:
+                raise ValueError(f"signingCertificate is not a PEM certificate: {exc}"
+                                 ) from None
+        return pem
+
+    @model_validator(mode="after")
+    def _sender(self) -> Declarant:
+        if (self.ssh_public_keys or self.signing_certificate) and self.sender_id is None:
+            raise ValueError("sshPublicKeys and signingCertificate need a senderId")
+        return self
 
 
 class Mandate(Entry):
@@ -115,6 +152,13 @@ class DirectoryDocument(Entry):
     identities: list[Identity] = []
     auditors: list[Auditor] = []
     flexi_retirements: list[FlexiRetirement] = []
+
+    @model_validator(mode="after")
+    def _one_declarant_per_sender(self) -> DirectoryDocument:
+        senders = [d.sender_id for d in self.declarants if d.sender_id is not None]
+        if len(senders) != len(set(senders)):
+            raise ValueError("a senderId belongs to one declarant only")
+        return self
 
 
 def token_digest(token: str) -> str:
