@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -15,6 +17,10 @@ class CommonSettings(BaseSettings):
     than 500 cut the pipeline's CPU by a tenth (fewer statements, commits and round trips per
     declaration; docs/performance.md); 2,000 gained nothing more."""
     batch_timeout_ms: int = 100
+    sftp_dir: Path = Path("var/sftp")
+    """The official batch files' folders, `<senderId>/IN`, `INTEST`, `INTEST-S`, `OUT`,
+    `OUTTEST`, `OUTTEST-S` (docs/interface.md §10): served by the SFTP server, watched by
+    intake."""
     # Test-only fault injection: services (comma-separated) that kill themselves once,
     # between their database commit and their Kafka offset commit.
     crash_after_commit: str = ""
