@@ -93,3 +93,12 @@ class NotRepresentable(ValueError):
     def __init__(self, fields: list[str], message: str = "") -> None:
         self.fields = fields
         super().__init__(message or "the XML form cannot carry " + ", ".join(fields))
+
+
+class InvalidSignature(FileError):
+    """The FS file does not prove that the sender signed the FI file as it came (signature.py):
+    not base64, not a CMS SignedData, a digest or signature that does not match, an algorithm
+    that is not taken, a certificate that is not valid."""
+
+    code = "125"
+    label = "the signature is not valid"
