@@ -45,6 +45,9 @@ class Reception(Event):
     batch_ref: str | None = None
     line: int | None = None
     declaration: Declaration
+    environment: Environment = "R"
+    """`T` or `S` for a form of a test file: decided against the live register, recorded
+    as a test, and changing nothing (docs/adr/0011-official-batch-files.md)."""
 
 
 class Origin(BaseModel):

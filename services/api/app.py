@@ -55,7 +55,8 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         readers = await asyncio.to_thread(open_readers, pool, settings.database_url)
         running = await jobs.start(settings, store, readers.event_log, metrics.counted)
         app.state.services = Services(running.intake,
-                                      Access(store, settings.token_lifetime_s), readers)
+                                      Access(store, settings.token_lifetime_s), readers,
+                                      running.files)
         yield
         await running.stop()
         readers.close()

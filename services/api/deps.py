@@ -13,15 +13,18 @@ from services.api.metrics import Metrics
 from services.api.readers import Readers
 from services.intake.application import Declare, Intake
 from services.intake.domain import Forbidden, Principal
+from services.intake.official_files import OfficialFiles
 
 
 @dataclass(frozen=True)
 class Services:
-    """The collaborators of the routes: intake's use case, who may do what, the read side."""
+    """The collaborators of the routes: intake's use cases, who may do what, the read side."""
 
     intake: Intake
     access: Access
     readers: Readers
+    files: OfficialFiles | None = None
+    """The official batch files (XML), where the API runs intake's jobs."""
 
 
 def services(request: Request) -> Services:
@@ -30,6 +33,13 @@ def services(request: Request) -> Services:
 
 def intake(request: Request) -> Intake:
     return services(request).intake
+
+
+def official_files(request: Request) -> OfficialFiles:
+    found = services(request).files
+    if found is None:
+        raise RuntimeError("this API was started without the official batch files")
+    return found
 
 
 def access(request: Request) -> Access:
@@ -51,6 +61,7 @@ def metrics(request: Request) -> Metrics:
 
 
 IntakeDep = Annotated[Intake, Depends(intake)]
+OfficialFilesDep = Annotated[OfficialFiles, Depends(official_files)]
 AccessDep = Annotated[Access, Depends(access)]
 ReadersDep = Annotated[Readers, Depends(readers)]
 DeclareDep = Annotated[Declare, Depends(declare)]

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import astuple, dataclass, fields
+from datetime import date, datetime
 
 import psycopg
 from psycopg.types.json import Jsonb
@@ -52,6 +52,24 @@ ALTER TABLE intake.batches ADD COLUMN IF NOT EXISTS results_files integer NOT NU
 CREATE TABLE IF NOT EXISTS intake.rejected_lines (
   batch_ref text NOT NULL, line integer NOT NULL, reason text NOT NULL,
   PRIMARY KEY (batch_ref, line));
+-- The official batch files (docs/interface.md §10), accepted or refused: a set's name is
+-- used once per sender (ACRF 133); `ticket` is the ACRF's reference, and the batch_ref of
+-- an accepted file's forms. noti_upto: the notifier's last return entry written in a NOTI.
+CREATE TABLE IF NOT EXISTS intake.xml_files (
+  ticket text PRIMARY KEY, sender_id text NOT NULL, set_name text NOT NULL,
+  file_name text NOT NULL, environment text NOT NULL, purpose text NOT NULL,
+  declarant text, via text NOT NULL, sha256 text NOT NULL, received_at timestamptz NOT NULL,
+  errors jsonb NOT NULL, forms integer NOT NULL, acrf_name text NOT NULL,
+  noti_upto bigint NOT NULL DEFAULT 0, noti_files integer NOT NULL DEFAULT 0,
+  answered_at timestamptz);
+CREATE UNIQUE INDEX IF NOT EXISTS xml_files_set ON intake.xml_files (sender_id, set_name)
+  WHERE NOT errors @> '["133"]';
+CREATE INDEX IF NOT EXISTS xml_files_open ON intake.xml_files (received_at)
+  WHERE answered_at IS NULL AND errors = '[]';
+-- The sequence numbers of the files returned to a sender, per day and environment.
+CREATE TABLE IF NOT EXISTS intake.return_sequences (
+  sender_id text NOT NULL, day date NOT NULL, environment text NOT NULL,
+  last integer NOT NULL, PRIMARY KEY (sender_id, day, environment));
 CREATE TABLE IF NOT EXISTS intake.access_tokens (
   token_sha256 text PRIMARY KEY, declarant text NOT NULL, expires_at timestamptz NOT NULL);
 CREATE TABLE IF NOT EXISTS intake.idempotency_keys (
@@ -81,6 +99,60 @@ class SubmissionRow:
     batch_ref: str | None
     line: int | None
     event: str
+
+
+@dataclass(frozen=True)
+class XmlFile:
+    """An official batch file as received: accepted (no errors) or refused."""
+
+    ticket: str
+    sender_id: str
+    set_name: str
+    """The GO name: what a sender may use once."""
+    file_name: str
+    """The FI name (of its first part), or the GO name when there is no FI."""
+    environment: str
+    purpose: str
+    declarant: str | None
+    via: str
+    sha256: str
+    received_at: datetime
+    errors: list[str]
+    """The ACRF's error codes; none when accepted."""
+    forms: int
+    acrf_name: str
+
+
+XML_FILE_FIELDS = tuple(f.name for f in fields(XmlFile))
+XML_FILE_COLUMNS = ", ".join(XML_FILE_FIELDS)
+
+
+@dataclass(frozen=True)
+class OpenXmlFile:
+    """An accepted file whose forms do not all have their final NOTIFICATION yet."""
+
+    ticket: str
+    sender_id: str
+    file_name: str
+    environment: str
+    purpose: str
+    via: str
+    forms: int
+    noti_upto: int
+
+
+@dataclass(frozen=True)
+class XmlClaim:
+    conn: psycopg.Connection
+    files: list[OpenXmlFile]
+
+    def notified(self, ticket: str, upto: int, answered: bool) -> None:
+        """A NOTI file is written up to the return entry at `upto`; `answered`: every
+        form has its final result."""
+        self.conn.execute(
+            "UPDATE intake.xml_files SET noti_upto = %s, noti_files = noti_files + 1, "
+            "answered_at = CASE WHEN %s THEN now() END WHERE ticket = %s",
+            (upto, answered, ticket))
 
 
 @dataclass(frozen=True)
@@ -137,6 +209,14 @@ class Recording:
     def batch_summary(self, ref: str, summary: dict) -> None:
         self.conn.execute("UPDATE intake.batches SET acknowledgement = %s WHERE batch_ref = %s",
                           (Jsonb(summary), ref))
+
+    def xml_file(self, row: XmlFile) -> bool:
+        """Records an official batch file; False when its set's name was used before."""
+        return self.conn.execute(
+            f"INSERT INTO intake.xml_files ({XML_FILE_COLUMNS}) VALUES "
+            f"({', '.join(['%s'] * len(XML_FILE_FIELDS))}) ON CONFLICT DO NOTHING "
+            "RETURNING ticket", [Jsonb(v) if f == "errors" else v for f, v in zip(
+                XML_FILE_FIELDS, astuple(row), strict=True)]).fetchone() is not None
 
     def idempotency(self, idem: Idempotency, declaration_ids: Sequence[int]) -> None:
         self.conn.execute("INSERT INTO intake.idempotency_keys (principal, key, request_sha256, "
@@ -248,6 +328,40 @@ class IntakeStore:
                 "ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED",
                 (list(fresh), limit)).fetchall()
             yield BatchClaim(conn, [OpenBatch(*r) for r in rows])
+
+    def xml_file(self, sender_id: str, set_name: str) -> XmlFile | None:
+        """The file first received under this set name (refused duplicates aside)."""
+        with self.pool.connection() as conn:
+            row = conn.execute(
+                f"SELECT {XML_FILE_COLUMNS} FROM intake.xml_files WHERE sender_id = %s AND "
+                "set_name = %s AND NOT errors @> '[\"133\"]'", (sender_id, set_name)
+            ).fetchone()
+        return XmlFile(*row) if row else None
+
+    def refused_xml_file(self, row: XmlFile) -> bool:
+        """Records a refused file; False when its set's name was used before."""
+        with self.recording() as rec:
+            return rec.xml_file(row)
+
+    def next_return_sequence(self, sender_id: str, day: date, environment: str) -> int:
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "INSERT INTO intake.return_sequences VALUES (%s, %s, %s, 1) ON CONFLICT "
+                "(sender_id, day, environment) DO UPDATE SET last = "
+                "intake.return_sequences.last + 1 RETURNING last",
+                (sender_id, day, environment)).fetchone()[0]
+
+    @contextlib.contextmanager
+    def claim_xml_files(self, limit: int) -> Iterator[XmlClaim]:
+        """Accepted files still waiting for NOTIFICATIONs, locked for this process (another
+        intake replica skips them) until the block ends."""
+        with self.pool.connection() as conn, conn.transaction():
+            rows = conn.execute(
+                "SELECT ticket, sender_id, file_name, environment, purpose, via, forms, "
+                "noti_upto FROM intake.xml_files WHERE answered_at IS NULL AND "
+                "errors = '[]' ORDER BY received_at LIMIT %s FOR UPDATE SKIP LOCKED",
+                (limit,)).fetchall()
+            yield XmlClaim(conn, [OpenXmlFile(*r) for r in rows])
 
     def idempotent_answer(self, principal: str, key: str) -> tuple[str, list[int]] | None:
         """(request digest, declaration numbers) of the first POST with this key."""

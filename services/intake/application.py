@@ -14,7 +14,7 @@ from typing import BinaryIO, TypeVar
 import psycopg
 
 from schemas.declaration import Declaration
-from schemas.events import Channel, DeclarationSubmitted, Origin, stable_id
+from schemas.events import Channel, DeclarationSubmitted, Environment, Origin, stable_id
 from services.intake.adapter import Idempotency, IntakeStore, Recording, SubmissionRow
 from services.intake.domain import (
     Principal,
@@ -92,41 +92,55 @@ class Intake:
         and `token`: how it came in (schemas.events.Origin)."""
         if (known := self.store.find_batch(declarant, file_name, sha256)) is not None:
             return {**known, "duplicate": True}
-        ref = uuid.uuid4().hex[:20]
-        received_at = self.clock()
-        lines = accepted = rejected = 0
-        kinds: Counter[str] = Counter()
-        recorded: list[SubmissionRow] = []  # the rows of a file of one chunk
         try:
-            with self.store.recording() as rec:
-                rec.batch(ref, declarant, file_name, sha256, received_at)
-                for i, chunk in enumerate(chunks(read_lines(stream), self.chunk_lines)):
-                    good = [(n, d, Origin(via=via, token=token, file_name=file_name,
-                                          file_sha256=sha256, raw=raw))
-                            for n, d, raw in chunk if isinstance(d, Declaration)]
-                    bad = [d for _, d, _ in chunk if isinstance(d, Rejected)]
-                    rows = self._rows(rec, good, "batch", declarant, ref, received_at)
-                    rec.submissions(rows)
-                    recorded = rows if i == 0 else []
-                    rec.rejected(ref, bad)
-                    kinds.update(rejection_kind(r.reason) for r in bad)
-                    lines, accepted, rejected = (chunk[-1][0], accepted + len(good),
-                                                 rejected + len(bad))
-                summary = {"batchRef": ref, "fileName": file_name, "declarant": declarant,
-                           "receivedAt": received_at.isoformat(), "sha256": sha256,
-                           "lines": lines, "accepted": accepted, "rejectedLines": rejected,
-                           "duplicate": False}
-                rec.batch_summary(ref, summary)
+            return self.record_file(uuid.uuid4().hex[:20], file_name, sha256, declarant,
+                                    read_lines(stream), Origin(via=via, token=token, raw=""))
         except psycopg.errors.UniqueViolation:  # the same file, sent twice at once
             return {**self.store.find_batch(declarant, file_name, sha256), "duplicate": True}
+
+    def record_file(self, ref: str, file_name: str, sha256: str, declarant: str,
+                    lines: Iterable[tuple[int, Declaration | Rejected, str]], origin: Origin,
+                    environment: Environment = "R", summary: Mapping | None = None,
+                    before_commit: Callable[[Recording, dict], object] = lambda *a: None
+                    ) -> dict:
+        """Record a file's lines (number, declaration or rejection, raw text), read chunk
+        by chunk, in one transaction: whatever `lines` raises leaves nothing recorded.
+        `origin`: how the file came in (each line's raw text is added); `summary`: more
+        fields of the acknowledgement; `before_commit(recording, acknowledgement)` records
+        more in the same transaction, or raises to record nothing."""
+        received_at = self.clock()
+        lines_read = accepted = rejected = 0
+        kinds: Counter[str] = Counter()
+        recorded: list[SubmissionRow] = []  # the rows of a file of one chunk
+        with self.store.recording() as rec:
+            rec.batch(ref, declarant, file_name, sha256, received_at)
+            for i, chunk in enumerate(chunks(lines, self.chunk_lines)):
+                good = [(n, d, origin.model_copy(update={
+                    "file_name": file_name, "file_sha256": sha256, "raw": raw}))
+                        for n, d, raw in chunk if isinstance(d, Declaration)]
+                bad = [d for _, d, _ in chunk if isinstance(d, Rejected)]
+                rows = self._rows(rec, good, "batch", declarant, ref, received_at,
+                                  environment)
+                rec.submissions(rows)
+                recorded = rows if i == 0 else []
+                rec.rejected(ref, bad)
+                kinds.update(rejection_kind(r.reason) for r in bad)
+                lines_read, accepted, rejected = (chunk[-1][0], accepted + len(good),
+                                                  rejected + len(bad))
+            body = {"batchRef": ref, "fileName": file_name, "declarant": declarant,
+                    "receivedAt": received_at.isoformat(), "sha256": sha256,
+                    "lines": lines_read, "accepted": accepted, "rejectedLines": rejected,
+                    "duplicate": False, **(summary or {})}
+            rec.batch_summary(ref, body)
+            before_commit(rec, body)
         self.counted("batch", accepted, kinds)
         self._recorded(recorded)
-        return summary
+        return body
 
     def _rows(self, rec: Recording,
               items: Sequence[tuple[int | None, Declaration, Origin]], channel: Channel,
-              declarant: str | None, batch_ref: str | None, received_at: datetime
-              ) -> list[SubmissionRow]:
+              declarant: str | None, batch_ref: str | None, received_at: datetime,
+              environment: Environment = "R") -> list[SubmissionRow]:
         numbers = [declaration_number(s) for s in rec.next_sequences(len(items))]
         employers = rec.period_employers(  # of the periods and registrations named
             d.refers_to for _, d, _ in items if d.own_employer is None and d.refers_to)
@@ -141,7 +155,7 @@ class Intake:
                 correlation_id=correlation, declaration_id=number,
                 employer_key=key, received_at=received_at, channel=channel,
                 declarant=declarant, batch_ref=batch_ref, line=line, declaration=declaration,
-                origin=origin)
+                origin=origin, environment=environment)
             rows.append(SubmissionRow(number, key, received_at, channel, declarant, batch_ref,
                                       line, event.model_dump_json()))
         return rows

@@ -1,5 +1,6 @@
 """Intake's background jobs, run in the process of the HTTP edge (services.api): the outbox
-relay, the reconciler, the return files and the watched inbox. `start` builds the use case
+relay, the reconciler, the return files, the watched inbox, and the official batch files'
+sender folders and NOTIFICATION files. `start` builds the use case
 that records declarations with this process's relay as its `recorded` callback."""
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from services.directory import adapter as directory
 from services.intake.adapter import IntakeStore
 from services.intake.application import Counted, Intake
 from services.intake.inbox import Inbox
+from services.intake.official_files import Notifications, OfficialFiles
 from services.intake.reconciler import Reconciler
 from services.intake.return_files import ReturnFiles
 from services.intake.settings import IntakeSettings
+from services.intake.sftp_folders import SenderFolders
 from services.notifier.queries import ReturnEntries
 from services.validator.eventlog import EventLog
 
@@ -41,9 +44,11 @@ async def every(interval_s: float, work: Callable[[], object], what: str) -> Non
 
 @dataclass
 class Jobs:
-    """The running jobs, and the use case whose recordings the relay publishes."""
+    """The running jobs, the use case whose recordings the relay publishes, and the one
+    that takes official batch files."""
 
     intake: Intake
+    files: OfficialFiles
     broker: KafkaBroker
     tasks: list[asyncio.Task]
 
@@ -71,9 +76,20 @@ async def start(settings: IntakeSettings, store: IntakeStore, event_log: EventLo
         relay.run(), reconciler.run(settings.reconcile_interval_s),
         every(settings.return_files_interval_s, return_files.write_pending,
               "writing return files")]
+    files = OfficialFiles(intake, partial(directory.sender, store.pool), settings.sftp_dir,
+                          settings.xml_max_file_bytes)
+    notifications = Notifications(store, ReturnEntries(store.pool), event_log.decisions_of,
+                                  settings.sftp_dir)
+    jobs.append(every(settings.return_files_interval_s, notifications.write_pending,
+                      "writing NOTIFICATION files"))
+    if settings.sftp_watch:
+        settings.sftp_dir.mkdir(parents=True, exist_ok=True)
+        folders = SenderFolders(files, settings.sftp_dir, settings.sftp_archive_dir,
+                                settings.sftp_go_timeout_s)
+        jobs.append(every(settings.sftp_poll_s, folders.scan, "scanning the sender folders"))
     if settings.inbox_watch:
         settings.inbox_dir.mkdir(parents=True, exist_ok=True)
         inbox = Inbox(intake, settings.inbox_dir, settings.outbox_dir,
                       partial(directory.declarant_numbers, settings.database_url))
         jobs.append(every(settings.inbox_poll_s, inbox.scan, "scanning the inbox"))
-    return Jobs(intake, broker, [asyncio.create_task(job) for job in jobs])
+    return Jobs(intake, files, broker, [asyncio.create_task(job) for job in jobs])

@@ -89,12 +89,14 @@ def notices(decisions: Sequence[DeclarationDecided],
             is_batch_sender: Callable[[str | None], bool], names: Names,
             sent_at: datetime) -> Notices:
     """The messages and return-file entries of `decisions`, and their NotificationSent.
-    `employer_of(key)` and `is_batch_sender(declarant)` read the directory."""
-    found = Notices(names=names_given(decisions))
+    `employer_of(key)` and `is_batch_sender(declarant)` read the directory. A test file's
+    decision (environment T or S) is answered in its file only: no e-Box message, and the
+    names it gives are not remembered."""
+    found = Notices(names=names_given([d for d in decisions if d.environment == "R"]))
     names = {**names, **found.names}
     for d in decisions:
         employer = employer_of(d.employer_key)
-        if not is_batch_sender(d.declarant):
+        if not is_batch_sender(d.declarant) and d.environment == "R":  # a test: its file only
             message = confirmation(d, employer, names)
             found.messages.append(message)
             found.notifications.append(sent(d, "ebox", message.recipient, sent_at))
@@ -120,7 +122,7 @@ def sent(d: DeclarationDecided, channel: NotificationChannel, recipient: str,
         period_after=d.period_after, batch_ref=d.batch_ref, line=d.line,
         registration_id=d.registration_id, registration_before=d.registration_before,
         registration_after=d.registration_after, situation_before=d.situation_before,
-        situation_after=d.situation_after)
+        situation_after=d.situation_after, environment=d.environment)
 
 
 def confirmation(d: DeclarationDecided, employer: DirectoryEmployer | None,

@@ -40,9 +40,12 @@ class Rows:
     situations: list[tuple] = ()  # the Flexi at work situations the batch changed (issue 23)
 
     @classmethod
-    def of(cls, decisions: Sequence[DeclarationDecided]) -> Rows:
+    def of(cls, decided: Sequence[DeclarationDecided]) -> Rows:
+        """The rows of the production decisions; a test file's decisions (environment T
+        or S) change no register, and only count as applied."""
+        decisions = [d for d in decided if d.environment == "R"]
         latest = _latest_periods(decisions)
-        return cls([d.event_id for d in decisions], _declaration_rows(decisions),
+        return cls([d.event_id for d in decided], _declaration_rows(decisions),
                    [_period_row(p, at) for p, at in latest.values()],
                    {i: [_quota_row(p, c) for c in counts(p)] for i, (p, _) in latest.items()},
                    _worker_rows(decisions), registration_rows(decisions),
@@ -193,8 +196,9 @@ def _worker_rows(fresh: Sequence[DeclarationDecided]) -> list[tuple]:
 
 
 def notification_rows(sent: Sequence[NotificationSent]) -> list[tuple]:
-    """Rows of register.notifications (seed 002's list of notifications)."""
-    return [_notification_row(n) for n in sent]
+    """Rows of register.notifications (seed 002's list of notifications): those of
+    production decisions only."""
+    return [_notification_row(n) for n in sent if n.environment == "R"]
 
 
 def _notification_row(n: NotificationSent) -> tuple:

@@ -61,6 +61,15 @@ class EventLog:
     def last_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0
 
+    def decisions_of(self, declaration_ids: Iterable[int]
+                     ) -> dict[int, tuple[list[DeclarationDecided], dict | None]]:
+        """The recorded decisions of these declarations (a first `S`, then the final one)
+        and how each came in (schemas.events.Origin as JSON), in one query."""
+        by_uuid = {Declaration.create_id(i): i for i in declaration_ids}
+        found = self.app.load_many(by_uuid)
+        return {by_uuid[u]: ([DeclarationDecided.model_validate(d) for d in a.decisions],
+                             a.origin) for u, a in found.items()}
+
     def decided(self, declaration_ids: Iterable[int]) -> set[int]:
         """Which of these declarations have a recorded decision."""
         by_uuid = {Declaration.create_id(i): i for i in declaration_ids}

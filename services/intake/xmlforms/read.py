@@ -232,6 +232,14 @@ def _references(form: etree._Element) -> tuple[Reference, ...]:
                  for r in refs)
 
 
+def form_echo(raw: str) -> tuple[FormHeader, tuple[Reference, ...]]:
+    """The header and References of a form recorded as received (FormResult.raw): what a
+    NOTIFICATION echoes. The text was read by this reader, so it holds no DOCTYPE."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    form = etree.fromstring(raw.encode(), parser)
+    return _header(form), _references(form)
+
+
 class MappingError(ValueError):
     """A valid form whose content the JSON declaration cannot take as it is."""
 
