@@ -19,7 +19,7 @@ from dimona.cli.output import (
     shown,
     table,
 )
-from dimona.client import StackClient
+from dimona.client import StackClient, StackError
 
 REJECTED_SHOWN = 20
 
@@ -33,16 +33,23 @@ REJECTED_SHOWN = 20
 @click.option("--timeout", "timeout_s", default=3600.0, show_default=True,
               help="Seconds --wait waits at most.")
 @click.pass_obj
+@click.option("--name", help="An official XML file's FI name, when FILE has another name.")
 def submit(home: Path, file: Path, declarant: str | None, wait: bool, as_json: bool,
-           timeout_s: float) -> None:
+           timeout_s: float, name: str | None) -> None:
     """Submit a JSON Lines batch FILE through the batch channel (docs/interface.md §5). The
-    same file again is acknowledged as a duplicate and processed once."""
+    same file again is acknowledged as a duplicate and processed once. An official XML file
+    (named FI.DIMN.… or FI.FLEX.…, or FILE.xml with --name) is taken as if its sender had
+    sent its GO: its ACRF is printed and written in the sender's OUT folder
+    (docs/interface.md §10)."""
     client = StackClient(home)
-    summary = client.submit(file, declarant)
+    name = name or file.name
+    official = name.startswith("FI.") or file.suffix.lower() == ".xml"
+    summary = (submit_official(client, file, name, as_json) if official
+               else client.submit(file, declarant))
     if as_json and not wait:
         emit_pieces(client.acknowledgement(summary))
         return
-    if not as_json:
+    if not as_json and not official:
         print_summary(summary, client.rejected_lines(summary["batchRef"]))
     if not wait:
         return
@@ -60,6 +67,23 @@ def submit(home: Path, file: Path, declarant: str | None, wait: bool, as_json: b
             f"{row.get('declarationId')} {row['result']} "
             + " ".join(a["code"] for a in row["anomalies"]) if "result" in row
             else f"rejected: {row['rejected']}"))
+
+
+def submit_official(client: StackClient, file: Path, name: str, as_json: bool) -> dict:
+    """Takes an official file; exits 1 when its ACRF refuses it. Returns its summary."""
+    if not name.startswith("FI."):
+        raise StackError(f"{file}: an official file needs its FI name: rename it or give "
+                         "--name FI.DIMN.<senderId>.<YYYYMMDD>.<sequence>.<R|T|S>.1.1")
+    answer = client.submit_official(file, name)
+    if not answer.accepted:
+        click.echo(f"{name}: refused, ACRF {' '.join(answer.errors)}: {answer.detail} "
+                   f"(ticket {answer.ticket}, {answer.acrf})", err=True)
+        sys.exit(1)
+    summary = answer.summary
+    if not as_json:
+        click.echo(f"{name}: accepted, ticket {answer.ticket}, {summary['accepted']} forms "
+                   f"(ACRF {answer.acrf})")
+    return summary
 
 
 def print_summary(summary: dict, rejected, shown_at_most: int = REJECTED_SHOWN) -> None:

@@ -177,6 +177,9 @@ def test_test_environments_answer_and_change_no_register(world, channel):
     assert count(world, "SELECT count(*) FROM register.periods WHERE ssin = %s", (ssin,)) == 0
     assert count(world, "SELECT count(*) FROM register.declarations WHERE ssin = %s",
                  (ssin,)) == 0
+    batch = world.client.get(f"/batches/{tickets['T']}", headers=SECRETARIAT).json()
+    assert (batch["environment"], batch["complete"], [r["result"] for r in batch["results"]]
+            ) == ("T", True, ["A"])
     assert count(world, "SELECT count(*) FROM notifier.ebox_messages m JOIN "
                  "intake.submissions s USING (declaration_id) WHERE s.batch_ref = ANY(%s)",
                  (list(tickets.values()),)) == 0

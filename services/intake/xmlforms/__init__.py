@@ -23,10 +23,9 @@ What is here:
   FO.ACRF/FO.NOTI names; parsing refuses a wrong part with its ACRF code.
 - `errors.py`: the typed file-level errors.
 
-NOT YET CONNECTED: nothing calls this package. There is no SFTP server, no processing of
-GO files, no recording of the forms by intake, and no delivery of ACRF or NOTIFICATION
-files; batch files still come in as JSON Lines (docs/interface.md §5). Before the image
-can use it, pyproject.toml's package data must also list `schema/*.xsd`.
+Used by services.intake.official_files (checks, records and answers a file set) and
+services.intake.sftp_folders (the senders' folders): docs/adr/0011-official-batch-files.md.
+`signature.py` checks an FS signature against the sender's certificate.
 """
 
 from services.intake.xmlforms.errors import FileError, FileNameError, NotRepresentable
