@@ -1,5 +1,6 @@
-"""`dimona up`: the embedded stack and the four services, each in its own process,
-supervised (a service that dies is restarted) until SIGINT or SIGTERM."""
+"""`dimona up`: the embedded stack and the four services (and the SFTP server of the
+official batch files), each in its own process, supervised (a service that dies is
+restarted) until SIGINT or SIGTERM."""
 
 from __future__ import annotations
 
@@ -26,8 +27,9 @@ from dimona.embedded import (
 from schemas import topics
 
 log = logging.getLogger("dimona.up")
-SERVICES = ("validator", "projections", "notifier", "intake")
-SCALABLE = ("validator", "projections", "notifier")  # consumers; intake holds the API port
+SERVICES = ("validator", "projections", "notifier", "intake", "sftp")
+# consumers; intake holds the API port, sftp the SFTP port (one process each)
+SCALABLE = ("validator", "projections", "notifier")
 # The module each service runs; intake's process is the HTTP edge, which starts its jobs.
 MODULES = {"intake": "services.api"}
 EXAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "examples" / "directory.json"
@@ -118,7 +120,7 @@ class Stack:
         return self.home / "var"
 
     def up(self) -> int:
-        for sub in ("log", "inbox", "outbox"):
+        for sub in ("log", "inbox", "outbox", "sftp"):
             (self.var / sub).mkdir(parents=True, exist_ok=True)
         self._refuse_a_second_stack()
         signal.signal(signal.SIGINT, self._stop)
@@ -141,10 +143,13 @@ class Stack:
             migrate(database_url)
             load_example_directory(database_url)
             api_port = self.api_port or free_port()
+            self.sftp_port = _port("DIMONA_SFTP_PORT")
             env = {**os.environ, "DIMONA_DATABASE_URL": database_url,
                    "DIMONA_KAFKA_BOOTSTRAP": bootstrap, "DIMONA_API_PORT": str(api_port),
                    "DIMONA_INBOX_DIR": str(self.var / "inbox"),
                    "DIMONA_OUTBOX_DIR": str(self.var / "outbox"),
+                   "DIMONA_SFTP_DIR": str(self.var / "sftp"),
+                   "DIMONA_SFTP_PORT": str(self.sftp_port),
                    "PYTHONUNBUFFERED": "1"}
             for name in replica_names(self.scale):
                 service = name.split("-")[0]
@@ -156,7 +161,8 @@ class Stack:
             self._wait_for_api(api_port)
             self.database_url, self.bootstrap = database_url, bootstrap
             self._write_state(postgres, broker)
-            print(f"Dimona is up: API {self.api_url}, batch folder {self.var / 'inbox'}"
+            print(f"Dimona is up: API {self.api_url}, batch folder {self.var / 'inbox'},"
+                  f" SFTP 127.0.0.1:{self.sftp_port} on {self.var / 'sftp'}"
                   " (Ctrl-C stops it)", flush=True)
             self._supervise(postgres, broker)
         finally:
@@ -175,6 +181,9 @@ class Stack:
             raise StackFailed(f"a stack is already running in {self.home} (see {state})")
         if self.api_port and port_open(self.api_port):
             raise StackFailed(f"port {self.api_port} is in use; choose another with --port")
+        sftp_port = int(os.environ.get("DIMONA_SFTP_PORT") or 0)
+        if sftp_port and port_open(sftp_port):
+            raise StackFailed(f"port {sftp_port} is in use; choose another DIMONA_SFTP_PORT")
 
     def _stop(self, signum, frame) -> None:
         self.stopping = True
@@ -226,6 +235,7 @@ class Stack:
     def _write_state(self, postgres, broker) -> None:
         state = {
             "api": self.api_url, "kafka_bootstrap": self.bootstrap,
+            "sftp": f"127.0.0.1:{self.sftp_port}", "sftp_dir": str(self.var / "sftp"),
             "database_url": self.database_url, "supervisor_pid": os.getpid(),
             "pids": {name: c.process.pid for name, c in self.children.items() if c.process},
             "restarts": {name: c.restarts for name, c in self.children.items()},

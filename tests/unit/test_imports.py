@@ -27,6 +27,7 @@ ALLOWED = {
     "services.intake": PLUMBING + PUBLISHED["services.validator"]
     + PUBLISHED["services.notifier"],
     "services.audit": PLUMBING + PUBLISHED["services.validator"],
+    "services.sftp": PLUMBING,
     "services.api": PLUMBING + ("services.intake", "services.audit")
     + PUBLISHED["services.validator"] + PUBLISHED["services.projections"]
     + PUBLISHED["services.notifier"],
