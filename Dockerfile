@@ -1,4 +1,4 @@
-# One image for the four services (compose.yaml picks the command).
+# One image for the four services and the SFTP server (compose.yaml picks the command).
 FROM python:3.11-slim
 WORKDIR /app
 COPY pyproject.toml ./
@@ -6,5 +6,7 @@ COPY schemas schemas
 COPY services services
 COPY dimona dimona
 COPY examples examples
-RUN pip install --no-cache-dir . && useradd --system dimona
+RUN pip install --no-cache-dir . && useradd --system dimona \
+ && mkdir -p /data /srv/sftp /var/lib/dimona-sftp \
+ && chown dimona /data /srv/sftp /var/lib/dimona-sftp
 USER dimona
