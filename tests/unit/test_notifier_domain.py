@@ -178,3 +178,31 @@ def test_a_dimona_notification_carries_no_registration():
     [sent] = notices_of(an_out()).notifications
     assert (sent.registration_id, sent.registration_before, sent.registration_after) == (
         None, None, None)
+
+
+def test_a_test_files_decision_is_answered_in_its_file_only():
+    """docs/adr/0011-official-batch-files.md, decision 7: no e-Box message, no name
+    remembered; the return entry and its NotificationSent carry the environment."""
+    body = {**IN, "worker": {"ssin": "85073003328", "familyName": "Janssens",
+                             "givenName": "Els"}}
+    sub = submitted(body, declarant="0412345678").model_copy(update={
+        "environment": "T", "batch_ref": "ABCDEFGHIJKLM", "line": 1})
+    found = notices_of(decide(sub, FakeContext()))
+    assert (found.messages, found.names) == ([], {})
+    [entry] = found.entries
+    [sent] = found.notifications
+    assert (entry.batch_ref, sent.channel, sent.environment) == ("ABCDEFGHIJKLM", "batch", "T")
+
+
+def test_the_register_records_no_test_decision():
+    from services.projections.projection import Rows, notification_rows
+    production = decide(submitted(IN), FakeContext())
+    test = decide(submitted(IN, number=680725377729).model_copy(
+        update={"environment": "S"}), FakeContext())
+    rows = Rows.of([production, test])
+    assert rows.event_ids == [production.event_id, test.event_id]  # both count as applied
+    assert [r[0] for r in rows.declarations] == [production.declaration_id]
+    assert [r[0] for r in rows.periods] == [production.period_after.period_id]
+    from services.notifier.domain import sent
+    both = [sent(d, "batch", "0477472701", SENT) for d in (production, test)]
+    assert [r[1] for r in notification_rows(both)] == [production.declaration_id]

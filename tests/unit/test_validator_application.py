@@ -154,3 +154,37 @@ def test_a_relation_recorded_before_it_carried_its_first_period_still_loads():
     relation = project_aggregate(None, [mapper.to_domain_event(StoredEvent(
         stored.originator_id, stored.originator_version, stored.topic, old))])
     assert (relation.ssin, relation.periods) == (SSIN, {})
+
+
+def test_a_test_files_declarations_are_decided_and_recorded_but_change_nothing():
+    """docs/adr/0011-official-batch-files.md, decision 7: a form of a T or S file is decided
+    against the live state, its decision recorded, no aggregate moved."""
+    from services.validator.domain import Declaration, Period, Relation
+    app = ValidatorApplication()
+    decide = validator(app)
+    test_in = student(680725300000, 40).model_copy(update={"environment": "T"})
+    [decided] = decide([test_in])
+    assert (decided.result, decided.environment, decided.period_after.period_id) == (
+        "A", "T", 680725300000)
+    recorded = app.repository.get(Declaration.create_id(680725300000))
+    assert recorded.decisions[0]["environment"] == "T"
+    assert Period.create_id(680725300000) not in app.repository
+    assert Relation.create_id("175110801", SSIN) not in app.repository
+    assert Quota.create_id("STUDENT", SSIN, 2026) not in app.repository
+    # the same worker's production IN over the same days is not refused as an overlap
+    [real] = validator(app)([student(680725300100, 40)])
+    assert (real.result, real.environment) == ("A", "R")
+    quota = app.repository.get(Quota.create_id("STUDENT", SSIN, 2026))
+    assert sum(e["hours"] for e in quota.entries.values()) == 40
+
+
+def test_a_test_declaration_without_a_known_worker_does_not_wait():
+    app = ValidatorApplication()
+    body = {**dimona_in(ssin=None), "worker": PERSON}
+    [waiting] = validator(app)([submitted(body, received=AT).model_copy(
+        update={"environment": "S"})])
+    assert waiting.result == "S"
+    from services.directory.domain import Identity
+    known = FakeContext(identities=[Identity(family_name="PEETERS", given_name="an",
+                                             birth_date="1990-05-01", ssin="90050100151")])
+    assert ResolveIdentifications(app, lambda: known.directory)() == []  # it never waited
