@@ -89,7 +89,8 @@ class StackClient:
         its sender had sent its GO: returns its Answer (the ACRF written, the ticket)."""
         from services.intake.adapter import IntakeStore
         from services.intake.application import Intake
-        from services.intake.official_files import OfficialFiles, SenderUnknown
+        from services.intake.official_files import OfficialFiles
+        from services.intake.xmlforms.errors import SenderUnknown
         from services.intake.settings import IntakeSettings
         sender_id = (name.split(".") + [""] * 3)[2]
         found = directory.sender(self.pool, sender_id)

@@ -38,7 +38,7 @@ from services.intake.xmlforms import (
     read_flxwage,
     write_notifications,
 )
-from services.intake.xmlforms.errors import LimitExceeded
+from services.intake.xmlforms.errors import FileMissing, FormRefused, LimitExceeded, SenderUnknown
 from services.intake.xmlforms.names import (
     INPUT_FOLDERS,
     InputName,
@@ -59,31 +59,6 @@ SENDER_ID = re.compile(r"[0-9]{6}")
 SFTP, WEBSERVICE = "14", "13"  # FileReceptionInformation/Channel (zone 00737)
 # What the declarations of one process wait for: (decisions, origin) by declaration number.
 Decisions = Callable[[list[int]], dict[int, tuple[list[DeclarationDecided], dict | None]]]
-
-
-class FormRefused(FileError):
-    """A form that is not valid against the project's schema, or that the declaration
-    cannot take: the file is refused whole (ACRF 312), as the NSSO refuses a file that is
-    not valid against its XML schema (docs/adr/0011-official-batch-files.md)."""
-
-    code = "312"
-    label = "the file is not valid against its XML schema"
-
-
-class SenderUnknown(FileError):
-    code = "103"
-    label = "the sender is not allowed"
-
-
-class FileMissing(FileError):
-    """A GO file without its FI file(s) (120), or a production file without the FS
-    signature its sender's certificate calls for (122)."""
-
-    label = "a file of the set is missing"
-
-    def __init__(self, code: str, detail: str) -> None:
-        self.code = code
-        super().__init__(detail)
 
 
 @dataclass(frozen=True)

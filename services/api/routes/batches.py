@@ -16,7 +16,7 @@ from services.api.access import Unauthorized
 from services.api.batch_views import chunked
 from services.api.deps import Caller, IntakeDep, Reader, ReadersDep, official_files
 from services.intake.domain import Principal
-from services.intake.official_files import SenderUnknown
+from services.intake.xmlforms.errors import SenderUnknown
 
 router = APIRouter()
 BATCH_BODY = {"requestBody": {"required": True, "content": {

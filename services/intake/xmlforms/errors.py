@@ -86,6 +86,30 @@ class FileNameError(FileError):
         super().__init__(detail)
 
 
+class FileMissing(FileNameError):
+    """A GO file without its FI file(s) (120), or a production file without the FS
+    signature its sender's certificate calls for (122)."""
+
+    label = "a file of the set is missing"
+
+
+class SenderUnknown(FileError):
+    """The sender of the folder or of the name is no senderId of the directory (or not the
+    caller's)."""
+
+    code = "103"
+    label = "the sender is not allowed"
+
+
+class FormRefused(FileError):
+    """A form that is not valid against the project's schema, or that the declaration
+    cannot take: the file is refused whole (ACRF 312), as the NSSO refuses a file that is
+    not valid against its XML schema (docs/adr/0011-official-batch-files.md)."""
+
+    code = "312"
+    label = "the file is not valid against its XML schema"
+
+
 class NotRepresentable(ValueError):
     """A declaration that the XML form cannot carry whole: the JSON fields it would lose
     (`fields`), or the schema's message when a value does not fit the form."""
