@@ -90,8 +90,8 @@ class StackClient:
         from services.intake.adapter import IntakeStore
         from services.intake.application import Intake
         from services.intake.official_files import OfficialFiles
-        from services.intake.xmlforms.errors import SenderUnknown
         from services.intake.settings import IntakeSettings
+        from services.intake.xmlforms.errors import SenderUnknown
         sender_id = (name.split(".") + [""] * 3)[2]
         found = directory.sender(self.pool, sender_id)
         if found is None:
