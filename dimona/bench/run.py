@@ -15,6 +15,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from itertools import islice
@@ -53,11 +54,7 @@ class Options:
 def bench(options: Options, progress: Progress, count: Count | None = None) -> dict:
     """The figures of a run; `progress` is told each stage, `count` (when given) the results
     files written of the measured run, instead of a line every 5 seconds."""
-    home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
-    stack = LocalStack(home, options.partitions, options.env)
-    progress(f"starting a fresh stack in {home}")
-    try:
-        stack.start()
+    with fresh_stack(options, progress) as stack:
         stack.load_directory(directory(options.employers))
         progress("warm-up: 500 declarations (the consumers join their groups)")
         submit_and_wait(stack, Workload(500, options.employers, seed=1, worker_offset=10**6),
@@ -79,6 +76,17 @@ def bench(options: Options, progress: Progress, count: Count | None = None) -> d
         figures["ratio"] = round(figures["declarations_per_s"] / figures["null_pipeline_per_s"],
                                  3)
         return figures
+
+
+@contextmanager
+def fresh_stack(options: Options, progress: Progress) -> Iterator[LocalStack]:
+    """A stack started in a new home (or `options.keep`), stopped (and removed) after."""
+    home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
+    stack = LocalStack(home, options.partitions, options.env)
+    progress(f"starting a fresh stack in {home}")
+    try:
+        stack.start()
+        yield stack
     finally:
         stack.stop()
         if options.keep is None:
@@ -268,7 +276,7 @@ class LocalStack:
         return ({"p50": round(p50.total_seconds() * 1000),
                  "p99": round(p99.total_seconds() * 1000)},
                 {"decided": float(decided),
-                 "results_files": float(written)})
+                 "results_files": written and float(written)})
 
     def results(self, refs: list[str]) -> dict[str, int]:
         return dict(self.sql("SELECT result, count(*) FROM register.declarations "

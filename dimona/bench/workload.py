@@ -90,6 +90,7 @@ class Workload:
     employers: int = 40
     seed: int = 8
     worker_offset: int = 0  # the first worker's number
+    ins_only: bool = False  # every declaration in the first wave (an official file's INs)
     first_day: date = field(default_factory=lambda: date.today() + timedelta(days=1))
     kinds: list[str] = field(default_factory=list)
     _follow_ups_of: tuple[list[int], list[dict]] | None = field(
@@ -98,8 +99,9 @@ class Workload:
     def __post_init__(self) -> None:
         rng = random.Random(self.seed)
         total = sum(w for _, w in WAVE_1 + WAVE_2 + WAVE_3)
-        second = round(self.declarations * sum(w for _, w in WAVE_2) / total)
-        third = round(self.declarations * sum(w for _, w in WAVE_3) / total)
+        later = 0 if self.ins_only else self.declarations  # shared with waves 2 and 3
+        second = round(later * sum(w for _, w in WAVE_2) / total)
+        third = round(later * sum(w for _, w in WAVE_3) / total)
         first = self.declarations - second - third
         self.kinds = rng.choices([k for k, _ in WAVE_1], [w for _, w in WAVE_1], k=first)
         self.follow_up_kinds = rng.choices([k for k, _ in WAVE_2], [w for _, w in WAVE_2],
@@ -187,10 +189,15 @@ class Workload:
         return rng.sample(days, self.follow_up_kinds.count("REGISTRATION"))
 
 
-def lines(declarations: Iterator[dict], reference: str) -> Iterator[str]:
+def referenced(declarations: Iterator[dict], reference: str) -> Iterator[dict]:
+    """Each declaration with the sender's own reference, `<reference>-<line>`."""
     for i, d in enumerate(declarations):
-        yield json.dumps({**d, "references": {"declaration": f"{reference}-{i + 1}"}},
-                         separators=(",", ":")) + "\n"
+        yield {**d, "references": {"declaration": f"{reference}-{i + 1}"}}
+
+
+def lines(declarations: Iterator[dict], reference: str) -> Iterator[str]:
+    for d in referenced(declarations, reference):
+        yield json.dumps(d, separators=(",", ":")) + "\n"
 
 
 def _day(first: date, n: int) -> date:

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
 import click
@@ -63,15 +65,24 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
                    "validators; e.g. validator=1).")
 @click.option("--keep", type=click.Path(file_okay=False, path_type=Path),
               help="Run the stack in this directory and keep it (default: a temporary one).")
+@click.option("--official-file", "official_forms", type=click.IntRange(min=1), metavar="N",
+              help="Measure instead N forms (the workload's INs) in ONE official Dimona XML "
+                   "file sent by SFTP: its upload, its ACRF after the GO file, every form "
+                   "decided and notified, peak memory per process.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def bench(declarations: int, file_lines: int, employers: int, partitions: int,
-          scale_specs: tuple[str, ...], keep: Path | None, as_json: bool) -> None:
+          scale_specs: tuple[str, ...], keep: Path | None, official_forms: int | None,
+          as_json: bool) -> None:
     """Measure the whole pipeline on a fresh embedded stack (docs/performance.md): the
     workload through the batch channel until every result, register row and results file
-    exists, then the null pipeline (Kafka and COPY, no rules) with the same messages."""
+    exists, then the null pipeline (Kafka and COPY, no rules) with the same messages; or,
+    with --official-file, one official XML file through SFTP until its last NOTIFICATION."""
     from dimona.bench.run import BenchFailed, Options
     from dimona.bench.run import bench as run_bench
     from dimona.stack import parse_scale
+    if official_forms:
+        from dimona.bench.official_file import bench_official_file
+        run_bench = partial(bench_official_file, forms=official_forms)
     try:
         scale = parse_scale(scale_specs)
     except ValueError as exc:
@@ -100,9 +111,11 @@ def say(bars):
 
 
 def print_figures(figures: dict) -> None:
-    rows = [{"figure": key, "value": figures[key]} for key in FIGURES]
-    rows.append({"figure": "latency_ms", "value": f"p50 {figures['latency_ms']['p50']}, "
-                                                  f"p99 {figures['latency_ms']['p99']}"})
-    rows += [{"figure": key, "value": ", ".join(f"{k} {v}" for k, v in figures[key].items())}
-             for key in BREAKDOWNS]
+    if "official_file" in figures:
+        figures = figures["official_file"]
+        keys: Iterable[str] = figures
+    else:
+        keys = (*FIGURES, "latency_ms", *BREAKDOWNS)
+    rows = [{"figure": key, "value": ", ".join(f"{k} {v}" for k, v in figures[key].items())
+             if isinstance(figures[key], dict) else figures[key]} for key in keys]
     print_table(rows, ["figure", "value"], header=False)
