@@ -342,12 +342,13 @@ class Notifications:
         written = 0
         with self.store.claim_xml_files(limit) as claim:
             for f in claim.files:
+                # counted first: every line counted has its entry at or before `upto`
+                lines = self.returns.counts([f.ticket])[f.ticket]
                 upto, waiting = self.returns.progress(f.ticket)
                 if upto <= f.noti_upto:
                     continue
                 self._write(f, upto)
-                answered = waiting == 0 and self.returns.counts([f.ticket])[f.ticket] >= f.forms
-                claim.notified(f.ticket, upto, answered)
+                claim.notified(f.ticket, upto, waiting == 0 and lines >= f.forms)
                 written += 1
         return written
 
