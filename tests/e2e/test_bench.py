@@ -23,7 +23,7 @@ def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
     assert figures["ratio"] == round(figures["declarations_per_s"]
                                      / figures["null_pipeline_per_s"], 3)
     assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
-    assert set(figures["peak_rss_mb"]) == {"intake", "validator", "validator-2",
+    assert set(figures["peak_rss_mb"]) == {"intake", "validator", "validator-2", "sftp",
                                            "projections", "notifier", "broker", "postgres"}
     assert all(mb > 10 for mb in figures["peak_rss_mb"].values())
     # three files of the first wave (313 INs), one of the second (76 changes and
@@ -40,3 +40,17 @@ def test_a_bad_scale_is_a_usage_error():
     done = subprocess.run([DIMONA, "bench", "--scale", "intake=2"], capture_output=True,
                           text=True, timeout=60)
     assert done.returncode == 2 and "SERVICE=N" in done.stderr
+
+
+def test_the_official_file_bench_reports_a_complete_run(tmp_path):
+    """`dimona bench --official-file N`: one XML file through SFTP, until every form has
+    its NOTIFICATION (docs/performance.md)."""
+    done = subprocess.run([DIMONA, "bench", "--official-file", "300", "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)["official_file"]
+    assert figures["forms"] == 300 == sum(figures["results"].values())
+    assert sum(figures["noti_result_codes"].values()) == 300
+    assert 0 < figures["acrf_s"] < figures["notified_s"]
+    assert figures["forms_per_s"] > 0
+    assert {"intake", "sftp"} <= set(figures["peak_rss_mb"])
