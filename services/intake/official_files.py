@@ -227,7 +227,7 @@ class OfficialFiles:
             name = None
         environment = name.environment if name else ENVIRONMENT_OF_FOLDER.get(folder, "R")
         return self._refuse(FileSet(sender_id, file_name, folder), name, environment,
-                            self.sender(sender_id), error, self.clock())
+                            self.sender(sender_id), error, self.clock(), set_name=file_name)
 
     def _check_files(self, files: FileSet, name: InputName, declarant: Declarant) -> None:
         if len(files.parts) != name.parts:
@@ -278,12 +278,20 @@ class OfficialFiles:
 
     def _refuse(self, files: FileSet, name: InputName | None, environment: str,
                 declarant: Declarant | None, error: FileError, now: datetime,
-                acrf_name: str | None = None) -> Answer:
+                acrf_name: str | None = None, set_name: str | None = None) -> Answer:
+        """The ACRF refusing a set; `set_name`: the name it uses up (a file found alone
+        uses its own, not its set's: the set's GO may still come). The same name with the
+        same content again gets its first answer again."""
         file_name = str(name.declarations()) if name and files.parts else files.name
-        row = XmlFile(new_ticket(), files.sender_id, str(name.trigger()) if name else
-                      files.name, file_name, environment, name.purpose if name else "DIMN",
+        set_name = set_name or (str(name.trigger()) if name else files.name)
+        sha256 = digest_of(files.parts)
+        first = self.store.xml_file(files.sender_id, set_name)
+        if first is not None and first.sha256 == sha256:
+            return self._answer_again(first)
+        row = XmlFile(new_ticket(), files.sender_id, set_name, file_name, environment,
+                      name.purpose if name else "DIMN",
                       declarant.enterprise_number if declarant else None, files.via,
-                      digest_of(files.parts), now, [error.code], 0,
+                      sha256, now, [error.code], 0,
                       acrf_name or str(self._acrf_name(files, name, now, environment)))
         if not self.store.refused_xml_file(row):  # the same name, recorded meanwhile
             error = FileNameError("133", f"{row.set_name} was already sent")

@@ -74,8 +74,9 @@ class SenderFolders:
                 continue
             stat = path.stat()
             if path.name.startswith(("FI.", "FS.")):
-                if self.clock() - stat.st_mtime < self.go_timeout_s:
-                    continue
+                if (self.clock() - stat.st_mtime < self.go_timeout_s
+                        or self._go_came(sender, folder, path.name)):
+                    continue  # its GO came during this scan: the next one takes the set
                 error: FileError = FileNameError(
                     "130", f"{path.name}: no GO file came in {self.go_timeout_s:.0f} s")
             else:
@@ -87,6 +88,14 @@ class SenderFolders:
             self._archive(sender, answer, [path])
             answered += 1
         return answered
+
+    @staticmethod
+    def _go_came(sender: Path, folder: str, file_name: str) -> bool:
+        try:
+            name = parse_input_name(file_name, sender=sender.name)
+        except FileError:
+            return False
+        return (sender / folder / str(name.trigger())).is_file()
 
     def _archive(self, sender: Path, answer: Answer, paths: list[Path]) -> None:
         target = self.archive / sender.name / answer.ticket
