@@ -19,6 +19,9 @@ Text = Annotated[str, StringConstraints(max_length=200, pattern=r"^[^\x00]*$")]
 # Any period number PostgreSQL can compare (bigint); an unknown one is refused by the
 # validator (00913-354), one past bigint is not a declaration.
 PeriodId = Annotated[int, Field(ge=0, le=2**63 - 1)]
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
+"""Every other integer: what PostgreSQL's bigint and the event store's JSON encoder take (a
+larger one was accepted, then could not be recorded)."""
 DeclarationType = Literal["DIMONA_IN", "DIMONA_OUT", "DIMONA_UPDATE", "DIMONA_CANCEL",
                           "DAILY_REGISTRATION", "FLEXI_WAGE"]
 RegistrationAction = Literal["create", "update", "cancel"]
@@ -45,11 +48,11 @@ class Address(Contract):
     box_number: Text | None = None
     post_code: Text | None = None
     municipality: Municipality | Text | None = None
-    country: Text | int | None = None
+    country: Text | Int64 | None = None
 
 
 class Employer(Contract):
-    employer_id: int | None = Field(default=None, ge=0)
+    employer_id: int | None = Field(default=None, ge=0, le=2**63 - 1)
     enterprise_number: Digits | None = None
 
     @model_validator(mode="after")
@@ -72,9 +75,9 @@ class Worker(Contract):
     given_name: Text | None = None
     birth_date: date | None = None
     place_of_birth: Text | None = None
-    country_of_birth: Text | int | None = None
-    nationality: Text | int | None = None
-    gender: Text | int | None = None
+    country_of_birth: Text | Int64 | None = None
+    nationality: Text | Int64 | None = None
+    gender: Text | Int64 | None = None
     address: Address | None = None
 
 
@@ -101,7 +104,7 @@ class DimonaIn(Contract):
     end_date: date | None = None
     end_hour: Hour | None = None
     features: Features
-    planned_hours_number: int | None = None
+    planned_hours_number: Int64 | None = None
     student_place_of_work: PlaceOfWork | None = None
     using_employer: UsingEmployer | None = None
 
@@ -118,7 +121,7 @@ class DimonaUpdate(Contract):
     start_hour: Hour | None = None
     end_date: date | None = None
     end_hour: Hour | None = None
-    planned_hours_number: int | None = None
+    planned_hours_number: Int64 | None = None
 
 
 class DimonaCancel(Contract):
@@ -164,8 +167,8 @@ class FinancialElement(Contract):
     are checked by the validator, with a code, not refused here."""
 
     code: Annotated[str, StringConstraints(pattern=r"^[0-9]{10}$")]
-    amount_cents: int | None = None
-    frequency_months: int | None = None
+    amount_cents: Int64 | None = None
+    frequency_months: Int64 | None = None
 
 
 class FlexiFeatures(Contract):
@@ -316,7 +319,7 @@ class MultiDimona(Contract):
     features: Features
     days: Annotated[list[MultiDay], Field(min_length=1, max_length=366)]
     workers: Annotated[list[Worker], Field(min_length=1, max_length=1000)]
-    planned_hours_number: int | None = None
+    planned_hours_number: Int64 | None = None
     student_place_of_work: PlaceOfWork | None = None
     using_employer: UsingEmployer | None = None
     references: References | None = None

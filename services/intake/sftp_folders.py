@@ -4,7 +4,8 @@
 
 A GO file starts the processing of its set (services.intake.official_files); the set's
 files then move to `<DIMONA_SFTP_ARCHIVE_DIR>/<senderId>/<ticket>/`. An FI or FS file whose
-GO does not come within `DIMONA_SFTP_GO_TIMEOUT_S` is refused (ACRF 130); a file whose name
+GO does not come within `DIMONA_SFTP_GO_TIMEOUT_S` of the watcher first seeing it is refused
+(ACRF 130; after a restart of intake the wait starts again); a file whose name
 is none of FI, FS, GO is refused (ACRF 129) once it has not changed for one scan. Names
 starting with a dot are files still being written, and are left alone.
 """
@@ -30,12 +31,16 @@ class SenderFolders:
         self.files, self.root, self.archive = files, root, archive
         self.go_timeout_s, self.clock = go_timeout_s, clock
         self.seen: dict[Path, tuple[int, int]] = {}
+        self.arrived: dict[Path, float] = {}
+        """When this watcher first saw each FI and FS file: a file's times are the client's
+        to set (an export made hours ago keeps its time), its arrival is not."""
 
     def scan(self) -> int:
         """Takes every GO file's set, and refuses what waited too long or is not a batch
         file; returns how many answers were written."""
         answered = 0
         seen: dict[Path, tuple[int, int]] = {}
+        arrived: dict[Path, float] = {}
         for sender in sorted(p for p in self.root.glob("*") if p.is_dir()):
             if not SENDER_ID.fullmatch(sender.name):
                 continue
@@ -44,8 +49,8 @@ class SenderFolders:
                                if not p.name.startswith(".") and p.is_file())
                 for go in (n for n in names if n.startswith("GO.")):
                     answered += self._take(sender, folder, go)
-                answered += self._stale(sender, folder, seen)
-        self.seen = seen
+                answered += self._stale(sender, folder, seen, arrived)
+        self.seen, self.arrived = seen, arrived
         return answered
 
     def _take(self, sender: Path, folder: str, go: str) -> int:
@@ -66,7 +71,8 @@ class SenderFolders:
                                        *(s for s in signatures if s is not None)])
         return 1
 
-    def _stale(self, sender: Path, folder: str, seen: dict[Path, tuple[int, int]]) -> int:
+    def _stale(self, sender: Path, folder: str, seen: dict[Path, tuple[int, int]],
+               arrived: dict[Path, float]) -> int:
         """FI and FS files without their GO for too long (130); other names (129)."""
         answered = 0
         for path in sorted((sender / folder).glob("*")):
@@ -74,7 +80,8 @@ class SenderFolders:
                 continue
             stat = path.stat()
             if path.name.startswith(("FI.", "FS.")):
-                if (self.clock() - stat.st_mtime < self.go_timeout_s
+                arrived[path] = self.arrived.get(path, self.clock())
+                if (self.clock() - arrived[path] < self.go_timeout_s
                         or self._go_came(sender, folder, path.name)):
                     continue  # its GO came during this scan: the next one takes the set
                 error: FileError = FileNameError(

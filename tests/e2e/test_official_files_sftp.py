@@ -295,10 +295,6 @@ def test_a_sender_sends_over_sftp_and_reads_its_acrf_and_notifications(stack):
 
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the watcher times an FI file's wait for its GO from its mtime, which a client may set "
-    "(the server takes the times of a file being written, as `put -p` sets them): an FI "
-    "exported hours ago is refused 130 at the next scan, its GO then 120"))
 def test_an_fi_whose_client_set_its_old_times_still_waits_for_its_go(stack):
     key = asyncssh.generate_private_key("ssh-ed25519")
     give_key(stack, key)

@@ -7,7 +7,6 @@ http_world.py); the SFTP transport itself is tests/integration/test_sftp_server.
 from __future__ import annotations
 
 import io
-import os
 import time
 from dataclasses import replace
 from datetime import date
@@ -240,13 +239,15 @@ def test_a_name_is_used_once_and_a_retry_gets_its_first_answer(world, channel):
     assert (again["errors"], again["ticket"] != first["ticket"]) == (["ACRF-133"], True)
 
 
-def test_an_fi_without_go_is_refused_after_the_timeout(channel):
+def test_an_fi_without_go_is_refused_after_the_timeout(channel, tmp_path):
     root, folders, _ = channel
+    now = [time.time()]
+    waiting = SenderFolders(folders.files, root, tmp_path, go_timeout_s=60,
+                            clock=lambda: now[0])
     drop(root, "IN", {name("00020"): ONE_IN, "notes.txt": b"hello"})
-    old = time.time() - 3600
-    os.utime(root / SENDER / "IN" / name("00020"), (old, old))
-    folders.scan()  # notes.txt: seen once, still perhaps being written
-    folders.scan()
+    waiting.scan()  # both seen once: notes.txt perhaps still being written
+    now[0] += 61
+    waiting.scan()
     codes = sorted(acrf_of(p)["errors"][0] for p in answers(root, "ACRF")
                    if acrf_of(p)["file"] in (name("00020"), "notes.txt"))
     assert codes == ["ACRF-129", "ACRF-130"]

@@ -40,6 +40,12 @@ def test_enterprise_number_is_the_key_without_nsso_number():
     ({**IN, "dimonaIn": {**IN["dimonaIn"], "startHour": "08\u0660\u0660"}},
      "dimonaIn.startHour"),
     ({**IN, "worker": {"ssin": "8507300332\u0668"}}, "worker.ssin"),
+    # an integer the event store cannot record (it would block its partition for ever)
+    ({**IN, "employer": {"employerId": 2**63}}, "employer.employerId"),
+    ({**IN, "dimonaIn": {**IN["dimonaIn"], "plannedHoursNumber": 2**64}},
+     "dimonaIn.plannedHoursNumber"),
+    ({**IN, "worker": {"ssin": "85073003328", "nationality": -(2**63) - 1}},
+     "worker.nationality"),
 ])
 def test_what_is_not_a_declaration_names_the_field(body, field):
     with pytest.raises(ValidationError) as exc:

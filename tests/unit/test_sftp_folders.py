@@ -59,10 +59,12 @@ def test_a_set_that_arrives_during_a_long_scan_is_taken_not_refused(tmp_path):
     folders = SenderFolders(files, tmp_path / "sftp", tmp_path / "archive", TIMEOUT_S,
                             clock=lambda: now[0])
     drop("00001")
-    drop("00003", go=False, age_s=TIMEOUT_S + 1)  # its GO never came: refused
+    drop("00003", go=False, age_s=3600)  # exported an hour ago; its GO never comes
+    folders.scan()
+    assert files.refused == [], "an FI waits for its GO from its arrival, not its time"
+    now[0] += TIMEOUT_S + 1
     folders.scan()
     assert files.refused == [(f"FI.DIMN.000640.{DAY}.00003.R.1.1", "130")]
-    folders.scan()
     assert files.accepted == [f"GO.DIMN.000640.{DAY}.00001.R.1",
                               f"GO.DIMN.000640.{DAY}.00002.R.1"]
     assert len(files.refused) == 1
