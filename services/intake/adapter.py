@@ -70,6 +70,14 @@ CREATE INDEX IF NOT EXISTS xml_files_open ON intake.xml_files (received_at)
 CREATE TABLE IF NOT EXISTS intake.return_sequences (
   sender_id text NOT NULL, day date NOT NULL, environment text NOT NULL,
   last integer NOT NULL, PRIMARY KEY (sender_id, day, environment));
+-- The web pages' sessions (docs/interface.md §11), by the SHA-256 of their cookie, and the
+-- failed sign-ins of each client id (a lock-out after repeated failures).
+CREATE TABLE IF NOT EXISTS intake.web_sessions (
+  session_sha256 text PRIMARY KEY, kind text NOT NULL, name text NOT NULL,
+  employer text, csrf text NOT NULL, created_at timestamptz NOT NULL DEFAULT now(),
+  expires_at timestamptz NOT NULL);
+CREATE TABLE IF NOT EXISTS intake.sign_in_failures (
+  client_id text PRIMARY KEY, failures integer NOT NULL, locked_until timestamptz);
 CREATE TABLE IF NOT EXISTS intake.access_tokens (
   token_sha256 text PRIMARY KEY, declarant text NOT NULL, expires_at timestamptz NOT NULL);
 CREATE TABLE IF NOT EXISTS intake.idempotency_keys (
@@ -146,13 +154,13 @@ class XmlClaim:
     conn: psycopg.Connection
     files: list[OpenXmlFile]
 
-    def notified(self, ticket: str, upto: int, answered: bool) -> None:
-        """A NOTI file is written up to the return entry at `upto`; `answered`: every
-        form has its final result."""
+    def notified(self, ticket: str, upto: int, answered: bool, wrote: bool = True) -> None:
+        """The NOTI files hold the return entries up to `upto` (`wrote`: one more file);
+        `answered`: every form has its final result in them."""
         self.conn.execute(
-            "UPDATE intake.xml_files SET noti_upto = %s, noti_files = noti_files + 1, "
+            "UPDATE intake.xml_files SET noti_upto = %s, noti_files = noti_files + %s, "
             "answered_at = CASE WHEN %s THEN now() END WHERE ticket = %s",
-            (upto, answered, ticket))
+            (upto, int(wrote), answered, ticket))
 
 
 @dataclass(frozen=True)
@@ -383,6 +391,58 @@ class IntakeStore:
                                "token_sha256 = %s AND expires_at > now()",
                                (token_sha256,)).fetchone()
         return row[0] if row else None
+
+    def open_web_session(self, session_sha256: str, kind: str, name: str, csrf: str,
+                         expires_at: datetime) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM intake.web_sessions WHERE expires_at < now()")
+            conn.execute("INSERT INTO intake.web_sessions (session_sha256, kind, name, csrf, "
+                         "expires_at) VALUES (%s, %s, %s, %s, %s)",
+                         (session_sha256, kind, name, csrf, expires_at))
+
+    def web_session(self, session_sha256: str, expires_at: datetime
+                    ) -> tuple[str, str, str | None, str] | None:
+        """(kind, name, employer chosen, CSRF token) of a live session, which then lasts
+        until `expires_at` (idle expiry)."""
+        with self.pool.connection() as conn:
+            return conn.execute(
+                "UPDATE intake.web_sessions SET expires_at = %s WHERE session_sha256 = %s "
+                "AND expires_at > now() RETURNING kind, name, employer, csrf",
+                (expires_at, session_sha256)).fetchone()
+
+    def choose_web_employer(self, session_sha256: str, employer: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("UPDATE intake.web_sessions SET employer = %s "
+                         "WHERE session_sha256 = %s", (employer, session_sha256))
+
+    def close_web_session(self, session_sha256: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM intake.web_sessions WHERE session_sha256 = %s",
+                         (session_sha256,))
+
+    def sign_in_locked(self, client_id: str) -> bool:
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT locked_until > now() FROM intake.sign_in_failures "
+                               "WHERE client_id = %s", (client_id,)).fetchone()
+        return bool(row and row[0])
+
+    def sign_in_failed(self, client_id: str, limit: int, lock_s: float) -> None:
+        """One more failure; the `limit`-th locks the client id for `lock_s` seconds."""
+        with self.pool.connection() as conn, conn.transaction():
+            row = conn.execute("SELECT failures, locked_until < now() FROM "
+                               "intake.sign_in_failures WHERE client_id = %s FOR UPDATE",
+                               (client_id,)).fetchone()
+            failures = 1 if row is None or row[1] else row[0] + 1  # a lock over: anew
+            conn.execute(
+                "INSERT INTO intake.sign_in_failures VALUES (%s, %s, CASE WHEN %s THEN now() "
+                "+ make_interval(secs => %s) END) ON CONFLICT (client_id) DO UPDATE SET "
+                "failures = EXCLUDED.failures, locked_until = EXCLUDED.locked_until",
+                (client_id, failures, failures >= limit, lock_s))
+
+    def sign_in_succeeded(self, client_id: str) -> None:
+        with self.pool.connection() as conn:
+            conn.execute("DELETE FROM intake.sign_in_failures WHERE client_id = %s",
+                         (client_id,))
 
     def unpublished(self, limit: int) -> list[tuple[int, str, str]]:
         """(declaration id, employer key, event JSON) of submissions still to publish. The

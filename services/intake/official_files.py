@@ -353,11 +353,13 @@ class Notifications:
                 # counted first: every line counted has its entry at or before `upto`
                 lines = self.returns.counts([f.ticket])[f.ticket]
                 upto, waiting = self.returns.progress(f.ticket)
-                if upto <= f.noti_upto:
-                    continue
-                self._write(f, upto)
-                claim.notified(f.ticket, upto, waiting == 0 and lines >= f.forms)
-                written += 1
+                answered = waiting == 0 and lines >= f.forms
+                if upto > f.noti_upto:
+                    self._write(f, upto)
+                    written += 1
+                elif not answered:
+                    continue  # nothing new
+                claim.notified(f.ticket, upto, answered, upto > f.noti_upto)
         return written
 
     def _write(self, f: OpenXmlFile, upto: int) -> Path:

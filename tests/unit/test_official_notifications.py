@@ -24,16 +24,18 @@ RAW = ("<Form><Identification>DIMONA</Identification><FormCreationDate>2026-12-0
 
 class Returns:
     """The notifier's return entries of one file; two more arrive at each progress read,
-    as results come while intake writes a NOTIFICATION file."""
+    as results come while intake writes a NOTIFICATION file, and the count of lines lags
+    one read behind (entries that arrive between the count and the progress read)."""
 
     def __init__(self):
-        self.arrived = 2
+        self.arrived, self.counted = 2, 0
 
     def counts(self, tickets):
-        return {tickets[0]: self.arrived}
+        return {tickets[0]: self.counted}
 
     def progress(self, ticket):
         upto = self.arrived
+        self.counted = upto
         self.arrived = min(self.arrived + 2, FORMS)
         return upto, 0
 
@@ -60,7 +62,7 @@ class Store:
         class Claim:
             files = [] if store.answered else [store.file]
 
-            def notified(self, ticket, upto, answered):
+            def notified(self, ticket, upto, answered, wrote=True):
                 store.file = replace(store.file, noti_upto=upto)
                 store.answered = answered
         yield Claim()
