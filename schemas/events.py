@@ -12,7 +12,10 @@ from schemas.catalogue import Severity, entry
 from schemas.declaration import Calculation, Declaration, DeclarationType
 
 EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
-Channel = Literal["webservice", "batch", "web-unsecured"]
+Channel = Literal["webservice", "batch", "web-unsecured", "web"]
+"""How a declaration came in: REST (`webservice`), a file (`batch`), the secured web pages
+(`web`, docs/interface.md §11) or the non-secured web form and REST without a token
+(`web-unsecured`)."""
 Result = Literal["A", "W", "B", "S"]
 NotificationChannel = Literal["ebox", "batch"]
 Environment = Literal["R", "T", "S"]

@@ -1,14 +1,17 @@
 """Composition root of the HTTP edge: every router is mounted here, at creation; the
 lifespan opens the pool, the read side and intake's jobs (relay, reconciler, return files,
-watched inbox) and puts what the routes use in `app.state.services`."""
+watched inbox) and puts what the routes use in `app.state.services`. The web pages
+(services/api/web) are mounted beside the API, with their static files."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from pathlib import Path
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from services.api.access import Access
 from services.api.deps import Services
@@ -27,14 +30,24 @@ from services.api.routes import (
     register,
 )
 from services.api.settings import ApiSettings
+from services.api.web.deps import install_handlers as install_web_handlers
+from services.api.web.routes import routers as web_routers
+from services.api.web.session import WebSessions
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
 from services.intake import jobs
 from services.intake.adapter import IntakeStore
 
+WEB_STATIC = Path(__file__).parent / "web" / "static"
+
 ROUTERS = (health.router, oauth.router, declarations.router, batches.router,
            register.router, ebox.router, audit.router, employers.router,
            flexi_wages.router)
+
+
+def web_sessions(store: IntakeStore, settings: ApiSettings) -> WebSessions:
+    return WebSessions(store, settings.web_session_idle_s, settings.web_sign_in_attempts,
+                       settings.web_lockout_s)
 
 
 def create_app(settings: ApiSettings | None = None, services: Services | None = None
@@ -57,6 +70,7 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         app.state.services = Services(running.intake,
                                       Access(store, settings.token_lifetime_s), readers,
                                       running.files)
+        app.state.web_sessions = web_sessions(store, settings)
         yield
         await running.stop()
         readers.close()
@@ -65,11 +79,15 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
     app = FastAPI(title="Dimona", version="0.2.0", lifespan=lifespan,
                   description="Dimona REST v2 declarations, batch files and Multi-Dimona.")
     app.state.metrics = metrics
+    app.state.web_settings = settings
     if services is not None:
         app.state.services = services
+        app.state.web_sessions = web_sessions(services.intake.store, settings)
     install_error_handlers(app, metrics)
-    for router in ROUTERS:
+    install_web_handlers(app)
+    for router in (*ROUTERS, *web_routers()):
         app.include_router(router)
+    app.mount("/web/static", StaticFiles(directory=WEB_STATIC), name="web-static")
     app.add_middleware(BodyLimit, default_bytes=settings.max_body_bytes,
                        limits={"/batches": settings.max_batch_bytes})
     return app

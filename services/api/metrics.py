@@ -11,7 +11,7 @@ from prometheus_client.core import CounterMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 # The input channel of a declaration's channel (schemas.events.Channel).
-INPUT_CHANNEL = {"webservice": "rest", "web-unsecured": "rest", "batch": "batch"}
+INPUT_CHANNEL = {"webservice": "rest", "web-unsecured": "rest", "batch": "batch", "web": "web"}
 
 
 class Metrics:

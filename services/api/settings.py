@@ -10,3 +10,11 @@ class ApiSettings(IntakeSettings):
     max_body_bytes: int = 1024 * 1024  # one declaration, or a Multi-Dimona
     max_batch_bytes: int = 16 * 1024**3  # a batch file is streamed to disk, never to memory
     token_lifetime_s: int = 3600
+    web_session_idle_s: float = 1800
+    """A web session ends after this long without a request (docs/interface.md §11)."""
+    web_sign_in_attempts: int = 5
+    """Failed sign-ins in a row that lock a client id ..."""
+    web_lockout_s: float = 900
+    """... for this long."""
+    web_secure_cookies: bool = False
+    """Send the session cookie over HTTPS only (set it behind a TLS proxy)."""

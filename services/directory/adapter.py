@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import partial
 
 import psycopg
@@ -245,6 +245,19 @@ def sender(pool: ConnectionPool, sender_id: str) -> Declarant | None:
         row = conn.execute("SELECT doc FROM directory.declarants WHERE doc->>'senderId' = %s",
                            (sender_id,)).fetchone()
     return Declarant.model_validate({**row[0], "token": ""}) if row else None
+
+
+def employers_of(pool: ConnectionPool, declarant: str, day: date) -> list[DirectoryEmployer]:
+    """The employers a declarant may declare for on `day`: itself, and those whose mandate
+    it holds then; by name."""
+    number = declarant.zfill(10)
+    with pool.connection() as conn:
+        rows = conn.execute(
+            "SELECT doc FROM directory.employers e WHERE lpad(e.enterprise_number, 10, '0') "
+            "= %s OR e.employer_id IN (SELECT employer_id FROM directory.mandates WHERE "
+            "lpad(declarant, 10, '0') = %s AND valid_from <= %s AND (valid_to IS NULL OR "
+            "valid_to >= %s)) ORDER BY doc->>'name'", (number, number, day, day)).fetchall()
+    return [DirectoryEmployer.model_validate(r[0]) for r in rows]
 
 
 def declarant_numbers(database_url: str) -> set[str]:

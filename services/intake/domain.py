@@ -61,10 +61,14 @@ class Principal:
 
     @property
     def channel(self) -> Channel:
-        return "webservice" if self.kind == "declarant" else "web-unsecured"
+        if self.kind != "declarant":
+            return "web-unsecured"
+        return "web" if self.web else "webservice"
 
     token: str | None = None
     """The identity of its bearer token (schemas.events.Origin.token), never the token."""
+    web: bool = False
+    """Signed in to the web pages (the "secured web" channel), not calling the REST API."""
 
     def check_may_write(self) -> None:
         if self.kind == "auditor":

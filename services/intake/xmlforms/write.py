@@ -26,8 +26,8 @@ BRUSSELS = ZoneInfo("Europe/Brussels")
 RESULT_CODES = {"A": "1", "W": "1", "B": "0", "S": "3"}
 """REST result -> HandlingResult/ResultCode: 1 OK (with or without non-blocking
 anomalies), 0 refused, 3 temporary answer (waiting for the worker's identification)."""
-CHANNEL_CODES = {"webservice": "13", "batch": "14", "web-unsecured": "10"}
-"""Zone 00737: 13 web service, 14 sFTP, 10 unsecured web."""
+CHANNEL_CODES = {"webservice": "13", "batch": "14", "web-unsecured": "10", "web": "3"}
+"""Zone 00737: 13 web service, 14 sFTP, 10 unsecured web, 3 web (the secured pages)."""
 ANOMALY_LABEL_MAX = 500
 LANGUAGES = ("nl", "fr", "en")
 """The languages of the anomaly labels (schemas/anomalies.json)."""
