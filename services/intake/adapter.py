@@ -482,6 +482,14 @@ class IntakeStore:
             conn.execute("UPDATE intake.outbox SET published_at = NULL "
                          "WHERE declaration_id = ANY(%s)", (list(declaration_ids),))
 
+    def submitted_by(self, declaration_ids: Sequence[int]) -> dict[int, tuple[str | None, str]]:
+        """(declarant, employer key) of each of these declarations that intake recorded."""
+        with self.pool.connection() as conn:
+            rows = conn.execute("SELECT declaration_id, declarant, employer_key FROM "
+                                "intake.submissions WHERE declaration_id = ANY(%s)",
+                                (list(declaration_ids),)).fetchall()
+        return {i: (d, k) for i, d, k in rows}
+
     def pending(self, employer_keys: Sequence[str], kind: str
                 ) -> list[DeclarationSubmitted]:
         """The submissions of these employers, of one kind (the Declaration's member, e.g.
