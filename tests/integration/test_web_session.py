@@ -108,3 +108,19 @@ def test_the_e_box_shows_messages_unread_first_and_marks_them_read(world):
     unread_part = client.get("/web/ebox").text.split("<h2>")[1]
     assert first not in unread_part
     assert client.get("/web/ebox/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+AUDITOR = {"clientId": "Inspectie", "secret": "auditor-secret-token"}
+
+
+def test_an_auditor_reads_the_audit_log_and_verifies_it(world):
+    number = world.declare({"Authorization": "Bearer kroon-secret-token"})
+    world.settle()
+    client = signed_in(world, AUDITOR, "175110801")
+    page = client.get("/web/audit", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and str(number) in page.text
+    one = client.get(f"/web/audit?declaration={number}").text
+    assert "received" in one and "decided" in one
+    assert 'id="verify-result" class="status-A"' in client.get("/web/audit/verify").text
+    kroon = signed_in(world, KROON, "175110801")
+    assert kroon.get("/web/audit").status_code == 404, "auditors only"
