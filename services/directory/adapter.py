@@ -153,6 +153,15 @@ def daily_registration_systems(database_url: str, employer_keys: Collection[str]
         return _choices(conn, employer_keys)
 
 
+def current_system_choice(pool: ConnectionPool, employer_key: str) -> SystemChoice | None:
+    """The daily-registration system an employer chose last (None: never chosen)."""
+    with pool.connection() as conn:
+        row = conn.execute(CHOICES + " WHERE employer_key = %s ORDER BY chosen_at DESC LIMIT 1",
+                           (employer_key,)).fetchone()
+    return SystemChoice(employer_key=row[0], system=row[1], chosen_at=row[2],
+                        chosen_by=row[3]) if row else None
+
+
 def record_system_choice(pool: ConnectionPool, employer_key: str, system: str,
                          chosen_by: str, chosen_at: datetime) -> SystemChoice:
     """Record an employer's choice (append-only: a later choice replaces it from its

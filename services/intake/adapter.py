@@ -12,7 +12,7 @@ import psycopg
 from psycopg.types.json import Jsonb
 from psycopg_pool import ConnectionPool
 
-from schemas.events import DeclarationSubmitted
+from schemas.events import DeclarationSubmitted, Origin
 from services.common.db import ensure_schema
 from services.intake.domain import FIRST_SEQUENCE, Rejected
 
@@ -489,6 +489,13 @@ class IntakeStore:
                                 "intake.submissions WHERE declaration_id = ANY(%s)",
                                 (list(declaration_ids),)).fetchall()
         return {i: (d, k) for i, d, k in rows}
+
+    def submission_origin(self, declaration_id: int, channel: str) -> Origin | None:
+        """How a declaration of this channel came in (None: none such recorded)."""
+        with self.pool.connection() as conn:
+            row = conn.execute("SELECT event FROM intake.submissions WHERE declaration_id = %s "
+                               "AND channel = %s", (declaration_id, channel)).fetchone()
+        return DeclarationSubmitted.model_validate_json(row[0]).origin if row else None
 
     def pending(self, employer_keys: Sequence[str], kind: str
                 ) -> list[DeclarationSubmitted]:

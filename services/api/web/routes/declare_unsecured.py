@@ -23,7 +23,6 @@ import secrets
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from schemas.events import DeclarationSubmitted
 from schemas.reference import reference
 from services.api.web import declare, pages
 from services.api.web.deps import Found, PageNotFound
@@ -145,12 +144,7 @@ async def declare_unsecured(request: Request, found: Found) -> Response:
 
 def recorded_key(found: Found, number: int) -> str | None:
     """The key identity a non-secured declaration was recorded with (None for any other)."""
-    with found.access.pool.connection() as conn:
-        row = conn.execute("SELECT event FROM intake.submissions WHERE declaration_id = %s "
-                           "AND channel = 'web-unsecured'", (number,)).fetchone()
-    if row is None:
-        return None
-    origin = DeclarationSubmitted.model_validate_json(row[0]).origin
+    origin = found.access.store.submission_origin(number, "web-unsecured")
     return origin.token if origin else None
 
 

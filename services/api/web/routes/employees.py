@@ -479,10 +479,9 @@ def add_employee_again(step: str) -> Response:
 
 def current_system(found: Found, employer_key: str) -> dict | None:
     """The employer's choice in force: {system, chosenAt, chosenBy}, or None."""
-    with found.access.pool.connection() as conn:
-        row = conn.execute(directory.CHOICES + " WHERE employer_key = %s ORDER BY chosen_at "
-                           "DESC LIMIT 1", (employer_key,)).fetchone()
-    return {"system": row[1], "chosenAt": row[2], "chosenBy": row[3]} if row else None
+    choice = directory.current_system_choice(found.access.pool, employer_key)
+    return {"system": choice.system, "chosenAt": choice.chosen_at,
+            "chosenBy": choice.chosen_by} if choice else None
 
 
 def daily_page(request: Request, session: WebSession, found: Found, status: int = 200,
