@@ -12,6 +12,8 @@ from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from schemas.catalogue import catalogue as anomalies
+
 LANGUAGES = ("nl", "fr", "de", "en")
 NAMES = {"nl": "Nederlands", "fr": "Français", "de": "Deutsch", "en": "English"}
 MESSAGES = Path(__file__).parent / "messages"
@@ -51,6 +53,15 @@ def chosen(requested: str | None, accept_language: str | None) -> str:
         if code in LANGUAGES:
             return code
     return "nl"
+
+
+def anomaly_label(code: str, language: str) -> str:
+    """An anomaly code's label in `language` (German: the English one; the catalogue holds
+    Dutch, French and English); the code itself when the catalogue lacks it."""
+    found = anomalies().get(code)
+    if found is None:
+        return code
+    return {"nl": found.nl, "fr": found.fr}.get(language, found.en)
 
 
 def day(value: date | str | None) -> str:

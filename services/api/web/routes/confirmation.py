@@ -5,10 +5,12 @@ by the page reloading itself while one is still being processed."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from services.api.web import pages
+from services.api.web import i18n, pages
 from services.api.web.deps import Found, PageNotFound, Session
 from services.api.web.session import WebSession
 
@@ -50,6 +52,7 @@ def statuses(found: Found, session: WebSession, ids: list[int]) -> list[dict]:
 def confirmation(request: Request, session: Session, found: Found, ids: str = "") -> Response:
     rows = statuses(found, session, ids_of(ids))
     return pages.render(request, "confirmation.html", session, rows=rows,
+                        anomaly=partial(i18n.anomaly_label, language=pages.language(request)),
                         pending=any(r["result"] == "pending" for r in rows), ids=ids)
 
 
@@ -57,8 +60,10 @@ def confirmation(request: Request, session: Session, found: Found, ids: str = ""
 def status(request: Request, session: Session, found: Found, ids: str = "") -> Response:
     """JSON for the confirmation page's script: [{declarationId, result, label, periodId,
     anomalies}]."""
-    label = pages.i18n.translator(pages.language(request))
-    return JSONResponse([{k: r[k] for k in ("declarationId", "result", "periodId",
-                                            "anomalies")} | {"label": label(
-                                                f"result.{r['result']}")}
+    language = pages.language(request)
+    label = i18n.translator(language)
+    return JSONResponse([{"declarationId": r["declarationId"], "result": r["result"],
+                          "periodId": r["periodId"], "label": label(f"result.{r['result']}"),
+                          "anomalies": [f"{c} {i18n.anomaly_label(c, language)}"
+                                        for c in r["anomalies"]]}
                          for r in statuses(found, session, ids_of(ids))])

@@ -13,12 +13,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from schemas.catalogue import catalogue
 from services.api.web import i18n, pages
 from services.api.web.declare import Declare, Refused, declare
 from services.api.web.deps import EmployerSession, Form, Found, PageNotFound
@@ -156,16 +156,8 @@ def refused_errors(refused: Refused, label: Callable[..., str],
 
 
 def anomaly_text(lang: str) -> Callable[[str], str]:
-    """A code's label in the page's language (German: the English label; the catalogue
-    holds Dutch, French and English)."""
-    entries = catalogue()
-
-    def text(code: str) -> str:
-        found = entries.get(code)
-        if found is None:
-            return code
-        return {"nl": found.nl, "fr": found.fr}.get(lang, found.en)
-    return text
+    """A code's label in the page's language."""
+    return partial(i18n.anomaly_label, language=lang)
 
 
 def decided_rows(found: Found, session: WebSession, ids: str) -> list[dict]:

@@ -13,7 +13,7 @@
           var cell = row.querySelector(".status");
           cell.textContent = r.label;
           cell.className = "status status-" + r.result;
-          row.querySelector(".anomalies").textContent = r.anomalies.join(", ") || "-";
+          row.querySelector(".anomalies").textContent = r.anomalies.join("; ") || "-";
           if (r.periodId) {
             row.querySelector(".period").innerHTML = '<a href="/web/periods/' + r.periodId + '">' + r.periodId + "</a>";
           }
