@@ -124,3 +124,17 @@ def test_an_auditor_reads_the_audit_log_and_verifies_it(world):
     assert 'id="verify-result" class="status-A"' in client.get("/web/audit/verify").text
     kroon = signed_in(world, KROON, "175110801")
     assert kroon.get("/web/audit").status_code == 404, "auditors only"
+
+
+def test_the_same_form_posted_twice_by_one_session_records_once(world):
+    from services.api.web.declare import declare
+    from services.intake.application import Declare
+    from services.intake.domain import Principal
+    services = world.app.state.services
+    use_case = Declare(services.intake, services.access.check_may_declare)
+    body = world.other_in()
+    session = Principal("declarant", "0403170701", token="web:aaaa", web=True)
+    first = declare(use_case, session, [body], "web")
+    assert declare(use_case, session, [body], "web") == first
+    other_session = Principal("declarant", "0403170701", token="web:bbbb", web=True)
+    assert declare(use_case, other_session, [body], "web") != first

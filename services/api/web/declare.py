@@ -6,6 +6,7 @@ to its field."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 
@@ -46,9 +47,12 @@ def declare(declare: Declare, who: Principal, bodies: list[dict], via: str) -> l
     """Records the declarations (one transaction); their numbers. Refused when a field is
     wrong or the declarant has no mandate for the employer."""
     declarations = declarations_of(bodies)
+    body = json.dumps(bodies if len(bodies) > 1 else bodies[0])
+    # the same form posted twice by one session (a double click, a reload of the POST)
+    # records once: the second gets the first one's numbers (the Idempotency-Key of REST)
+    key = hashlib.sha256(f"{who.token}\n{body}".encode()).hexdigest()[:40] if who.token else None
     try:
-        numbers, _ = declare(who, declarations, None, via,
-                             json.dumps(bodies if len(bodies) > 1 else bodies[0]))
+        numbers, _ = declare(who, declarations, key, via, body)
     except Forbidden as exc:
         raise Refused(message=str(exc)) from None
     return numbers
