@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 STAMP := $(VENV)/.installed-stamp
+BROWSER := $(VENV)/.browser-stamp
 
 .PHONY: run test lint bench docs clean
 
@@ -14,7 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)  ## start the embedded stack and the four services (Ctrl-C stops)
 	$(VENV)/bin/dimona up
 
-test: $(STAMP)  ## unit, integration and end-to-end tests
+# The browser of the web pages' tests (tests/e2e/web): Debian's Chromium, installed with
+# apt-get when run as root (the CI); otherwise Playwright's own download.
+$(BROWSER): $(STAMP)
+	@if [ -x /usr/bin/chromium ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  apt-get update -qq >/dev/null && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else $(VENV)/bin/playwright install chromium >/dev/null; fi
+	@touch $@
+
+test: $(STAMP) $(BROWSER)  ## unit, integration and end-to-end tests
 	$(VENV)/bin/pytest -p no:cacheprovider
 
 bench: $(STAMP)  ## the performance benchmark on a fresh embedded stack (docs/performance.md)

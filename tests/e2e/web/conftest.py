@@ -1,0 +1,43 @@
+"""Fixtures of the web pages' browser tests: one headless Chromium per session
+(tests/e2e/web/browse.py), a fresh context (its own cookies) per test, on the session's
+stack (`dimona up`, tests/conftest.py), whose API port serves the pages."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+
+from tests.e2e.web.browse import KROON, KROON_EMPLOYER, choose_employer, launch, sign_in
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        chromium = launch(playwright)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def context(browser, stack) -> Iterator[BrowserContext]:
+    """A new browser profile (no cookies) on the session's stack, in English."""
+    opened = browser.new_context(base_url=stack.api, locale="en-US",
+                                 viewport={"width": 1280, "height": 900})
+    opened.set_default_timeout(15_000)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def page(context) -> Page:
+    return context.new_page()
+
+
+@pytest.fixture
+def kroon(page) -> Page:
+    """Brasserie De Kroon signed in with its client credentials, its register chosen."""
+    sign_in(page, *KROON)
+    choose_employer(page, KROON_EMPLOYER)
+    return page
