@@ -85,3 +85,19 @@ def ebox_message(api: str, number: int, employer: str = KROON_EMPLOYER,
         return next((m for m in page(limit=100, offset=max(total - 100, 0))["items"]
                      if m["declarationId"] == number), None)
     return wait_until(found, 60, f"the e-Box message of declaration {number}")
+
+
+def statuses_filled(page: Page, table: str = "confirmation") -> list[tuple[int, str]]:
+    """On a confirmation of receipt (`table`: its id): each row's declaration number and
+    status once every one is decided. The confirmation of a declaration fills them in by
+    its script, without a reload (checked); the others reload themselves meanwhile."""
+    scripted = table == "confirmation"
+    if scripted:
+        page.evaluate("window.notReloaded = true")
+    page.wait_for_selector(f"table#{table}:not([data-pending])", timeout=60_000)
+    if scripted:
+        assert page.evaluate("window.notReloaded") is True, "filled in without a reload"
+    rows = page.locator(f"table#{table} tbody tr")
+    return [(int(rows.nth(i).get_attribute("data-id")),
+             rows.nth(i).locator("td.status").inner_text().strip())
+            for i in range(rows.count())]

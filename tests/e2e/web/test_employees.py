@@ -10,7 +10,13 @@ from playwright.sync_api import Page
 
 from services.api.web import i18n
 from tests.e2e.test_intake_channels import new_ssin
-from tests.e2e.web.browse import AUDITOR, KROON_EMPLOYER, choose_employer, sign_in
+from tests.e2e.web.browse import (
+    AUDITOR,
+    KROON_EMPLOYER,
+    choose_employer,
+    sign_in,
+    statuses_filled,
+)
 
 pytestmark = pytest.mark.e2e
 _ = i18n.translator("en")
@@ -25,17 +31,11 @@ def next_step(page: Page, step: str) -> None:
 
 def confirmed(page: Page) -> tuple[int, str]:
     """On the confirmation of receipt: the declaration's number and its status once
-    decided, filled in by the page's script (the page is not reloaded meanwhile)."""
+    decided, filled in by the page's script."""
     assert "/web/confirmation?ids=" in page.url, page.url
     assert page.locator("h1").inner_text() == _("confirm.title")
-    page.evaluate("window.notReloaded = true")
-    row = page.locator("table#confirmation tbody tr")
-    assert row.count() == 1
-    status = row.locator("td.status")
-    page.wait_for_function("""() => !document.querySelector(
-        '#confirmation td.status').classList.contains('status-pending')""", timeout=60_000)
-    assert page.evaluate("window.notReloaded") is True, "filled in without a reload"
-    return int(row.get_attribute("data-id")), status.inner_text()
+    [row] = statuses_filled(page)
+    return row
 
 
 def test_in_with_a_known_ssin_through_the_wizard_to_its_confirmation(kroon):
