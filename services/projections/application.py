@@ -134,24 +134,24 @@ class RegisterViews:
         elif presentation == "workers":
             total, items = self.queries.workers(keys, filters, page)
         else:
-            items = self.monthly(keys, filters, month)
-            total = len(items)
-            items = items[page.offset:None if page.limit is None else page.offset + page.limit]
+            total, items = self.monthly(keys, filters, month, page)
         return {"employer": header, "criteria": criteria(filters, month), "total": total,
                 "offset": page.offset, "limit": page.limit, "items": items}
 
-    def monthly(self, keys: list[str], filters: Filters, month: str | None) -> list[dict]:
+    def monthly(self, keys: list[str], filters: Filters, month: str | None,
+                page: Page = EVERY_ROW) -> tuple[int, list[dict]]:
+        """The monthly overview: (how many workers, the page of them by name, each with
+        its days). Only the page's workers and their periods are read."""
         if month is None:
             raise domain.BadQuery("the monthly overview needs a month (YYYY-MM)")
         if filters.active_from is not None:
             raise domain.BadQuery("the monthly overview covers its month: leave out the "
                                   "dates (today, from, to)")
         first, last = domain.month_bounds(month)
-        _, periods = self.queries.periods(keys, replace(filters, active_from=first,
-                                                       active_to=last))
-        periods = [p for p in periods if p["ssin"] is not None]
-        names = self.queries.workers_named(keys, sorted({p["ssin"] for p in periods}))
-        return domain.monthly_overview(periods, names, first, last)
+        total, ssins, periods = self.queries.monthly(
+            keys, replace(filters, active_from=first, active_to=last), page)
+        names = self.queries.workers_named(keys, ssins)
+        return total, domain.monthly_overview(periods, names, first, last)
 
     def period(self, period_id: int) -> dict | None:
         """The period detail (seed 002, "Détail de la période")."""
@@ -215,6 +215,16 @@ class RegisterViews:
                 "notifications": found["notifications"],
                 "employerKey": d["employerKey"], **_registration_part(found),
                 **_situation_part(d)}
+
+    def declarations(self, employer: str, page: Page) -> dict:
+        """An employer's decided declarations, newest first: `{employer, total, offset,
+        limit, items}`, each item with its result, anomaly codes, worker and period."""
+        header = self.employer(employer)
+        total, rows = self.queries.employer_declarations(header["keys"], page)
+        return {"employer": header, "total": total, "offset": page.offset,
+                "limit": page.limit,
+                "items": [{**r, "anomalies": [a["code"] for a in r["anomalies"]]}
+                          for r in rows]}
 
     def quotas(self, employer: str, year: int, ssin: str | None = None) -> dict:
         """The employer's horeca days, and the students' hours and extras' days of its

@@ -42,6 +42,7 @@ class Filters:
     user_enterprise_number: str | None = None  # the user of a temporary worker (JC 322)
     exclude_cancelled: bool = False
     period_id: int | None = None
+    whole_name: bool = False  # `name` is a whole family or given name (or both), any case
 
     def __post_init__(self) -> None:
         if (self.active_from is None) != (self.active_to is None):
@@ -146,11 +147,11 @@ def monthly_overview(periods: list[dict], workers: dict[str, dict], first: date,
     for p in periods:
         if p["cancelled"]:
             continue
+        entry = {"periodId": p["periodId"], "jointCommissionNumber": p["jointCommissionNumber"],
+                 "workerType": p["workerType"], "startHour": p["startHour"],
+                 "endHour": p["endHour"], "hours": shift_hours(p)}
         for day in _days_in(p, first, last):
-            days[p["ssin"]][day.isoformat()].append({
-                "periodId": p["periodId"], "jointCommissionNumber": p["jointCommissionNumber"],
-                "workerType": p["workerType"], "startHour": p["startHour"],
-                "endHour": p["endHour"], "hours": shift_hours(p)})
+            days[p["ssin"]][day.isoformat()].append(entry)  # one entry read by every day
     rows = []
     for ssin, by_day in days.items():
         hours = [e["hours"] for entries in by_day.values() for e in entries
@@ -165,8 +166,8 @@ def _days_in(p: dict, first: date, last: date) -> list[date]:
     end = date.fromisoformat(p["endDate"]) if p["endDate"] else last
     if shift_hours(p) is not None:
         end = start  # a shift belongs to its start day
-    return [start + timedelta(days=i) for i in range((min(end, last) - start).days + 1)
-            if start + timedelta(days=i) >= first]
+    begin = max(start, first)  # not every day since a long period's start
+    return [begin + timedelta(days=i) for i in range((min(end, last) - begin).days + 1)]
 
 
 # Daily registrations (docs/adr/0009-daily-registration.md) --------------------------------

@@ -124,12 +124,70 @@ class RegisterQueries:
 
     def periods(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
                 ) -> tuple[int, list[dict]]:
-        """The list of periods matching the search, by start; (total, the page)."""
+        """The list of periods matching the search, by start; (total, the page). A page is
+        read along the index of each register key (periods_employer), from the nearer end
+        and no further than the page, then merged and named: never a sort of a whole
+        register (100,000 periods for the web pages); a search that finds few periods
+        sorts them."""
         where, params = _search(keys, filters)
-        return self._page(f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_PERIOD} FROM "
-                          f"register.periods p LEFT JOIN w USING (employer_key, ssin) "
-                          f"WHERE {where}", "p.start_date, p.start_hour NULLS FIRST, "
-                          "p.period_id", params, page)
+        workers = f"WITH w AS NOT MATERIALIZED ({NAMED_WORKERS}) "
+        with self.pool.connection() as conn:
+            if page.limit is None:
+                rows = _json_rows(conn.execute(
+                    f"{workers} SELECT {LISTED_PERIOD} FROM register.periods p LEFT JOIN w "
+                    f"USING (employer_key, ssin) WHERE {where} ORDER BY {PERIOD_ORDER} "
+                    "OFFSET %(offset)s", {**params, "offset": page.offset}))
+                return page.offset + len(rows), rows
+            total = conn.execute(f"SELECT count(*) FROM register.periods p WHERE {where}",
+                                 params).fetchone()[0]
+            if total <= page.offset:
+                return total, []
+            if total <= FEW_PERIODS:  # found through a narrower index: sorted whole
+                return total, _json_rows(conn.execute(
+                    f"{workers} SELECT {LISTED_PERIOD} FROM register.periods p LEFT JOIN w "
+                    f"USING (employer_key, ssin) WHERE {where} ORDER BY {PERIOD_ORDER} "
+                    "LIMIT %(limit)s OFFSET %(offset)s",
+                    {**params, "limit": page.limit, "offset": page.offset}))
+            backwards = page.offset > total // 2  # the last pages: read from the end
+            order = PERIOD_ORDER_BACKWARDS if backwards else PERIOD_ORDER
+            tail = max(total - page.offset, 0)
+            end, limit, offset = ((tail, min(page.limit, tail), max(tail - page.limit, 0))
+                                  if backwards else
+                                  (page.offset + page.limit, page.limit, page.offset))
+            branches = " UNION ALL ".join(
+                f"(SELECT p.* FROM register.periods p WHERE p.employer_key = %(key{i})s "
+                f"AND {where} ORDER BY {order} LIMIT %(end)s)" for i in range(len(keys)))
+            rows = _json_rows(conn.execute(
+                f"{workers} SELECT {LISTED_PERIOD} FROM ({branches}) p LEFT JOIN w USING "
+                f"(employer_key, ssin) ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
+                {**params, **{f"key{i}": k for i, k in enumerate(keys)}, "end": end,
+                 "limit": limit, "offset": offset}))
+        return total, rows[::-1] if backwards else rows
+
+    def monthly(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
+                ) -> tuple[int, list[str], list[dict]]:
+        """The workers of a monthly overview (`filters` active in the month): how many,
+        the SSINs of the page's by name, and their periods that are not cancelled. A shift
+        that starts before the month counts on its start day, outside of it."""
+        where, params = _search(keys, filters)
+        active = (f"SELECT DISTINCT p.ssin FROM register.periods p WHERE {where} AND NOT "
+                  f"p.cancelled AND p.ssin IS NOT NULL AND NOT {SHIFT_BEFORE}")
+        with self.pool.connection() as conn:
+            total = conn.execute(f"SELECT count(*) FROM ({active}) a", params).fetchone()[0]
+            ssins = [r[0] for r in conn.execute(
+                f"WITH w AS NOT MATERIALIZED ({NAMED_WORKERS}) SELECT a.ssin FROM ({active}) "
+                "a LEFT JOIN LATERAL (SELECT w.family_name, w.given_name FROM w WHERE "
+                "w.employer_key = ANY(%(keys)s) AND w.ssin = a.ssin ORDER BY w.employer_key "
+                "LIMIT 1) n ON true ORDER BY coalesce(n.family_name, '') COLLATE \"C\", "
+                "coalesce(n.given_name, '') COLLATE \"C\", a.ssin COLLATE \"C\" "
+                "LIMIT %(limit)s OFFSET %(offset)s",
+                {**params, "limit": page.limit, "offset": page.offset})]
+            periods = _json_rows(conn.execute(
+                f"WITH w AS NOT MATERIALIZED ({NAMED_WORKERS}) SELECT {LISTED_PERIOD} FROM "
+                "register.periods p LEFT JOIN w USING (employer_key, ssin) WHERE "
+                f"{where} AND NOT p.cancelled AND p.ssin = ANY(%(ssins)s) "
+                f"ORDER BY {PERIOD_ORDER}", {**params, "ssins": ssins}))
+        return total, ssins, periods
 
     def workers(self, keys: list[str], filters: Filters, page: Page = EVERY_ROW
                 ) -> tuple[int, list[dict]]:
@@ -154,6 +212,29 @@ class RegisterQueries:
                           f"WHERE {' AND '.join(clauses)}", REGISTRATION_ORDER,
                           {"keys": keys, "period": filters.period_id,
                            "from": filters.start_from, "to": filters.start_to}, page)
+
+    def employer_declarations(self, keys: list[str], page: Page) -> tuple[int, list[dict]]:
+        """An employer's decided declarations, newest first (the web's Declarations tab);
+        (total, the page). One index range per key (declarations_employer), each read
+        backwards no further than the page's end, then merged: never the whole list."""
+        end = None if page.limit is None else page.offset + page.limit
+        per_key = " UNION ALL ".join(
+            f"(SELECT {EMPLOYER_DECLARATION} FROM register.declarations d "
+            f"WHERE d.employer_key = %(key{i})s ORDER BY d.received_at DESC, "
+            "d.declaration_id DESC LIMIT %(end)s)" for i in range(len(keys)))
+        params = {f"key{i}": k for i, k in enumerate(keys)} | {
+            "keys": keys, "end": end, "limit": page.limit, "offset": page.offset}
+        with self.pool.connection() as conn:
+            total = conn.execute("SELECT count(*) FROM register.declarations "
+                                 "WHERE employer_key = ANY(%(keys)s)", params).fetchone()[0]
+            if not keys:
+                return total, []
+            rows = _json_rows(conn.execute(
+                f"WITH d AS ({per_key}), w AS ({NAMED_WORKERS}) SELECT d.*, w.family_name, "
+                "w.given_name FROM d LEFT JOIN w ON w.employer_key = d.employer_key AND "
+                "w.ssin = d.ssin ORDER BY d.received_at DESC, d.declaration_id DESC "
+                "LIMIT %(limit)s OFFSET %(offset)s", params))
+        return total, rows
 
     def _registration(self, conn: psycopg.Connection, registration_id: int) -> dict | None:
         """One daily registration as it is now."""
@@ -255,21 +336,35 @@ class RegisterQueries:
 
 # The workers of an employer, named by their declarations or else by the directory's
 # identities (the stand-in for the national register, docs/interface.md §6).
-NAMED_WORKERS = """
-SELECT w.employer_key, w.ssin, coalesce(w.family_name, i.family_name) AS family_name,
-  coalesce(w.given_name, i.given_name) AS given_name,
-  coalesce(w.birth_date, i.birth_date) AS birth_date, w.gender, w.nationality,
-  w.relation_start, w.relation_end, w.joint_commissions, w.worker_types
-FROM register.workers w LEFT JOIN LATERAL (SELECT family_name, given_name, birth_date
-  FROM directory.identities d WHERE d.ssin = w.ssin ORDER BY 1, 2, 3 LIMIT 1) i ON true"""
+# The directory is read only for the names a declaration did not give (a subquery in
+# coalesce runs only when needed: a lateral join ran for every worker, 60 ms for 10,000).
+IDENTITY = ("(SELECT d.{0} FROM directory.identities d WHERE d.ssin = w.ssin "
+            "ORDER BY d.family_name, d.given_name, d.birth_date LIMIT 1)")
+NAMED_WORKERS = f"""
+SELECT w.employer_key, w.ssin,
+  coalesce(w.family_name, {IDENTITY.format("family_name")}) AS family_name,
+  coalesce(w.given_name, {IDENTITY.format("given_name")}) AS given_name,
+  coalesce(w.birth_date, {IDENTITY.format("birth_date")}) AS birth_date, w.gender,
+  w.nationality, w.relation_start, w.relation_end, w.joint_commissions, w.worker_types
+FROM register.workers w"""
 LISTED_PERIOD = (
     "p.period_id, p.ssin, w.family_name, w.given_name, p.joint_commission_number, "
     "p.using_joint_commission_number, p.using_enterprise_number, p.worker_type, "
     "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
     "p.cancelled, p.late, p.last_declaration_at")
+PERIOD_ORDER = "p.start_date, p.start_hour NULLS FIRST, p.period_id"
+FEW_PERIODS = 1_000  # a search's periods sorted whole; more are read along the index
+# A shift of a day or less (domain.shift_hours) that starts before the first day searched.
+SHIFT_BEFORE = ("(p.start_hour IS NOT NULL AND p.end_hour IS NOT NULL AND p.end_date IS NOT "
+                "NULL AND p.start_date < %(from)s AND p.end_date <= p.start_date + 1)")
+PERIOD_ORDER_BACKWARDS = "p.start_date DESC, p.start_hour DESC NULLS LAST, p.period_id DESC"
 LISTED_DECLARATION = ("declaration_id, declaration_type, result, received_at, anomalies, "
                       "declaration, about_period_id, registration_id, situation_key, "
                       "situation")
+# A row of an employer's list of declarations: what it is, about whom, its result.
+EMPLOYER_DECLARATION = (
+    "d.declaration_id, d.declaration_type, d.result, d.received_at, d.anomalies, "
+    "d.employer_key, d.ssin, d.about_period_id, d.registration_id, d.channel, d.declarant")
 # Seed 002's list of daily registrations of a period: status, registration number, date/time
 # of reception, start and end (dates and hours), cancelled.
 PERIOD_REGISTRATION = (
@@ -331,15 +426,25 @@ def _search(keys: list[str], f: Filters) -> tuple[str, dict]:
             (f.period_id, "p.period_id = %(period)s"),
             (f.active_from, "p.start_date <= %(to)s AND (p.end_date IS NULL OR "
                             "p.end_date >= %(from)s)"),
-            (f.name, "concat_ws(' ', w.family_name, w.given_name, w.family_name) "
-                     "ILIKE %(name)s"),
+            (f.name, f"(p.employer_key, p.ssin) IN (SELECT n.employer_key, n.ssin FROM "
+                     f"({NAMED_WORKERS}) n WHERE n.employer_key = ANY(%(keys)s) AND "
+                     f"{WHOLE_NAME if f.whole_name else PART_OF_NAME})"),
             (f.exclude_cancelled or None, "NOT p.cancelled")):
         if value is not None:
             clauses.append(clause)
     params |= {"ssin": f.ssin, "jc": f.joint_commission_number, "type": f.worker_type,
                "user": (f.user_enterprise_number or "").zfill(10), "period": f.period_id,
-               "from": f.active_from, "to": f.active_to, "name": f"%{_like(f.name or '')}%"}
+               "from": f.active_from, "to": f.active_to, "name": f"%{_like(f.name or '')}%",
+               "whole": (f.name or "").strip().lower()}
     return " AND ".join(clauses), params
+
+
+# A name searched whole (the search screen without "search on part of the name"): the
+# family name, the given name, or both in either order.
+WHOLE_NAME = ("%(whole)s IN (lower(n.family_name), lower(n.given_name), "
+              "lower(concat_ws(' ', n.family_name, n.given_name)), "
+              "lower(concat_ws(' ', n.given_name, n.family_name)))")
+PART_OF_NAME = "concat_ws(' ', n.family_name, n.given_name, n.family_name) ILIKE %(name)s"
 
 
 def _like(text: str) -> str:
