@@ -226,20 +226,24 @@ class RegisterViews:
                 "items": [{**r, "anomalies": [a["code"] for a in r["anomalies"]]}
                           for r in rows]}
 
-    def quotas(self, employer: str, year: int, ssin: str | None = None) -> dict:
+    def quotas(self, employer: str, year: int, ssin: str | None = None,
+               page: Page = EVERY_ROW) -> dict:
         """The employer's horeca days, and the students' hours and extras' days of its
-        workers (or of one of them), used and left in a year, over every employer."""
+        workers (or of one of them), used and left in a year, over every employer; `total`
+        workers, the page's counted (by SSIN)."""
         header = self.employer(employer)
         keys = header["keys"]
         workers = self.queries.quota_workers(keys, year)
         if ssin is not None:
             workers = [s for s in workers if s == ssin]
+        total = len(workers)
+        workers = workers[page.offset:None if page.limit is None else page.offset + page.limit]
         hours = self.queries.quota_used("STUDENT", workers, year)
         days = self.queries.quota_used("HORECA_WORKER", workers, year)
         names = self.queries.workers_named(keys, workers)
         employer_days = sum(self.queries.quota_used("HORECA_EMPLOYER", keys, year).values())
         return {"employer": header, **domain.employer_quota(year, employer_days),
-                "workers": [{**domain.quotas(year, hours[s], days[s]),
+                "total": total, "workers": [{**domain.quotas(year, hours[s], days[s]),
                              **domain.names(names.get(s), s)} for s in workers]}
 
 

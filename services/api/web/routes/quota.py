@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from services.api.web import i18n, pages
 from services.api.web.deps import EmployerSession, Found
 from services.api.web.routes.search import PAGE_SIZES, check_reader, digits
+from services.projections.application import Page
 
 router = APIRouter(include_in_schema=False)
 PAGE = PAGE_SIZES[1]
@@ -29,12 +30,12 @@ def quota(request: Request, session: EmployerSession, found: Found, year: str = 
     number = digits(ssin)
     if number and not (number.isdigit() and len(number) == 11):
         errors["ssin"] = "search.error.ssin"
-    found_quotas = None if errors else found.readers.register.quotas(
-        session.employer, chosen or this_year, number or None)
-    workers = found_quotas["workers"] if found_quotas else []
     offset = max(offset, 0)
+    found_quotas = None if errors else found.readers.register.quotas(
+        session.employer, chosen or this_year, number or None, Page(PAGE, offset))
     return pages.render(request, "quota.html", session, 400 if errors else 200,
-                        q=found_quotas, workers=workers[offset:offset + PAGE],
-                        total=len(workers), offset=offset, page=PAGE,
+                        q=found_quotas, workers=found_quotas["workers"] if found_quotas
+                        else [], total=found_quotas["total"] if found_quotas else 0,
+                        offset=offset, page=PAGE,
                         year=year.strip() or str(this_year), ssin=ssin.strip(),
                         errors=errors)
