@@ -82,7 +82,9 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
     app.state.web_settings = settings
     if services is not None:
         app.state.services = services
-        app.state.web_sessions = web_sessions(services.intake.store, settings)
+        store = getattr(services.access, "store", None)  # tests' fakes may have none
+        if store is not None:
+            app.state.web_sessions = web_sessions(store, settings)
     install_error_handlers(app, metrics)
     install_web_handlers(app)
     for router in (*ROUTERS, *web_routers()):

@@ -25,7 +25,7 @@ from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
 from services.notifier.application import NotifyDecisions
 from services.notifier.outbox import Outbox
-from services.projections.application import UpdateRegister
+from services.projections.application import UpdateRegister, catch_up_notifications
 from services.validator.application import DecideDeclarations
 from services.validator.eventlog import open_event_store
 from tests.conftest import ROOT
@@ -85,6 +85,7 @@ class World:
         decided = self.decide([DeclarationSubmitted.model_validate_json(e) for e in events])
         self.register.apply(decided, None)
         self.notify(decided, None)
+        catch_up_notifications(self.register)  # the register's list of notifications
         return decided
 
     def close(self) -> None:
