@@ -26,7 +26,7 @@ from fastapi.responses import Response
 from services.api.web import pages
 from services.api.web.declare import Declare, Refused, declare
 from services.api.web.deps import EmployerSession, Form, Found, PageNotFound
-from services.api.web.routes.registrations import (
+from services.api.web.forms import (
     Fields,
     anomaly_text,
     decided_rows,

@@ -25,7 +25,7 @@ from schemas.reference import reference
 from services.api.web import pages
 from services.api.web.declare import Declare, Refused, declare
 from services.api.web.deps import EmployerSession, Form, Found
-from services.api.web.routes.registrations import (
+from services.api.web.forms import (
     Fields,
     as_time,
     digits,
