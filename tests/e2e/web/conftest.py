@@ -1,4 +1,4 @@
-"""Fixtures of the web pages' browser tests: one headless Chromium per session
+"""Fixtures of the web pages' browser tests: one headless Chromium for the package
 (tests/e2e/web/browse.py), a fresh context (its own cookies) per test, on the session's
 stack (`dimona up`, tests/conftest.py), whose API port serves the pages."""
 
@@ -12,8 +12,11 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from tests.e2e.web.browse import KROON, KROON_EMPLOYER, choose_employer, launch, sign_in
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Browser]:
+    """One Chromium for this package's tests, closed after the last of them: while
+    Playwright's sync API runs, its event loop is the thread's, and the tests that follow
+    (asyncio.run) need none running."""
     with sync_playwright() as playwright:
         chromium = launch(playwright)
         yield chromium
