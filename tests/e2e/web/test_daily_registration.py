@@ -1,7 +1,8 @@
 """The daily registration in a real browser (docs/interface.md §8 and §11; seed 002): the
 employer chooses the Dimona system on the Employees tab, then registers a fixed worker's
-evening on its period, changes it and cancels it, each seen on its confirmation of receipt
-with the registration's number, and in the list of registrations."""
+evening from its period's detail, changes it and cancels it, each seen on its confirmation
+of receipt with the registration's number, then on the period and in the list of
+registrations."""
 
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def test_a_fixed_worker_s_evening_registered_changed_and_cancelled(kroon, stack)
     assert page.locator("#saved").count() == 1
     assert page.get_attribute("#current-system", "data-system") == "dimona"
 
-    page.goto(f"/web/registrations?period={period}")
-    assert page.locator("#registrations tbody tr[data-registration]").count() == 0
-    page.click("#new-registration")
+    page.goto(f"/web/periods/{period}")
+    assert page.locator("#registrations-list tbody tr[data-registration]").count() == 0
+    page.click("#create-registration")
     assert str(period) in page.inner_text("#registration-period")
     page.fill("#startDate", start.isoformat())
     page.fill("#startHour", "25:00")  # not an hour: said next to the field
@@ -59,7 +60,10 @@ def test_a_fixed_worker_s_evening_registered_changed_and_cancelled(kroon, stack)
     assert status == _("result.A")
     assert registration.isdigit(), registration
 
-    page.click("#to-registrations")
+    page.click("#back-to-period")
+    listed = page.locator(f"#registrations-list tr[data-registration='{registration}']")
+    assert listed.count() == 1 and listed.get_attribute("data-status") != "cancelled"
+    page.goto(f"/web/registrations?period={period}")
     row = page.locator(f"#registrations tr[data-registration='{registration}']")
     assert row.count() == 1
     assert "18:00" in row.inner_text() and "23:00" in row.inner_text()
@@ -80,3 +84,5 @@ def test_a_fixed_worker_s_evening_registered_changed_and_cancelled(kroon, stack)
     page.click("#to-registrations")
     assert row.locator(f"#edit-{registration}").count() == 0, "a cancelled one is not changed"
     assert "registration-cancelled" in row.locator("td").first.get_attribute("class")
+    page.goto(f"/web/periods/{period}")
+    assert listed.get_attribute("data-status") == "cancelled"
