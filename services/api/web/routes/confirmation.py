@@ -58,11 +58,12 @@ def confirmation(request: Request, session: Session, found: Found, ids: str = ""
 
 @router.get("/web/status")
 def status(request: Request, session: Session, found: Found, ids: str = "") -> Response:
-    """JSON for the confirmation page's script: [{declarationId, result, label, periodId,
-    anomalies}]."""
+    """JSON for the confirmation page's script: [{declarationId, result, type, label,
+    periodId, anomalies}]."""
     language = pages.language(request)
     label = i18n.translator(language)
     return JSONResponse([{"declarationId": r["declarationId"], "result": r["result"],
+                          "type": r["type"],
                           "periodId": r["periodId"], "label": label(f"result.{r['result']}"),
                           "anomalies": [f"{c} {i18n.anomaly_label(c, language)}"
                                         for c in r["anomalies"]]}

@@ -13,6 +13,7 @@
           var cell = row.querySelector(".status");
           cell.textContent = r.label;
           cell.className = "status status-" + r.result;
+          if (r.type) row.querySelector(".type").textContent = r.type;
           row.querySelector(".anomalies").textContent = r.anomalies.join("; ") || "-";
           if (r.periodId) {
             row.querySelector(".period").innerHTML = '<a href="/web/periods/' + r.periodId + '">' + r.periodId + "</a>";
