@@ -69,20 +69,33 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
               help="Measure instead N forms (the workload's INs) in ONE official Dimona XML "
                    "file sent by SFTP: its upload, its ACRF after the GO file, every form "
                    "decided and notified, peak memory per process.")
+@click.option("--web-pages", "web_periods", type=click.IntRange(min=100), metavar="N",
+              help="Measure instead the web pages of an employer with N periods in the "
+                   "register (filled by COPY): each page of the Search tab, the period and "
+                   "declaration details, the Declarations, Quota and Employees tabs, a PDF "
+                   "and the e-Box, signed in over HTTP; p50 and max in ms, the pages over "
+                   "200 ms at p50.")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def bench(declarations: int, file_lines: int, employers: int, partitions: int,
           scale_specs: tuple[str, ...], keep: Path | None, official_forms: int | None,
-          as_json: bool) -> None:
+          web_periods: int | None, as_json: bool) -> None:
     """Measure the whole pipeline on a fresh embedded stack (docs/performance.md): the
     workload through the batch channel until every result, register row and results file
     exists, then the null pipeline (Kafka and COPY, no rules) with the same messages; or,
-    with --official-file, one official XML file through SFTP until its last NOTIFICATION."""
+    with --official-file, one official XML file through SFTP until its last NOTIFICATION;
+    or, with --web-pages, the web pages of an employer with a large register."""
     from dimona.bench.run import BenchFailed, Options
     from dimona.bench.run import bench as run_bench
     from dimona.stack import parse_scale
+    if official_forms and web_periods:
+        raise click.UsageError("--official-file and --web-pages are two benchmarks: "
+                               "choose one")
     if official_forms:
         from dimona.bench.official_file import bench_official_file
         run_bench = partial(bench_official_file, forms=official_forms)
+    if web_periods:
+        from dimona.bench.web_pages import bench_web_pages
+        run_bench = partial(bench_web_pages, periods=web_periods)
     try:
         scale = parse_scale(scale_specs)
     except ValueError as exc:
@@ -111,6 +124,9 @@ def say(bars):
 
 
 def print_figures(figures: dict) -> None:
+    if "web_pages" in figures:
+        print_web_pages(figures["web_pages"])
+        return
     if "official_file" in figures:
         figures = figures["official_file"]
         keys: Iterable[str] = figures
@@ -119,3 +135,12 @@ def print_figures(figures: dict) -> None:
     rows = [{"figure": key, "value": ", ".join(f"{k} {v}" for k, v in figures[key].items())
              if isinstance(figures[key], dict) else figures[key]} for key in keys]
     print_table(rows, ["figure", "value"], header=False)
+
+
+def print_web_pages(figures: dict) -> None:
+    slow = figures["over_200ms"]
+    print_table([{"page": name, "p50 ms": f["p50_ms"], "max ms": f["max_ms"],
+                  "": "over 200 ms" if name in slow else None}
+                 for name, f in figures["pages"].items()], ["page", "p50 ms", "max ms", ""])
+    click.echo(f"{figures['periods']} periods of one employer: {len(slow)} of "
+               f"{len(figures['pages'])} pages over 200 ms at p50")

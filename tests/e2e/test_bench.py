@@ -54,3 +54,18 @@ def test_the_official_file_bench_reports_a_complete_run(tmp_path):
     assert 0 < figures["acrf_s"] < figures["notified_s"]
     assert figures["forms_per_s"] > 0
     assert {"intake", "sftp"} <= set(figures["peak_rss_mb"])
+
+
+def test_the_web_pages_bench_times_every_page(tmp_path):
+    """`dimona bench --web-pages N`: a register of N periods, each page timed signed in
+    (the figures are the benchmark's, not the test's)."""
+    done = subprocess.run([DIMONA, "bench", "--web-pages", "200", "--json"],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    figures = json.loads(done.stdout)["web_pages"]
+    assert figures["periods"] == 200
+    assert {"search form", "period detail", "declaration detail", "e-Box, every message unread",
+            "employees tab, page 1", "PDF of a page of 100"} <= set(figures["pages"])
+    assert all(0 < f["p50_ms"] <= f["max_ms"] for f in figures["pages"].values())
+    assert figures["over_200ms"] == [name for name, f in figures["pages"].items()
+                                     if f["p50_ms"] > 200]
