@@ -22,11 +22,11 @@ class ReadEbox:
         self.ebox, self.employer_keys = ebox, employer_keys
 
     def of_employer(self, number: str, unread: bool = False, limit: int | None = None,
-                    offset: int = 0) -> dict:
+                    offset: int = 0, newest_first: bool = False) -> dict:
         """`{total, offset, limit, items}`: a page of the messages about an employer."""
         return _page(self.ebox.messages(employer_keys=self.employer_keys(number),
-                                        unread=unread, limit=limit, offset=offset),
-                     limit, offset)
+                                        unread=unread, limit=limit, offset=offset,
+                                        newest_first=newest_first), limit, offset)
 
     def of_declarant(self, number: str, unread: bool = False, limit: int | None = None,
                      offset: int = 0) -> dict:

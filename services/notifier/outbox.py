@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS notifier.ebox_messages (
   read_at timestamptz);
 CREATE INDEX IF NOT EXISTS ebox_recipient ON notifier.ebox_messages (recipient, created_at);
 CREATE INDEX IF NOT EXISTS ebox_employer ON notifier.ebox_messages (employer_key, created_at);
+CREATE INDEX IF NOT EXISTS ebox_employer_unread ON notifier.ebox_messages
+  (employer_key, created_at) WHERE read_at IS NULL;
 CREATE TABLE IF NOT EXISTS notifier.return_entries (
   notification_id uuid PRIMARY KEY, batch_ref text NOT NULL, line integer NOT NULL,
   declaration_id bigint NOT NULL, result jsonb NOT NULL,

@@ -16,6 +16,8 @@ from services.notifier.domain import BRUSSELS
 
 MESSAGE_COLUMNS = ("message_id, declaration_id, recipient, employer_key, language, subject, "
                    "content, created_at, read_at")
+OLDEST_FIRST = "created_at, declaration_id, message_id"
+NEWEST_FIRST = "created_at DESC, declaration_id DESC, message_id DESC"
 # A list shows each message's result, not its content.
 LISTED_COLUMNS = MESSAGE_COLUMNS.replace("content", "content->'declarations'->>'result'")
 
@@ -41,10 +43,10 @@ class Ebox:
         self.pool = pool
 
     def messages(self, *, employer_keys: Sequence[str] = (), recipient: str | None = None,
-                 unread: bool = False, limit: int | None = None, offset: int = 0
-                 ) -> tuple[int, list[dict]]:
+                 unread: bool = False, limit: int | None = None, offset: int = 0,
+                 newest_first: bool = False) -> tuple[int, list[dict]]:
         """(how many, a page of them): the messages about an employer (any of its keys)
-        or to a recipient, oldest first, without their content."""
+        or to a recipient, oldest first (or newest first), without their content."""
         where = ("employer_key = ANY(%s)" if employer_keys else "recipient = %s") + (
             " AND read_at IS NULL" if unread else "")
         about = list(employer_keys) if employer_keys else recipient
@@ -53,7 +55,8 @@ class Ebox:
                                  (about,)).fetchone()[0]
             rows = conn.execute(
                 f"SELECT {LISTED_COLUMNS} FROM notifier.ebox_messages WHERE {where} "
-                "ORDER BY created_at, declaration_id, message_id LIMIT %s OFFSET %s",
+                f"ORDER BY {NEWEST_FIRST if newest_first else OLDEST_FIRST} "
+                "LIMIT %s OFFSET %s",
                 (about, limit, offset)).fetchall()
         return total, [_message(r, body="result") for r in rows]
 

@@ -105,8 +105,9 @@ def test_the_e_box_shows_messages_unread_first_and_marks_them_read(world):
     first = re.search(r'href="/web/ebox/([0-9a-f-]{36})"', page).group(1)
     message = client.get(f"/web/ebox/{first}", headers={"Accept-Language": "fr"})
     assert message.status_code == 200 and "Dimona" in message.text
-    unread_part = client.get("/web/ebox").text.split("<h2>")[1]
-    assert first not in unread_part
+    after = client.get("/web/ebox").text
+    unread_part = after.split('<h2 id="unread">')[1].split('<h2 id="every">')[0]
+    assert first not in unread_part and first in after  # read: in every message, not unread
     assert client.get("/web/ebox/00000000-0000-0000-0000-000000000000").status_code == 404
 
 

@@ -15,13 +15,16 @@ PAGE = 20
 
 @router.get("/web/ebox")
 def messages(request: Request, session: EmployerSession, found: Found,
-             offset: int = 0) -> Response:
+             offset: int = 0, unread_offset: int = 0) -> Response:
+    """The unread messages first, then every message, newest first, each list a page at
+    a time (an employer may hold 100,000 messages)."""
     ebox = found.readers.ebox
-    unread = ebox.of_employer(session.employer, unread=True)["items"]
-    page = ebox.of_employer(session.employer, limit=PAGE, offset=max(offset, 0))
-    read = [m for m in page["items"] if m["readAt"] is not None]
-    return pages.render(request, "ebox.html", session, unread=unread, read=read,
-                        total=page["total"], offset=page["offset"], page=PAGE)
+    unread = ebox.of_employer(session.employer, unread=True, limit=PAGE,
+                              offset=max(unread_offset, 0), newest_first=True)
+    every = ebox.of_employer(session.employer, limit=PAGE, offset=max(offset, 0),
+                             newest_first=True)
+    return pages.render(request, "ebox.html", session, unread=unread, every=every,
+                        page=PAGE)
 
 
 @router.get("/web/ebox/{message_id}")
