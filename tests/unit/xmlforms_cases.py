@@ -144,7 +144,7 @@ def non_empty(strategy: st.SearchStrategy) -> st.SearchStrategy:
 
 address = non_empty(objects(street=text, houseNumber=text, boxNumber=text, postCode=text,
                             municipality=text, country=text_or_int))
-employer = objects(employerId=st.integers(0, 10**20 - 1), enterpriseNumber=digits).filter(
+employer = objects(employerId=st.integers(0, 2**63 - 1), enterpriseNumber=digits).filter(
     lambda e: e)
 worker = objects(ssin=digits, familyName=text, givenName=text, birthDate=day,
                  placeOfBirth=text, countryOfBirth=text_or_int, nationality=text_or_int,
