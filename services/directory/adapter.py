@@ -51,6 +51,11 @@ CREATE TABLE IF NOT EXISTS directory.daily_registration_systems (
   system text NOT NULL CHECK (system IN ('dimona', 'dimona+cashRegister')),
   chosen_at timestamptz NOT NULL, chosen_by text NOT NULL,
   PRIMARY KEY (employer_key, chosen_at));
+-- Bumped by every change of the directory, in the change's transaction: a reader asks it
+-- (one row) before each use of its copy and reads the directory again only when it moved.
+CREATE TABLE IF NOT EXISTS directory.version (
+  one boolean PRIMARY KEY DEFAULT true CHECK (one), version bigint NOT NULL);
+INSERT INTO directory.version VALUES (true, 0) ON CONFLICT DO NOTHING;
 CREATE OR REPLACE FUNCTION directory.append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
   RAISE EXCEPTION '%.% is append-only: % refused', TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_OP
@@ -66,6 +71,28 @@ CHOICES = ("SELECT employer_key, system, chosen_at, chosen_by "
            "FROM directory.daily_registration_systems")
 
 
+def bump_version(conn: psycopg.Connection) -> None:
+    """The directory changed (in the caller's transaction)."""
+    conn.execute("UPDATE directory.version SET version = version + 1")
+
+
+class VersionReader:
+    """The directory's version, asked on one kept connection (reopened when lost)."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+        self.conn: psycopg.Connection | None = None
+
+    def __call__(self) -> int:
+        try:
+            if self.conn is None or self.conn.closed:
+                self.conn = psycopg.connect(self.database_url, autocommit=True)
+            return self.conn.execute("SELECT version FROM directory.version").fetchone()[0]
+        except psycopg.OperationalError:
+            self.conn = None
+            raise
+
+
 def migrate(database_url: str) -> None:
     ensure_schema(database_url, DDL)
 
@@ -73,6 +100,7 @@ def migrate(database_url: str) -> None:
 def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
     """Insert or update every entry of the document (idempotent). Returns counts."""
     with psycopg.connect(database_url) as conn, conn.transaction():
+        bump_version(conn)
         for e in doc.employers:
             conn.execute(
                 "INSERT INTO directory.employers VALUES (%s, %s, %s, %s) ON CONFLICT "
@@ -168,9 +196,10 @@ def record_system_choice(pool: ConnectionPool, employer_key: str, system: str,
     time on). Committed before it returns: a declaration received after the answer sees
     it. Two choices of one employer at the same instant: the second is refused
     (UniqueViolation)."""
-    with pool.connection() as conn:
+    with pool.connection() as conn, conn.transaction():
         conn.execute("INSERT INTO directory.daily_registration_systems VALUES (%s, %s, %s, %s)",
                      (employer_key, system, chosen_at, chosen_by))
+        bump_version(conn)
     return SystemChoice(employer_key=employer_key, system=system, chosen_at=chosen_at,
                         chosen_by=chosen_by)
 

@@ -12,6 +12,7 @@ from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
 from services.common.kafka import make_broker
 from services.common.relay import Relay
+from services.directory import adapter
 from services.directory.cache import DirectoryCache, read_snapshot
 from services.notifier import handlers
 from services.notifier.application import NotifyDecisions
@@ -35,7 +36,8 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
         loop = asyncio.get_running_loop()
         notify = NotifyDecisions(
             outbox, DirectoryCache(partial(read_snapshot, settings.database_url),
-                                   settings.directory_refresh_s),
+                                   settings.directory_refresh_s,
+                                   adapter.VersionReader(settings.database_url)),
             sent=lambda rows: loop.call_soon_threadsafe(relay.hand, rows))
         await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")

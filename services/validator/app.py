@@ -27,7 +27,8 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
     async def wire() -> None:
         store = await asyncio.to_thread(open_event_store, settings.database_url, False)
         directory = DirectoryCache(partial(adapter.directory, settings.database_url),
-                                   settings.directory_refresh_s)
+                                   settings.directory_refresh_s,
+                                   adapter.VersionReader(settings.database_url))
         decide = DecideDeclarations(store, directory, settings.period_cache_size)
         handlers.subscribe(broker, decide, settings, DeadLetters(settings.database_url))
         resolve = ResolveIdentifications(store, directory)
