@@ -154,13 +154,13 @@ class XmlClaim:
     conn: psycopg.Connection
     files: list[OpenXmlFile]
 
-    def notified(self, ticket: str, upto: int, answered: bool, wrote: bool = True) -> None:
-        """The NOTI files hold the return entries up to `upto` (`wrote`: one more file);
-        `answered`: every form has its final result in them."""
+    def notified(self, ticket: str, upto: int, answered: bool) -> None:
+        """A NOTI file is written up to the return entry at `upto`; `answered`: every
+        form has its final result in the files."""
         self.conn.execute(
-            "UPDATE intake.xml_files SET noti_upto = %s, noti_files = noti_files + %s, "
+            "UPDATE intake.xml_files SET noti_upto = %s, noti_files = noti_files + 1, "
             "answered_at = CASE WHEN %s THEN now() END WHERE ticket = %s",
-            (upto, int(wrote), answered, ticket))
+            (upto, answered, ticket))
 
 
 @dataclass(frozen=True)

@@ -350,16 +350,12 @@ class Notifications:
         written = 0
         with self.store.claim_xml_files(limit) as claim:
             for f in claim.files:
-                # counted first: every line counted has its entry at or before `upto`
-                lines = self.returns.counts([f.ticket])[f.ticket]
-                upto, waiting = self.returns.progress(f.ticket)
-                answered = waiting == 0 and lines >= f.forms
-                if upto > f.noti_upto:
-                    self._write(f, upto)
-                    written += 1
-                elif not answered:
+                upto, waiting, lines = self.returns.progress(f.ticket)
+                if upto <= f.noti_upto:
                     continue  # nothing new
-                claim.notified(f.ticket, upto, answered, upto > f.noti_upto)
+                self._write(f, upto)
+                claim.notified(f.ticket, upto, waiting == 0 and lines >= f.forms)
+                written += 1
         return written
 
     def _write(self, f: OpenXmlFile, upto: int) -> Path:

@@ -94,7 +94,7 @@ class ReturnFiles:
     def _write_results(self, claim: BatchClaim, b: OpenBatch) -> int:
         """The results file, or a follow-up with the final results of lines that had `S`
         (the entries after those written out)."""
-        upto, waiting = self.returns.progress(b.batch_ref)
+        upto, waiting, _ = self.returns.progress(b.batch_ref)
         if b.results_files == 0:
             rows = with_rejected(self.store, self.returns.of(b.batch_ref, upto=upto),
                                  b.batch_ref)

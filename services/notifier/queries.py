@@ -115,12 +115,14 @@ class ReturnEntries:
                 for line, result in cur:
                     yield {**result, "line": line}
 
-    def progress(self, batch_ref: str) -> tuple[int, int]:
+    def progress(self, batch_ref: str) -> tuple[int, int, int]:
         """(the position of the batch's last entry, how many of its lines still wait for
-        identification)."""
+        identification, how many lines have an entry), read together: every line counted
+        has its entry at or before that position."""
         with self.pool.connection() as conn:
             return conn.execute(
-                "SELECT coalesce(max(last), 0), count(*) FILTER (WHERE result = 'S') FROM "
+                "SELECT coalesce(max(last), 0), count(*) FILTER (WHERE result = 'S'), "
+                "count(*) FROM "
                 "(SELECT DISTINCT ON (line) position AS last, result->>'result' AS result "
                 " FROM notifier.return_entries WHERE batch_ref = %s "
                 " ORDER BY line, position DESC) latest", (batch_ref,)).fetchone()

@@ -1,6 +1,7 @@
 """services.intake.official_files.Notifications with fakes of its stores: a file is answered
 only once every form's final result is in a NOTIFICATION file, even when results keep
-arriving while a file is being written."""
+arriving while a file is being written (its last position and its count of lines are read
+together, so that no line is counted before it is written)."""
 
 from __future__ import annotations
 
@@ -23,21 +24,17 @@ RAW = ("<Form><Identification>DIMONA</Identification><FormCreationDate>2026-12-0
 
 
 class Returns:
-    """The notifier's return entries of one file; two more arrive at each progress read,
-    as results come while intake writes a NOTIFICATION file, and the count of lines lags
-    one read behind (entries that arrive between the count and the progress read)."""
+    """The notifier's return entries of one file; two more arrive right after each
+    progress read, as results come while intake writes a NOTIFICATION file."""
 
     def __init__(self):
-        self.arrived, self.counted = 2, 0
-
-    def counts(self, tickets):
-        return {tickets[0]: self.counted}
+        self.arrived = 2
 
     def progress(self, ticket):
+        """(last position, lines waiting, lines with an entry), read together."""
         upto = self.arrived
-        self.counted = upto
         self.arrived = min(self.arrived + 2, FORMS)
-        return upto, 0
+        return upto, 0, upto
 
     def of(self, ticket, after, upto):
         return ({"declarationId": 680725300000 + line, "result": "A", "line": line}
@@ -62,7 +59,7 @@ class Store:
         class Claim:
             files = [] if store.answered else [store.file]
 
-            def notified(self, ticket, upto, answered, wrote=True):
+            def notified(self, ticket, upto, answered):
                 store.file = replace(store.file, noti_upto=upto)
                 store.answered = answered
         yield Claim()
