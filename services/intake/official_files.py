@@ -202,7 +202,8 @@ class OfficialFiles:
             return self._answer_again(first)
         if first is not None:
             return self._refuse(files, name, environment, declarant, FileNameError(
-                "133", f"{name.trigger()} was already sent (ticket {first.ticket})"), now)
+                "133", f"{name.trigger()} was already sent (ticket {first.ticket})"), now,
+                sha256=sha256)
         return self._record(files, name, declarant, sha256, now)
 
     def accept_upload(self, declarant: str, file_name: str, path: Path, via: str,
@@ -270,7 +271,7 @@ class OfficialFiles:
                     before_commit=claim_the_name)
         except FileError as error:
             return self._refuse(files, name, name.environment, declarant, error, now,
-                                acrf_name=row.acrf_name)
+                                acrf_name=row.acrf_name, sha256=sha256)
         path = self._write_acrf(replace(row, forms=summary["accepted"]))
         log.info("official file %s accepted: ticket %s, %d forms", row.file_name, ticket,
                  summary["accepted"])
@@ -278,13 +279,14 @@ class OfficialFiles:
 
     def _refuse(self, files: FileSet, name: InputName | None, environment: str,
                 declarant: Declarant | None, error: FileError, now: datetime,
-                acrf_name: str | None = None, set_name: str | None = None) -> Answer:
+                acrf_name: str | None = None, set_name: str | None = None,
+                sha256: str | None = None) -> Answer:
         """The ACRF refusing a set; `set_name`: the name it uses up (a file found alone
         uses its own, not its set's: the set's GO may still come). The same name with the
         same content again gets its first answer again."""
         file_name = str(name.declarations()) if name and files.parts else files.name
         set_name = set_name or (str(name.trigger()) if name else files.name)
-        sha256 = digest_of(files.parts)
+        sha256 = sha256 or digest_of(files.parts)  # a file of 2 GB is read once
         first = self.store.xml_file(files.sender_id, set_name)
         if first is not None and first.sha256 == sha256:
             return self._answer_again(first)
