@@ -35,10 +35,15 @@ class RegisterQueries:
 
     def result(self, declaration_id: int) -> dict | None:
         """The declaration and its result (docs/interface.md §3), or None while undecided."""
+        return self.results([declaration_id]).get(declaration_id)
+
+    def results(self, declaration_ids: Sequence[int]) -> dict[int, dict]:
+        """`result` of each of these declarations that is decided, in one query."""
         with self.pool.connection() as conn:
-            row = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
-                               "WHERE declaration_id = %s", (declaration_id,)).fetchone()
-        return _result(row) if row else None
+            rows = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
+                                "WHERE declaration_id = ANY(%s)",
+                                (list(declaration_ids),)).fetchall()
+        return {row[0]: _result(row) for row in rows}
 
     def batch_results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
         """Results of a batch file so far, in line order, streamed from a server-side

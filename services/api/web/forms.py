@@ -1,6 +1,6 @@
 """What the write pages share (Multi-Dimona, daily registrations, Flexi at work): reading
 and checking their fields, the employer's reference for a declaration, the errors of a
-refused declaration by field, the decided rows of a confirmation."""
+refused declaration by field."""
 
 from __future__ import annotations
 
@@ -15,7 +15,6 @@ from fastapi import Request
 from services.api.web import i18n, pages
 from services.api.web.declare import Refused
 from services.api.web.deps import Found, PageNotFound
-from services.api.web.routes.confirmation import ids_of, statuses
 from services.api.web.session import WebSession
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -146,17 +145,6 @@ def refused_errors(refused: Refused, label: Callable[..., str],
 def anomaly_text(lang: str) -> Callable[[str], str]:
     """A code's label in the page's language."""
     return partial(i18n.anomaly_label, language=lang)
-
-
-def decided_rows(found: Found, session: WebSession, ids: str) -> list[dict]:
-    """The confirmation's rows (only those this session may read, else 404), each with
-    the declaration as received and its result once decided."""
-    rows = statuses(found, session, ids_of(ids))
-    for row in rows:
-        result = found.readers.queries.result(row["declarationId"]) \
-            if row["result"] != "pending" else None
-        row["registration"] = (result or {}).get("result", {}).get("dailyRegistration")
-    return rows
 
 
 def number_of(text: str) -> int:

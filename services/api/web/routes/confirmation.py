@@ -32,17 +32,19 @@ def statuses(found: Found, session: WebSession, ids: list[int]) -> list[dict]:
     """Each declaration's status as the register knows it (`pending` until decided), of
     the declarations this session may see; another's is not there (404)."""
     owners = found.access.store.submitted_by(ids)
+    if set(ids) - owners.keys() or not all(
+            found.access.may_read(session.principal, declarant, employer)
+            for declarant, employer in set(owners.values())):  # each pair asked once
+        raise PageNotFound()
+    decided = found.readers.queries.results(ids)  # one query, polled every second
     rows = []
     for i in ids:
-        declarant, employer = owners.get(i, (None, ""))
-        if i not in owners or not found.access.may_read(session.principal, declarant,
-                                                        employer):
-            raise PageNotFound()
-        found_result = found.readers.queries.result(i)
+        found_result = decided.get(i)
         result = found_result["result"] if found_result else None
         rows.append({"declarationId": i, "result": result["result"] if result else "pending",
                      "type": result["declarationType"] if result else None,
                      "periodId": result.get("periodId") if result else None,
+                     "registration": result.get("dailyRegistration") if result else None,
                      "anomalies": [a["code"] for a in result["anomalies"]] if result else [],
                      "declaration": found_result["declaration"] if found_result else None})
     return rows

@@ -29,7 +29,6 @@ from services.api.web.deps import EmployerSession, Form, Found, PageNotFound
 from services.api.web.forms import (
     Fields,
     anomaly_text,
-    decided_rows,
     digits,
     employer_keys,
     employer_ref,
@@ -39,6 +38,7 @@ from services.api.web.forms import (
     translator,
     writer,
 )
+from services.api.web.routes.confirmation import ids_of, statuses
 from services.api.web.session import WebSession
 from services.projections.application import BadFlexiQuery, Filters, FlexiFilters, Page
 
@@ -321,7 +321,7 @@ def transfer_start(request: Request, session: EmployerSession, found: Found) -> 
 @router.get("/web/flexi/confirmation")
 def transfer_confirmation(request: Request, session: EmployerSession, found: Found,
                           ids: str = "") -> Response:
-    rows = decided_rows(found, session, ids)
+    rows = statuses(found, session, ids_of(ids))
     if any(r["declaration"] is None for r in rows):  # what the pending ones declared
         waiting = {ticket: declared for ticket, declared, _at in
                    found.readers.pending_flexi_wages(employer_keys(found, session))}

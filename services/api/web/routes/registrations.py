@@ -25,7 +25,6 @@ from services.api.web.forms import (
     Fields,
     anomaly_text,
     as_time,
-    decided_rows,
     employer_keys,
     number_of,
     refused_errors,
@@ -33,6 +32,7 @@ from services.api.web.forms import (
     translator,
     writer,
 )
+from services.api.web.routes.confirmation import ids_of, statuses
 from services.api.web.session import WebSession
 from services.projections.application import BadQuery, Page, RegistrationFilters
 
@@ -124,7 +124,7 @@ def create_registration(request: Request, session: EmployerSession, form: Form,
 @router.get("/web/registrations/confirmation")
 def registration_confirmation(request: Request, session: EmployerSession, found: Found,
                               ids: str = "") -> Response:
-    rows = decided_rows(found, session, ids)
+    rows = statuses(found, session, ids_of(ids))
     return pages.render(request, "registration_confirmation.html", session, rows=rows,
                         pending=any(r["result"] == "pending" for r in rows), ids=ids,
                         anomaly=anomaly_text(pages.language(request)))
