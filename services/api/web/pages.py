@@ -9,7 +9,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from fastapi import Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from services.api.web import i18n
@@ -46,9 +46,14 @@ def render(request: Request, template: str, session: WebSession | None = None,
         **context)
     response = HTMLResponse(body, status)
     if request.query_params.get("lang") == lang:
-        response.set_cookie(LANGUAGE_COOKIE, lang, max_age=365 * 86400, samesite="lax",
-                            httponly=True)
+        remember_language(response, lang)
     return response
+
+
+def remember_language(response: Response, code: str) -> None:
+    """The language chosen, kept for a year."""
+    response.set_cookie(LANGUAGE_COOKIE, code, max_age=365 * 86400, samesite="lax",
+                        httponly=True)
 
 
 def query(request: Request, **changes: object) -> str:

@@ -13,8 +13,9 @@ from fastapi.responses import Response
 from services.api.web import i18n, pages
 from services.api.web.deps import Form as CheckedForm
 from services.api.web.deps import Found, Session, sessions
-from services.api.web.session import COOKIE, SignInRefused
+from services.api.web.session import COOKIE, SignInRefused, WebSession
 from services.directory import adapter as directory
+from services.directory.domain import DirectoryEmployer
 
 router = APIRouter(include_in_schema=False)
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -61,9 +62,13 @@ def sign_out(request: Request, session: Session, form: CheckedForm) -> Response:
 def employer_page(request: Request, session: Session, found: Found) -> Response:
     """The employers this declarant may act for today (itself, its mandators); an auditor
     gives any employer's number."""
-    employers = [] if session.auditor else directory.employers_of(
+    return pages.render(request, "employer.html", session, employers=choices(session, found))
+
+
+def choices(session: WebSession, found: Found) -> list[DirectoryEmployer]:
+    """A declarant's employers today: itself and its mandators (an auditor types one)."""
+    return [] if session.auditor else directory.employers_of(
         found.access.pool, session.principal.name, datetime.now(BRUSSELS).date())
-    return pages.render(request, "employer.html", session, employers=employers)
 
 
 @router.post("/web/employer")
@@ -71,10 +76,8 @@ def choose_employer(request: Request, session: Session, form: CheckedForm,
                     found: Found) -> Response:
     number = form.get("employer", "").strip()
     if not number.isdigit() or not found.access.may_read_employer(session.principal, number):
-        return pages.render(request, "employer.html", session, 404, employers=[] if
-                            session.auditor else directory.employers_of(
-                                found.access.pool, session.principal.name,
-                                datetime.now(BRUSSELS).date()), error="employer.unknown",
+        return pages.render(request, "employer.html", session, 404,
+                            employers=choices(session, found), error="employer.unknown",
                             given=number)
     sessions(request).choose_employer(session, number)
     return pages.redirect("/web/employees")
@@ -84,8 +87,7 @@ def choose_employer(request: Request, session: Session, form: CheckedForm,
 def switch_language(request: Request, code: str, next: str = "/") -> Response:
     response = pages.redirect(safe_next(next))
     if code in i18n.LANGUAGES:
-        response.set_cookie("dimona_lang", code, max_age=365 * 86400, samesite="lax",
-                            httponly=True)
+        pages.remember_language(response, code)
     return response
 
 
