@@ -79,12 +79,16 @@ def bench(options: Options, progress: Progress, count: Count | None = None) -> d
 
 
 @contextmanager
-def fresh_stack(options: Options, progress: Progress) -> Iterator[LocalStack]:
-    """A stack started in a new home (or `options.keep`), stopped (and removed) after."""
+def fresh_stack(options: Options, progress: Progress,
+                prepare: Callable[[Path], None] | None = None) -> Iterator[LocalStack]:
+    """A stack started in a new home (or `options.keep`), stopped (and removed) after;
+    `prepare` is given the home first (e.g. to create its PostgreSQL with other settings)."""
     home = options.keep or Path(tempfile.mkdtemp(prefix="dimona-bench-"))
     stack = LocalStack(home, options.partitions, options.env)
     progress(f"starting a fresh stack in {home}")
     try:
+        if prepare:
+            prepare(home)
         stack.start()
         yield stack
     finally:
