@@ -6,11 +6,9 @@ changes (`record_effects`). Each works through a unit of work
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from uuid import UUID
 
-from eventsourcing.domain import Aggregate
 from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel
 
@@ -30,7 +28,8 @@ from services.validator.domain import (
 from services.validator.domain.case import period_after
 from services.validator.domain.quotas import counts
 from services.validator.eventstore import ValidatorApplication
-from services.validator.unit_of_work import BatchContext, UnitOfWork
+from services.validator.settings import CACHE_SIZE
+from services.validator.unit_of_work import AggregateCache, BatchContext, UnitOfWork
 
 ATTEMPTS = 8  # optimistic-concurrency retries of one batch (quota races, redeliveries)
 
@@ -54,6 +53,22 @@ def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], 
     return periods, others
 
 
+def _ids_follow_ups_read(batch: Sequence[DeclarationSubmitted], ctx: BatchContext) -> set[UUID]:
+    """The relations and quotas of the periods that OUTs, UPDATEs and CANCELs name (once
+    those periods are loaded): loaded with the batch's other aggregates rather than one
+    query each when the cache no longer holds them."""
+    ids = set()
+    for sub in batch:
+        d = sub.declaration
+        if d.daily_registration is not None or d.period_id is None:
+            continue
+        period = ctx.period(d.period_id)
+        if period is not None and period.ssin is not None:
+            ids.add(Relation.create_id(period.employer_key, period.ssin))
+            ids.update(Quota.create_id(c.kind, c.subject, c.year) for c in counts(period))
+    return ids
+
+
 def _registration_ids(sub: DeclarationSubmitted) -> set[UUID]:
     """A create's period and the registration it opens (found absent in the batch's one
     query), or the registration an update or cancel names."""
@@ -74,11 +89,10 @@ class DecideDeclarations:
     """
 
     def __init__(self, app: ValidatorApplication, directory: Callable[[], Directory],
-                 cache_size: int = 200_000):
+                 cache_size: int = CACHE_SIZE):
         self.app = app
         self.directory = directory
-        self.cache_size = cache_size
-        self.cache: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self.cache = AggregateCache(cache_size)
         self.conflicts = 0
         """Batches the store refused (another validator, or a redelivery) and decided again."""
 
@@ -104,6 +118,7 @@ class DecideDeclarations:
         ctx = BatchContext(self.directory(), uow)
         periods, others = _ids_to_prefetch(batch)
         uow.prefetch(periods)
+        others |= _ids_follow_ups_read(batch, ctx)
         registrations = [s for s in batch if s.declaration.daily_registration is not None]
         if registrations:
             others |= ctx.prepare_registrations(registrations)
@@ -124,7 +139,6 @@ class DecideDeclarations:
             else:
                 decided[sub.declaration_id] = self._decide_one(sub, ctx, uow)
         uow.save()
-        self._trim_cache()
         return [d for sub in batch for d in decided[sub.declaration_id]]
 
     def _decide_one(self, sub: DeclarationSubmitted, ctx: BatchContext,
@@ -149,10 +163,6 @@ class DecideDeclarations:
         if not test:
             record_effects(final, uow)
         return [decision, final]
-
-    def _trim_cache(self) -> None:
-        while len(self.cache) > self.cache_size:
-            self.cache.popitem(last=False)
 
 
 def resolve(sub: DeclarationSubmitted, ctx: BatchContext) -> DeclarationDecided | None:
@@ -238,7 +248,7 @@ class ResolveIdentifications:
         self.directory = directory
 
     def __call__(self) -> list[DeclarationDecided]:
-        uow = UnitOfWork(self.app, OrderedDict())
+        uow = UnitOfWork(self.app, AggregateCache(0))
         ctx = BatchContext(self.directory(), uow)
         pending = uow.get(Identifications.create_id())
         finals = []

@@ -7,7 +7,7 @@ this says how its aggregates are loaded, tracked and saved."""
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from uuid import UUID
 
@@ -15,36 +15,100 @@ from eventsourcing.domain import Aggregate
 
 from schemas.events import DeclarationSubmitted, PeriodState, RegistrationState, SituationState
 from services.directory.domain import Directory
-from services.validator.domain import Period, Quota, Registration, Relation, Situation
+from services.validator.domain import (
+    Declaration,
+    Period,
+    Quota,
+    Registration,
+    Relation,
+    Situation,
+)
 from services.validator.domain.flexi_wages import debtor_keys
 from services.validator.domain.registrations import period_id_of
 from services.validator.eventstore import ValidatorApplication
 
 
+class AggregateCache:
+    """The aggregates kept in memory between batches (periods, relations, registrations,
+    situations, quotas), at most `size` of them (DIMONA_PERIOD_CACHE_SIZE): past it, the
+    least recently used is dropped, and read again from the event store when a later batch
+    needs it. A `Declaration` is never kept: nothing reads it after its batch (a redelivered
+    declaration is found in the store, the cache cleared, after its batch conflicted), and it
+    is the largest (its decision and the request as received)."""
+
+    NOT_KEPT = (Declaration,)
+
+    def __init__(self, size: int):
+        self.size = size
+        self._kept: OrderedDict[UUID, Aggregate] = OrderedDict()
+        self.hits = self.misses = 0
+        """Aggregates a batch found here, and those it looked for in the store."""
+
+    def __len__(self) -> int:
+        return len(self._kept)
+
+    def __contains__(self, aggregate_id: UUID) -> bool:
+        return aggregate_id in self._kept
+
+    def __iter__(self) -> Iterator[Aggregate]:
+        return iter(self._kept.values())
+
+    def get(self, aggregate_id: UUID) -> Aggregate | None:
+        found = self._kept.get(aggregate_id)
+        if found is not None:
+            self._kept.move_to_end(aggregate_id)
+        return found
+
+    def keep(self, aggregate: Aggregate) -> None:
+        if isinstance(aggregate, self.NOT_KEPT) or self.size <= 0:
+            return
+        self._kept[aggregate.id] = aggregate
+        self._kept.move_to_end(aggregate.id)
+        while len(self._kept) > self.size:
+            self._kept.popitem(last=False)
+
+    def clear(self) -> None:
+        self._kept.clear()
+
+
 class UnitOfWork:
     """The aggregates one batch reads and changes, over a cache kept between batches.
 
-    Only aggregates found are cached across batches; that one is absent is remembered for
-    this batch only (after a rebalance, another validator may have created it since).
+    What the batch loaded or added stays in the unit of work until the batch ends, whatever
+    the cache drops meanwhile. Only aggregates found are cached across batches; that one is
+    absent is remembered for this batch only (after a rebalance, another validator may have
+    created it since).
     """
 
-    def __init__(self, app: ValidatorApplication, cache: OrderedDict[UUID, Aggregate]):
+    def __init__(self, app: ValidatorApplication, cache: AggregateCache):
         self.app, self.cache = app, cache
+        self.batch: dict[UUID, Aggregate] = {}
         self.absent: set[UUID] = set()
         self.touched: dict[UUID, Aggregate] = {}
 
     def prefetch(self, ids: Iterable[UUID]) -> None:
-        missing = {i for i in ids if i not in self.cache and i not in self.absent}
+        missing = set()
+        for i in ids:
+            if i in self.batch or i in self.absent:
+                continue
+            if (cached := self.cache.get(i)) is not None:
+                self.batch[i] = cached
+                self.cache.hits += 1
+            else:
+                missing.add(i)
+        if not missing:
+            return
+        self.cache.misses += len(missing)
         found = self.app.load_many(missing)
-        self.cache.update(found)
+        for aggregate in found.values():
+            self.batch[aggregate.id] = aggregate
+            self.cache.keep(aggregate)
         self.absent |= missing - found.keys()
 
     def get(self, aggregate_id: UUID) -> Aggregate | None:
-        self.prefetch([aggregate_id])
-        if aggregate_id in self.absent:
-            return None
-        self.cache.move_to_end(aggregate_id)
-        return self.cache[aggregate_id]
+        if aggregate_id not in self.batch:
+            self.prefetch([aggregate_id])
+        return self.batch.get(aggregate_id)
 
     def get_or_add(self, aggregate_id: UUID, create: Callable[[], Aggregate]) -> Aggregate:
         """The aggregate, created when the store does not hold it yet; tracked for saving."""
@@ -53,7 +117,8 @@ class UnitOfWork:
 
     def add(self, aggregate: Aggregate) -> Aggregate:
         self.absent.discard(aggregate.id)
-        self.cache[aggregate.id] = self.touched[aggregate.id] = aggregate
+        self.batch[aggregate.id] = self.touched[aggregate.id] = aggregate
+        self.cache.keep(aggregate)
         return aggregate
 
     def save(self) -> None:

@@ -188,3 +188,82 @@ def test_a_test_declaration_without_a_known_worker_does_not_wait():
     known = FakeContext(identities=[Identity(family_name="PEETERS", given_name="an",
                                              birth_date="1990-05-01", ssin="90050100151")])
     assert ResolveIdentifications(app, lambda: known.directory)() == []  # it never waited
+
+
+def regular(number: int, worker: int) -> object:
+    """An IN of a regular worker (one relation and one period each)."""
+    from dimona.bench.workload import ssin
+    return submitted(dimona_in(ssin=ssin(worker), start="2026-07-08"), number=number,
+                     received=AT)
+
+
+def follow_ups_of_evicted_periods() -> list[list]:
+    """Twelve workers in four batches, then an OUT, an UPDATE and a CANCEL of the first
+    three's periods and a second IN of the fourth worker over the same days (refused as a
+    duplicate: its relation must be read)."""
+    ins = [regular(680725300000 + w * 100, w) for w in range(12)]
+    later = [submitted({"dimonaOut": {"periodId": 680725300000, "endDate": "2026-07-20"}},
+                       number=680725400000, received=AT),
+             submitted({"dimonaUpdate": {"periodId": 680725300100, "startDate": "2026-07-09"}},
+                       number=680725400100, received=AT),
+             submitted({"dimonaCancel": {"periodId": 680725300200}}, number=680725400200,
+                       received=AT),
+             regular(680725400300, 3)]
+    return [ins[0:3], ins[3:6], ins[6:9], ins[9:12], later]
+
+
+def test_the_cache_keeps_at_most_its_size_and_an_evicted_aggregate_is_read_again():
+    """DIMONA_PERIOD_CACHE_SIZE bounds what a validator keeps between batches; what it
+    dropped is read from the event store, so the decisions are those of a cache that holds
+    everything."""
+    small, large = ValidatorApplication(), ValidatorApplication()
+    decide_small = DecideDeclarations(small, lambda: FakeContext().directory, cache_size=4)
+    decide_large = DecideDeclarations(large, lambda: FakeContext().directory, cache_size=10**6)
+    for batch in follow_ups_of_evicted_periods():
+        last = decide_small(batch)
+        assert as_json(last) == as_json(decide_large(batch))
+        assert 0 < len(decide_small.cache) <= 4
+    assert len(decide_large.cache) > 4
+    assert decide_small.cache.misses > decide_large.cache.misses  # read again, not kept
+    assert [d.result for d in last] == ["A", "A", "A", "B"]
+    assert [a.code for a in last[-1].anomalies] == ["90373-333"]
+
+
+def test_a_batch_keeps_what_it_reads_even_when_the_cache_is_smaller():
+    """A cache of one: the period an IN opens is still there for the CANCEL of the same
+    batch, and both are recorded."""
+    app = ValidatorApplication()
+    decide = DecideDeclarations(app, lambda: FakeContext().directory, cache_size=1)
+    batch = [regular(680725300000, 0), regular(680725300100, 1),
+             submitted({"dimonaCancel": {"periodId": 680725300000}}, number=680725300200,
+                       received=AT)]
+    assert [d.result for d in decide(batch)] == ["A", "A", "A"]
+    assert len(decide.cache) == 1
+    from services.validator.domain import Period
+    assert app.repository.get(Period.create_id(680725300000)).state["cancelled"] is True
+
+
+def test_declarations_are_not_kept_between_batches():
+    """A Declaration (its decision and the request as received) is never read again after
+    its batch: a redelivery is found in the event store."""
+    from services.validator.domain import Declaration
+    app = ValidatorApplication()
+    decide = validator(app)
+    batch = [student(680725300000, 40), student(680725300100, 40, month=8)]
+    first = decide(batch)
+    assert len(decide.cache) > 0
+    assert not [a for a in decide.cache if isinstance(a, Declaration)]
+    again = decide(batch)  # the same validator: its cache holds no declaration
+    assert as_json(again) == as_json(first)
+    assert decide.conflicts == 1
+    assert not [a for a in decide.cache if isinstance(a, Declaration)]
+
+
+def test_the_caches_are_bounded_by_settings(monkeypatch):
+    from services.validator.domain.aggregates import aggregate_id
+    from services.validator.settings import CACHE_SIZE, ValidatorSettings
+    assert ValidatorSettings().period_cache_size == CACHE_SIZE == validator(
+        ValidatorApplication()).cache.size
+    monkeypatch.setenv("DIMONA_PERIOD_CACHE_SIZE", "123")
+    assert ValidatorSettings().period_cache_size == 123
+    assert aggregate_id.cache_info().maxsize <= 1 << 17  # full long before 100,000
