@@ -24,6 +24,7 @@ from pydantic import BaseModel
 
 from schemas import topics
 from schemas.events import DeadLetter, DeclarationDecided, DeclarationSubmitted, NotificationSent
+from services.common.doorbell import Doorbell
 from services.common.settings import CommonSettings
 from services.notifier import handlers as notifier
 from services.notifier.settings import NotifierSettings
@@ -138,7 +139,7 @@ def build_broker() -> DocumentingBroker:
         CommonSettings.model_fields["kafka_bootstrap"].default, logger=None,
         description="The Kafka-API broker (DIMONA_KAFKA_BOOTSTRAP; `dimona up` embeds one).")
     for handlers, settings in CONSUMERS:
-        handlers.subscribe(broker, NEVER, settings(), NEVER)
+        handlers.subscribe(broker, NEVER, settings(), NEVER, Doorbell("never rung"))
     for topic, description in PUBLISHED.items():
         broker.publisher(topic, schema=PAYLOADS[topic], description=description)
     return broker

@@ -15,10 +15,11 @@ from faststream.kafka.annotations import KafkaMessage
 from schemas import topics
 from schemas.events import DeclarationDecided
 from services.common.deadletters import DeadLetters
+from services.common.doorbell import Doorbell
 from services.common.faults import crash_point
 from services.common.kafka import (
     E,
-    batch_subscriber_options,
+    batch_subscriber,
     dead_letter,
     decode_records,
     failures_logged,
@@ -28,18 +29,19 @@ from services.common.tracking import Apply
 
 
 def consume_decisions(broker: KafkaBroker, apply: Apply, settings: CommonSettings,
-                      group_id: str, dead_letters: DeadLetters) -> None:
+                      group_id: str, dead_letters: DeadLetters, doorbell: Doorbell) -> None:
     """dimona.decisions -> apply exactly once."""
     consume_batches(broker, topics.DECISIONS, DeclarationDecided,
-                    lambda decisions: apply(decisions, None), settings, group_id, dead_letters)
+                    lambda decisions: apply(decisions, None), settings, group_id, dead_letters,
+                    doorbell)
 
 
 def consume_batches(broker: KafkaBroker, topic: str, model: type[E],
                     handle: Callable[[list[E]], None], settings: CommonSettings,
-                    group_id: str, dead_letters: DeadLetters) -> None:
+                    group_id: str, dead_letters: DeadLetters, doorbell: Doorbell) -> None:
     """Consume `topic` by batches: decode each record (what cannot be decoded is a dead
     letter), `handle` the batch in a thread, then commit the offset."""
-    @broker.subscriber(topic, **batch_subscriber_options(settings, group_id))
+    @batch_subscriber(broker, topic, settings, group_id, doorbell)
     async def on_batch(body: list, message: KafkaMessage) -> None:
         async with failures_logged(group_id):
             events, undecodable = decode_records(message, model)

@@ -19,6 +19,7 @@ from pydantic import BaseModel, ValidationError
 from schemas.events import DeadLetter, Event
 from schemas.topics import DEAD_LETTER
 from services.common.deadletters import DeadLetters
+from services.common.doorbell import Doorbell, wake_on_ring
 from services.common.settings import CommonSettings
 
 E = TypeVar("E", bound=BaseModel)
@@ -33,8 +34,17 @@ docs/performance.md)."""
 
 
 def make_broker(settings: CommonSettings) -> KafkaBroker:
-    return KafkaBroker(settings.kafka_bootstrap, logger=None, linger_ms=5,
+    return KafkaBroker(settings.kafka_bootstrap, logger=None, linger_ms=settings.linger_ms,
                        max_batch_size=PRODUCER_BATCH_BYTES)
+
+
+def batch_subscriber(broker: KafkaBroker, topic: str, settings: CommonSettings,
+                     group_id: str, doorbell: Doorbell):
+    """A batch subscriber of `topic` that takes records as soon as they are there and, when
+    idle, waits for the doorbell instead of fetching (services.common.doorbell)."""
+    subscriber = broker.subscriber(topic, **batch_subscriber_options(settings, group_id))
+    wake_on_ring(subscriber, doorbell, topic, settings)
+    return subscriber
 
 
 def batch_subscriber_options(settings: CommonSettings, group_id: str) -> dict:
@@ -45,6 +55,7 @@ def batch_subscriber_options(settings: CommonSettings, group_id: str) -> dict:
         "batch": True,
         "max_records": settings.batch_max_records,
         "batch_timeout_ms": settings.batch_timeout_ms,
+        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
         "auto_offset_reset": "earliest",
         "ack_policy": AckPolicy.NACK_ON_ERROR,
         "parser": without_headers,
@@ -65,15 +76,28 @@ def undecoded(message: KafkaMessage) -> object:
     return message.body
 
 
-async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event]) -> None:
-    """Publish events keyed by employer and wait until the broker has them all. Each
-    carries its own correlation id (faststream would draw a random one: uuid4 per message)."""
-    pending = [await broker.publish(e.model_dump_json().encode(), topic,
-                                    key=e.employer_key.encode(),
+async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event],
+                      doorbell: Doorbell) -> None:
+    """Publish events keyed by employer, wait until the broker has them all, and ring the
+    topic's doorbell."""
+    await publish_records(broker, topic, [
+        (e.correlation_id, e.employer_key, e.model_dump_json()) for e in events], doorbell)
+
+
+async def publish_records(broker: KafkaBroker, topic: str,
+                          records: Sequence[tuple[object, str, str]], doorbell: Doorbell
+                          ) -> None:
+    """Publish (correlation id, Kafka key, event JSON) records, wait until the broker has
+    them all, and ring the topic's doorbell. Each carries its own correlation id
+    (faststream would draw a random one: uuid4 per message)."""
+    if not records:
+        return
+    pending = [await broker.publish(event.encode(), topic, key=key.encode(),
                                     headers={"content-type": "application/json"},
-                                    correlation_id=e.correlation_id, no_confirm=True)
-               for e in events]
+                                    correlation_id=str(ref), no_confirm=True)
+               for ref, key, event in records]
     await asyncio.gather(*pending)
+    await doorbell.ring(topic)
 
 
 def decode_records(message: KafkaMessage, model: type[E]) -> tuple[list[E], list[DeadLetter]]:

@@ -21,6 +21,9 @@ from typing import Protocol
 
 from faststream.kafka import KafkaBroker
 
+from services.common.doorbell import Doorbell
+from services.common.kafka import publish_records
+
 log = logging.getLogger("dimona")
 
 Row = tuple[object, str, str]  # (id, Kafka key, event JSON)
@@ -40,9 +43,10 @@ class Relay:
     `wake` to have the store looked at."""
 
     def __init__(self, store: Unpublished, broker: KafkaBroker, topic: str, batch: int,
-                 idle_s: float):
+                 idle_s: float, doorbell: Doorbell):
         self.store, self.broker, self.topic, self.batch, self.idle_s = (
             store, broker, topic, batch, idle_s)
+        self.doorbell = doorbell
         self.wake = asyncio.Event()
         self.handed: list[Row] = []
         self.look = True  # the store may hold rows nobody handed over (a start)
@@ -83,12 +87,7 @@ class Relay:
             self.looked_at, self.look = time.monotonic(), len(rows) == self.batch
         else:
             rows, self.handed = self.handed[:self.batch], self.handed[self.batch:]
-        pending = [await self.broker.publish(event.encode(), self.topic,
-                                             key=key.encode(), no_confirm=True,
-                                             headers={"content-type": "application/json"},
-                                             correlation_id=str(row_id))
-                   for row_id, key, event in rows]
-        await asyncio.gather(*pending)
+        await publish_records(self.broker, self.topic, rows, self.doorbell)
         if rows:
             await asyncio.to_thread(self.store.mark_published, [r[0] for r in rows])
         if looking and self.handed:  # handed over and read back: publish them once

@@ -14,6 +14,7 @@ from functools import partial
 from faststream.kafka import KafkaBroker
 
 from schemas import topics
+from services.common.doorbell import Doorbell
 from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.directory import adapter as directory
@@ -50,6 +51,7 @@ class Jobs:
     intake: Intake
     files: OfficialFiles
     broker: KafkaBroker
+    doorbell: Doorbell
     tasks: list[asyncio.Task]
 
     async def stop(self) -> None:
@@ -57,6 +59,7 @@ class Jobs:
             task.cancel()
         await asyncio.gather(*self.tasks, return_exceptions=True)
         await self.broker.stop()
+        await self.doorbell.stop()
 
 
 async def start(settings: IntakeSettings, store: IntakeStore, event_log: EventLog,
@@ -65,8 +68,9 @@ async def start(settings: IntakeSettings, store: IntakeStore, event_log: EventLo
     returned `intake` are handed to the relay once committed (from any thread)."""
     broker = make_broker(settings)
     await broker.start()
+    doorbell = Doorbell(settings.database_url)
     relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
-                  settings.relay_idle_s)
+                  settings.relay_idle_s, doorbell)
     intake = Intake(store, counted=counted,
                     recorded=partial(asyncio.get_running_loop().call_soon_threadsafe,
                                      relay.hand))
@@ -92,4 +96,4 @@ async def start(settings: IntakeSettings, store: IntakeStore, event_log: EventLo
         inbox = Inbox(intake, settings.inbox_dir, settings.outbox_dir,
                       partial(directory.declarant_numbers, settings.database_url))
         jobs.append(every(settings.inbox_poll_s, inbox.scan, "scanning the inbox"))
-    return Jobs(intake, files, broker, [asyncio.create_task(job) for job in jobs])
+    return Jobs(intake, files, broker, doorbell, [asyncio.create_task(job) for job in jobs])

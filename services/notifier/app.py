@@ -10,6 +10,7 @@ from faststream import FastStream
 from schemas import topics
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
+from services.common.doorbell import Doorbell
 from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.directory import adapter
@@ -27,12 +28,13 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
     app = FastStream(broker)
     relays: list[Relay] = []
     jobs: list[asyncio.Task] = []
+    doorbell = Doorbell(settings.database_url)
 
     @app.on_startup
     async def wire() -> None:
         outbox = Outbox(await asyncio.to_thread(open_pool, settings.database_url))
         relay = Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
-                      settings.relay_idle_s)
+                      settings.relay_idle_s, doorbell)
         loop = asyncio.get_running_loop()
         notify = NotifyDecisions(
             outbox, DirectoryCache(partial(read_snapshot, settings.database_url),
@@ -41,7 +43,9 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
             sent=lambda rows: loop.call_soon_threadsafe(relay.hand, rows))
         await catch_up_from_event_store(settings.database_url, outbox.watermark, notify,
                                         "notifier")
-        handlers.subscribe(broker, notify, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, notify, settings, DeadLetters(settings.database_url),
+                           doorbell)
+        doorbell.start()
         relays.append(relay)
 
     @app.after_startup
@@ -53,5 +57,6 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
     async def stop() -> None:
         for job in jobs:
             job.cancel()
+        await doorbell.stop()
 
     return app

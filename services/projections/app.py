@@ -9,6 +9,7 @@ from faststream import FastStream
 
 from services.common.db import open_pool
 from services.common.deadletters import DeadLetters
+from services.common.doorbell import Doorbell
 from services.common.kafka import make_broker
 from services.projections import handlers
 from services.projections.application import UpdateRegister, catch_up_notifications
@@ -22,6 +23,7 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
     settings = settings or ProjectionsSettings()
     broker = make_broker(settings)
     app = FastStream(broker)
+    doorbell = Doorbell(settings.database_url)
 
     @app.on_startup
     async def wire() -> None:
@@ -30,6 +32,12 @@ def create_app(settings: ProjectionsSettings | None = None) -> FastStream:
                                         register.apply, "projections")
         sent = await asyncio.to_thread(catch_up_notifications, register)
         log.info("projections: caught up, %d notifications re-read from the notifier", sent)
-        handlers.subscribe(broker, register, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, register, settings, DeadLetters(settings.database_url),
+                           doorbell)
+        doorbell.start()
+
+    @app.on_shutdown
+    async def stop() -> None:
+        await doorbell.stop()
 
     return app

@@ -8,6 +8,7 @@ from functools import partial
 from faststream import FastStream
 
 from services.common.deadletters import DeadLetters
+from services.common.doorbell import Doorbell
 from services.common.kafka import make_broker
 from services.directory import adapter
 from services.directory.cache import DirectoryCache
@@ -22,6 +23,7 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
     broker = make_broker(settings)
     app = FastStream(broker)
     tasks: list[asyncio.Task] = []
+    doorbell = Doorbell(settings.database_url)
 
     @app.on_startup
     async def wire() -> None:
@@ -30,14 +32,17 @@ def create_app(settings: ValidatorSettings | None = None) -> FastStream:
                                    settings.directory_refresh_s,
                                    adapter.VersionReader(settings.database_url))
         decide = DecideDeclarations(store, directory, settings.period_cache_size)
-        handlers.subscribe(broker, decide, settings, DeadLetters(settings.database_url))
+        handlers.subscribe(broker, decide, settings, DeadLetters(settings.database_url),
+                           doorbell)
+        doorbell.start()
         resolve = ResolveIdentifications(store, directory)
         tasks.append(asyncio.create_task(
-            handlers.resolve_identifications(broker, resolve, settings)))
+            handlers.resolve_identifications(broker, resolve, settings, doorbell)))
 
     @app.on_shutdown
     async def stop() -> None:
         for task in tasks:
             task.cancel()
+        await doorbell.stop()
 
     return app

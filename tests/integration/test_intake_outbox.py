@@ -10,6 +10,7 @@ import pytest
 from schemas import topics
 from schemas.declaration import Declaration
 from services.common.db import open_pool
+from services.common.doorbell import Doorbell
 from services.common.kafka import make_broker
 from services.common.relay import Relay
 from services.common.settings import CommonSettings
@@ -38,7 +39,8 @@ def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, databas
                                 Principal("declarant", "0403170701"))
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
-        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1)
+        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1,
+                      Doorbell(database_url))
         assert await relay.publish_pending() == 2
         assert await relay.publish_pending() == 0  # nothing left to publish
         assert set(numbers) <= set(await published_ids(infra.broker.bootstrap, set(numbers)))
@@ -155,7 +157,8 @@ def test_the_relay_publishes_what_it_is_handed_without_reading_it_back(infra, da
         store = Spied(open_pool(database_url))
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
-        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1)
+        relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1,
+                      Doorbell(database_url))
         assert await relay.publish_pending() == 0 and store.reads == 1  # a start: it looks
         principal = Principal("declarant", "0403170701")
         handing = Intake(store, recorded=relay.hand)

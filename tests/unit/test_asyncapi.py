@@ -8,6 +8,7 @@ import yaml
 
 from dimona import asyncapi
 from schemas import topics
+from services.common.doorbell import Doorbell
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,7 +91,8 @@ class RecordingBroker:
 def test_every_consumer_group_of_the_services_is_named(document: dict) -> None:
     broker = RecordingBroker()
     for handlers, settings in asyncapi.CONSUMERS:
-        handlers.subscribe(broker, asyncapi.NEVER, settings(), asyncapi.NEVER)
+        handlers.subscribe(broker, asyncapi.NEVER, settings(), asyncapi.NEVER,
+                           Doorbell("never rung"))
     groups = {group for _, group in broker.subscribed}
     assert {"validator", "projections", "notifier", "projections-notifications"} <= groups
     for topic, group in broker.subscribed:
