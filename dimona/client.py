@@ -1,17 +1,28 @@
-"""What the CLI does against a running stack (found through var/stack.json)."""
+"""What the CLI does against a running stack (found through var/stack.json). Every call
+rides through an outage of the database (dimona.retry): a step is done again only where
+that is safe, and what was already printed is not printed again."""
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
 from functools import cached_property, partial
+from itertools import islice
 from pathlib import Path
+from typing import TypeVar
 
 import psycopg
 
+from dimona import retry as retrying
+from dimona.retry import Retry
 from services.directory import adapter as directory
 from services.directory.domain import DirectoryDocument
+
+T = TypeVar("T")
+POOL_WAIT_S = 3.0
+"""A connection within this, else the database counts as away (and the command says so)."""
 
 
 class StackError(Exception):
@@ -19,8 +30,9 @@ class StackError(Exception):
 
 
 class StackClient:
-    def __init__(self, home: Path):
+    def __init__(self, home: Path, retry: Retry | None = None):
         self.home = home
+        self.retry = retry or retrying.current()
 
     @cached_property
     def state(self) -> dict:
@@ -33,14 +45,39 @@ class StackClient:
 
     @cached_property
     def pool(self):
-        from psycopg_pool import ConnectionPool
+        """Opened when first used; dropped at a failure that an outage explains
+        (`reconnect`), so that the next try opens a new one rather than wait on connections
+        that are gone."""
+        from psycopg_pool import ConnectionPool, PoolTimeout
+        pool = ConnectionPool(self.state["database_url"], min_size=1, max_size=2,
+                              timeout=POOL_WAIT_S, open=False)
         try:
-            pool = ConnectionPool(self.state["database_url"], min_size=1, max_size=2,
-                                  open=False)
-            pool.open(wait=True, timeout=10)
-        except (psycopg.OperationalError, Exception) as exc:
-            raise StackError(f"cannot reach the database: {exc}") from None
+            pool.open(wait=True, timeout=POOL_WAIT_S)
+        except PoolTimeout:  # the database is away: say why, not only "no connection"
+            pool.close()
+            psycopg.connect(self.state["database_url"], connect_timeout=3).close()
+            raise
+        except BaseException:
+            pool.close()
+            raise
+        self.retry.on_outage(self.reconnect)
         return pool
+
+    def reconnect(self) -> None:
+        """Forget the pool and the readers over it: the next use opens new ones."""
+        readers, pool = self.__dict__.pop("readers", None), self.__dict__.pop("pool", None)
+        if readers is not None:
+            readers.close()
+        if pool is not None:
+            pool.close(timeout=1)
+
+    def resumed(self, items: Callable[[], Iterable[T]]) -> Iterator[T]:
+        """The items of `items()`, riding through outages: after one, `items()` again
+        without the items already yielded (their order must not change meanwhile)."""
+        count = 0
+        for item in self.retry.stream(lambda last: islice(items(), count, None)):
+            count += 1
+            yield item
 
     def load_directory(self, file: Path) -> dict:
         try:
@@ -64,7 +101,24 @@ class StackClient:
             self.pool, found.key, system, "dimona CLI", datetime.now(UTC)))
 
     def submit(self, file: Path, declarant: str | None) -> dict:
-        """Record a batch file (streamed); returns its summary."""
+        """Record a batch file (streamed); returns its summary. Tried again after an
+        outage: a file is recorded once by its name and content, so a try whose answer the
+        outage hid is found again (answered as ours, not as a duplicate)."""
+        started, failed = datetime.now(UTC), []
+
+        def attempt() -> dict:
+            try:
+                return self._submit(file, declarant)
+            except Exception:
+                failed.append(True)
+                raise
+        summary = self.retry.call(attempt)
+        if (summary["duplicate"] and failed
+                and datetime.fromisoformat(summary["receivedAt"]) >= started):
+            summary = {**summary, "duplicate": False}
+        return summary
+
+    def _submit(self, file: Path, declarant: str | None) -> dict:
         from services.intake.adapter import IntakeStore
         from services.intake.application import Intake
         from services.intake.domain import BadFile, sha256_of
@@ -86,7 +140,12 @@ class StackClient:
 
     def submit_official(self, file: Path, name: str):
         """Take an official batch file (docs/interface.md §10) under its FI `name`, as if
-        its sender had sent its GO: returns its Answer (the ACRF written, the ticket)."""
+        its sender had sent its GO: returns its Answer (the ACRF written, the ticket).
+        Tried again after an outage: the same name and content is answered as the first
+        time."""
+        return self.retry.call(partial(self._submit_official, file, name))
+
+    def _submit_official(self, file: Path, name: str):
         from services.intake.adapter import IntakeStore
         from services.intake.application import Intake
         from services.intake.official_files import OfficialFiles
@@ -118,10 +177,10 @@ class StackClient:
         return self.readers.batches
 
     def acknowledgement(self, summary: dict) -> Iterator[str]:
-        return self.batch_views.acknowledgement(summary)
+        return self.resumed(lambda: self.batch_views.acknowledgement(summary))
 
     def rejected_lines(self, batch_ref: str):
-        return self.batch_views.store.rejected_lines(batch_ref)
+        return self.resumed(lambda: self.batch_views.store.rejected_lines(batch_ref))
 
     def wait_for_batch(self, summary: dict, timeout_s: float,
                        progress: Progress | None = None) -> bool:
@@ -131,11 +190,15 @@ class StackClient:
         ref, total = summary["batchRef"], summary["accepted"]
         what = f"{summary['lines']} lines acknowledged"
         started = time.monotonic()
-        # a test file's declarations are answered, never entered in the register
-        counted = (self.batch_views.register.decided_counts
-                   if summary.get("environment", "R") == "R" else ReturnEntries(self.pool).counts)
+
+        def counted() -> int:
+            # a test file's declarations are answered, never entered in the register
+            counts = (self.batch_views.register.decided_counts
+                      if summary.get("environment", "R") == "R"
+                      else ReturnEntries(self.pool).counts)
+            return counts([ref])[ref]
         while True:
-            done = counted([ref])[ref]
+            done = self.retry.call(counted)
             if progress:
                 progress(what, done, total, "results")
             if done >= total:
@@ -145,8 +208,10 @@ class StackClient:
             time.sleep(0.2)
 
     def batch_results(self, batch_ref: str) -> Iterator[dict]:
-        """Every line's result in file order (rejected lines with their reason)."""
-        return self.batch_views.results(batch_ref)
+        """Every line's result in file order (rejected lines with their reason); after an
+        outage, from the line after the last one yielded."""
+        return self.retry.stream(lambda last: self.batch_views.results(
+            batch_ref, last["line"] if last else 0))
 
     def rebuild(self, verify: bool, progress: Progress | None = None) -> tuple[int, list]:
         """Replays the event store into a fresh register: swapped in, or compared. Tells
@@ -162,8 +227,6 @@ class StackClient:
                 "replaying the event store", n, max(n, total), "decisions")).run(verify)
             progress("replaying the event store", count, count, "decisions")
             return count, found
-        except psycopg.OperationalError as exc:
-            raise StackError(f"cannot reach the database: {exc}") from None
         except RebuildRunning as exc:
             raise StackError(str(exc)) from None
 
@@ -172,10 +235,7 @@ class StackClient:
         consumer group, and the latest `limit` with their reason."""
         from services.common.deadletters import DeadLetters
         letters = DeadLetters(self.state["database_url"])
-        try:
-            counts, latest = letters.counts(), letters.latest(limit)
-        except psycopg.OperationalError as exc:
-            raise StackError(f"cannot reach the database: {exc}") from None
+        counts, latest = letters.counts(), letters.latest(limit)
         return {"total": sum(c["count"] for c in counts), "byTopic": counts,
                 "latest": latest}
 
@@ -199,6 +259,11 @@ class StackClient:
     @property
     def audit(self):
         return self.readers.audit
+
+    def audit_entries(self, selection) -> Iterator:
+        """The audit log's entries of `selection`, oldest first, streamed; after an outage,
+        from the entry after the last one yielded."""
+        return self.resumed(lambda: self.readers.audit.entries(selection))
 
     def audit_verifier(self, progress: Progress | None = None):
         """Verifies the recorded logs; tells `progress` the records checked of each log (of

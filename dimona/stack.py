@@ -208,13 +208,18 @@ class Stack:
                 self._write_state(postgres, broker)
 
     def _restart_broker(self, broker: EmbeddedBroker) -> None:
-        """A new broker knows nothing: recreate the topics and restart every service, so
-        that each recovers from PostgreSQL (intake re-publishes, consumers catch up)."""
-        log.warning("the broker died; starting a new one and restarting the services")
+        """A new broker knows nothing: recreate the topics and restart the consumers, so
+        that each recovers from PostgreSQL (they catch up from the event store); intake,
+        which needs no broker to answer (its outbox is in PostgreSQL), goes on serving and
+        is told by SIGUSR1 to publish again whatever is undecided."""
+        log.warning("the broker died; starting a new one and restarting the consumers")
         broker.start()
         create_topics(broker.bootstrap, topics.ALL, self.partitions)
-        for child in self.children.values():
-            stop_process(child.process, signal.SIGTERM, 15)
+        for name, child in self.children.items():
+            if name != "intake":
+                stop_process(child.process, signal.SIGTERM, 15)
+            elif not child.dead():
+                child.process.send_signal(signal.SIGUSR1)
 
     def _restart_dead(self) -> bool:
         restarted = False

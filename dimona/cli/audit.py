@@ -38,7 +38,7 @@ def audit_log(home: Path, employer: str | None, ssin: str | None, period: int | 
     except NoSelection as exc:
         raise click.UsageError(str(exc)) from None
     found = False
-    for entry in StackClient(home).audit.entries(selection):  # streamed, entry by entry
+    for entry in StackClient(home).audit_entries(selection):  # streamed, entry by entry
         found = True
         if as_json:
             emit_json(entry.to_json())

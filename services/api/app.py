@@ -62,7 +62,8 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
         if services is not None:
             yield
             return
-        pool = await asyncio.to_thread(open_pool, settings.database_url, 8)
+        pool = await asyncio.to_thread(open_pool, settings.database_url, 8,
+                                       settings.database_wait_s)
         store = IntakeStore(pool)
         metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
         readers = await asyncio.to_thread(open_readers, pool, settings.database_url)

@@ -1,16 +1,22 @@
 """How the HTTP edge answers what goes wrong: problem+json (RFC 9457) with the wrong fields under
-`issues`, and bodies too large refused before they are read whole."""
+`issues`, bodies too large refused before they are read whole, and 503 with Retry-After
+while the database or the broker is away (services.common.outages), a page for the web
+pages' requests."""
 
 import logging
 from http import HTTPStatus
 
+import psycopg
+from eventsourcing import persistence
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from services.api.access import Unauthorized
 from services.api.metrics import Metrics
+from services.api.web import pages
+from services.common.outages import BROKER_AWAY, away, reason
 from services.intake.application import IdempotencyConflict
 from services.intake.domain import BadFile, Forbidden
 from services.projections.application import BadFlexiQuery, BadQuery
@@ -20,6 +26,9 @@ log = logging.getLogger("dimona.intake.http")
 INPUT_ROUTES = {"/declarations": "rest", "/multi-dimona": "rest", "/flexi-wages": "rest",
                 "/batches": "batch"}
 HTTP_REASONS = {400: "not_json", 401: "unauthorized", 413: "too_large"}
+RETRY_AFTER_S = 2
+"""What a 503 asks the client to wait before it sends the request again: an embedded
+PostgreSQL restarts in about that long."""
 
 
 class BodyTooLarge(StarletteHTTPException):
@@ -80,6 +89,18 @@ def refused(metrics: Metrics, request: Request, reason: str) -> None:
         metrics.refused(channel, reason)
 
 
+def unavailable(request: Request, what: str) -> Response:
+    """503 with Retry-After: problem+json, or the error page for the web pages."""
+    headers = {"Retry-After": str(RETRY_AFTER_S)}
+    if request.url.path == "/" or request.url.path.startswith("/web/"):
+        page = pages.render(request, "error.html", None, 503, problem="unavailable")
+        page.headers.update(headers)
+        return page
+    return problem(503, f"{what} is away for a moment: send the request again after "
+                        "Retry-After seconds (with the same Idempotency-Key, a POST is "
+                        "recorded once)", headers=headers)
+
+
 def invalid_reason(exc: RequestValidationError) -> str:
     return "not_json" if any(e["type"] == "json_invalid" for e in exc.errors()) else "invalid"
 
@@ -118,8 +139,17 @@ def install_error_handlers(app: FastAPI, metrics: Metrics) -> None:
 
     @app.exception_handler(Exception)
     async def failed(request: Request, exc: Exception):
+        if (what := away(exc)) is not None:
+            log.warning("%s %s: %s is away (%s); answered 503", request.method,
+                        request.url.path, what, reason(exc))
+            return unavailable(request, what)
         log.error("%s %s failed", request.method, request.url.path, exc_info=exc)
         return problem(500, "intake failed to answer; the request may be sent again")
+
+    # The errors an outage raises, handled before Starlette's last resort (which logs a
+    # traceback); the same answer comes from `failed` for an error raised from them.
+    for outage in (psycopg.OperationalError, persistence.OperationalError, *BROKER_AWAY):
+        app.add_exception_handler(outage, failed)
 
     @app.exception_handler(IdempotencyConflict)
     async def conflict(request: Request, exc: IdempotencyConflict):

@@ -9,6 +9,9 @@ class ApiSettings(IntakeSettings):
     api_port: int = 8080
     max_body_bytes: int = 1024 * 1024  # one declaration, or a Multi-Dimona
     max_batch_bytes: int = 16 * 1024**3  # a batch file is streamed to disk, never to memory
+    database_wait_s: float = 5.0
+    """How long a request waits for a database connection; then it answers 503 with
+    Retry-After (the database away, or every connection busy)."""
     token_lifetime_s: int = 3600
     web_session_idle_s: float = 1800
     """A web session ends after this long without a request (docs/interface.md §11)."""

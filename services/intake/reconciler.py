@@ -4,7 +4,9 @@ services.common.relay), and settles what the event store shows as decided."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import signal
 
 from services.intake.adapter import IntakeStore
 from services.validator.eventlog import EventLog
@@ -21,7 +23,9 @@ class Reconciler:
     validator copies, which slowed it further (docs/performance.md). So what waited is
     re-published only in a round where the event store did not grow since the last one
     (the validator has nothing left to do). After a start (a new broker may have lost
-    everything) the first rounds look at every undecided declaration, waited or not.
+    everything) the first rounds look at every undecided declaration, waited or not; so
+    they do after SIGUSR1, by which `dimona up` says that it started a new broker (intake
+    goes on answering meanwhile: nothing it records needs the broker).
     """
 
     def __init__(self, store: IntakeStore, log_: EventLog, republish_after_s: float,
@@ -30,6 +34,8 @@ class Reconciler:
             store, log_, republish_after_s, wake, page)
         self.last_position: int | None = None
         self.idle = False  # the event store did not grow since the last round
+        self.after_s = 0.0  # after a start the broker may be new: every undecided one counts
+        self.brokers = 1  # how many brokers this process has published to
 
     def reconcile(self, after_s: float) -> tuple[int, int]:
         """Returns (settled, re-published)."""
@@ -42,16 +48,27 @@ class Reconciler:
         self.store.unpublish(lost)
         return len(decided), len(lost)
 
+    def broker_replaced(self) -> None:
+        """The broker is new (it knows nothing): every undecided declaration counts again,
+        as after a start."""
+        log.info("a new broker: every undecided declaration will be published again")
+        self.brokers += 1
+        self.after_s = 0.0
+
     async def run(self, interval_s: float) -> None:
-        after_s = 0.0  # after a start the broker may be new: every undecided one counts
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError):
+            # in the process's main thread only (a test's thread has no signals)
+            asyncio.get_running_loop().add_signal_handler(signal.SIGUSR1,
+                                                          self.broker_replaced)
         while True:
+            brokers = self.brokers
             try:
-                settled, republished = await asyncio.to_thread(self.reconcile, after_s)
+                settled, republished = await asyncio.to_thread(self.reconcile, self.after_s)
                 if republished:
                     log.info("re-publishing %d undecided declarations", republished)
                     self.wake.set()
-                if self.idle:
-                    after_s = self.republish_after_s
+                if self.idle and brokers == self.brokers:  # no new broker meanwhile
+                    self.after_s = self.republish_after_s
             except Exception:
                 log.exception("reconciliation failed")
             await asyncio.sleep(interval_s)

@@ -179,10 +179,8 @@ class FakeClient:
     def ebox(self):
         return FakeEbox()
 
-    @property
-    def audit(self):
-        return SimpleNamespace(entries=lambda selection: iter(
-            ENTRIES if selection.declaration == 11 else []))
+    def audit_entries(self, selection):
+        return iter(ENTRIES if selection.declaration == 11 else [])
 
     def verify_audit(self, exported, progress=None):
         FakeClient.calls.append(("verify", progress))
