@@ -75,27 +75,54 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
                    "declaration details, the Declarations, Quota and Employees tabs, a PDF "
                    "and the e-Box, signed in over HTTP; p50 and max in ms, the pages over "
                    "200 ms at p50.")
+@click.option("--latency", is_flag=True,
+              help="Measure instead the latency on an idle stack: --count declarations one "
+                   "after the other, each POST /declarations then GET until 200 (p50, p90, "
+                   "p99, max, the server's steps), and the idle stack's CPU in cores.")
+@click.option("--count", "latency_count", default=200, show_default=True,
+              type=click.IntRange(min=1), help="Declarations of --latency.")
+@click.option("--idle-seconds", default=20.0, show_default=True, type=click.FloatRange(min=1),
+              help="How long --latency measures the idle stack's CPU, before and after.")
+@click.option("--rate", "rates", metavar="N[,N...]",
+              help="Measure instead an open-loop load at N declarations/s for --seconds, "
+                   "each rate in turn, through REST and through files (--channel): "
+                   "achieved rate, p50 and p99 from reception to result, backlog slope.")
+@click.option("--seconds", default=10.0, show_default=True, type=click.FloatRange(min=1),
+              help="How long each rate of --rate lasts.")
+@click.option("--channel", "channels", multiple=True, type=click.Choice(["rest", "files"]),
+              help="The channels of --rate (default: both).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON document on stdout.")
 def bench(declarations: int, file_lines: int, employers: int, partitions: int,
           scale_specs: tuple[str, ...], keep: Path | None, official_forms: int | None,
-          web_periods: int | None, as_json: bool) -> None:
+          web_periods: int | None, latency: bool, latency_count: int, idle_seconds: float,
+          rates: str | None, seconds: float, channels: tuple[str, ...],
+          as_json: bool) -> None:
     """Measure the whole pipeline on a fresh embedded stack (docs/performance.md): the
     workload through the batch channel until every result, register row and results file
     exists, then the null pipeline (Kafka and COPY, no rules) with the same messages; or,
     with --official-file, one official XML file through SFTP until its last NOTIFICATION;
-    or, with --web-pages, the web pages of an employer with a large register."""
+    or, with --web-pages, the web pages of an employer with a large register; or, with
+    --latency, one declaration at a time on an idle stack; or, with --rate, an open-loop
+    load at fixed rates."""
     from dimona.bench.run import BenchFailed, Options
     from dimona.bench.run import bench as run_bench
     from dimona.stack import parse_scale
-    if official_forms and web_periods:
-        raise click.UsageError("--official-file and --web-pages are two benchmarks: "
-                               "choose one")
+    if sum(map(bool, (official_forms, web_periods, latency, rates))) > 1:
+        raise click.UsageError("--official-file, --web-pages, --latency and --rate are "
+                               "different benchmarks: choose one")
     if official_forms:
         from dimona.bench.official_file import bench_official_file
         run_bench = partial(bench_official_file, forms=official_forms)
     if web_periods:
         from dimona.bench.web_pages import bench_web_pages
         run_bench = partial(bench_web_pages, periods=web_periods)
+    if latency:
+        from dimona.bench.latency import bench_latency
+        run_bench = partial(bench_latency, declarations=latency_count, idle_s=idle_seconds)
+    if rates:
+        from dimona.bench.load import CHANNELS, bench_load
+        run_bench = partial(bench_load, rates=parse_rates(rates), seconds=seconds,
+                            channels=channels or CHANNELS)
     try:
         scale = parse_scale(scale_specs)
     except ValueError as exc:
@@ -123,7 +150,23 @@ def say(bars):
     return line
 
 
+def parse_rates(text: str) -> list[int]:
+    try:
+        rates = [int(r) for r in text.split(",")]
+    except ValueError:
+        rates = []
+    if not rates or min(rates) < 1:
+        raise click.UsageError(f"--rate {text}: declarations per second, e.g. 200,400,800")
+    return rates
+
+
 def print_figures(figures: dict) -> None:
+    if "latency" in figures:
+        print_latency(figures["latency"])
+        return
+    if "load" in figures:
+        print_load(figures["load"])
+        return
     if "web_pages" in figures:
         print_web_pages(figures["web_pages"])
         return
@@ -144,3 +187,28 @@ def print_web_pages(figures: dict) -> None:
                  for name, f in figures["pages"].items()], ["page", "p50 ms", "max ms", ""])
     click.echo(f"{figures['periods']} periods of one employer: {len(slow)} of "
                f"{len(figures['pages'])} pages over 200 ms at p50")
+
+
+def print_latency(figures: dict) -> None:
+    rows = [{"figure": "POST to 200, ms", **figures["post_to_200_ms"]},
+            {"figure": "POST answered, ms", **figures["post_answer_ms"]},
+            *({"figure": f"  {step.replace('_', ' ')}", **ms}
+              for step, ms in figures["segments_ms"].items())]
+    print_table(rows, ["figure", "p50", "p90", "p99", "max"])
+    idle = figures["idle_cores"]
+    click.echo(f"{figures['declarations']} declarations one after the other "
+               f"({figures['results']}); the idle stack used {idle['before']['total']} of a "
+               f"core before, {idle['after']['total']} after")
+
+
+def print_load(figures: dict) -> None:
+    print_table([{"channel": s["channel"], "offered/s": s["offered_per_s"],
+                  "sent/s": s["sent_per_s"], "achieved/s": s["achieved_per_s"],
+                  "p50 ms": s["latency_ms"]["p50"], "p99 ms": s["latency_ms"]["p99"],
+                  "backlog/s": s["backlog"]["slope_per_s"],
+                  "late p99 ms": s["late_ms"]["p99"], "drain s": s["drain_s"],
+                  "failures": s["failures"]} for s in figures["curve"]],
+                ["channel", "offered/s", "sent/s", "achieved/s", "p50 ms", "p99 ms",
+                 "backlog/s", "late p99 ms", "drain s", "failures"])
+    click.echo("capacity (the largest achieved rate): " + ", ".join(
+        f"{ch} {rate}/s" for ch, rate in figures["capacity_per_s"].items()))
