@@ -120,6 +120,8 @@ def wake_on_ring(subscriber, doorbell: Doorbell, topic: str, settings: CommonSet
             return tuple(chain.from_iterable(batches.values()))
         if time.monotonic() - last_records >= idle_after_s:
             await _paused_until(consumer, bell, idle_poll_s)
+            if bell.is_set():  # rung: records are coming, fetch until they are here
+                last_records = time.monotonic()
         return ()
 
     subscriber.get_msg = get_msg
