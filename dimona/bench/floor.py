@@ -164,14 +164,20 @@ async def _read_decisions(bootstrap: str, sample: int
     await consumer.start()
     try:
         await consumer.topics()  # the metadata of every topic
-        received = {t: await _received(consumer, t) for t in
-                    (topics.SUBMISSIONS, topics.DECISIONS, topics.NOTIFICATIONS)}
-        parts = _partitions(consumer, topics.DECISIONS)
+        # taken before any assignment: then the consumer's metadata covers only what it has
+        partitions = {t: _partitions(consumer, t) for t in
+                      (topics.SUBMISSIONS, topics.DECISIONS, topics.NOTIFICATIONS)}
+        if not all(partitions.values()):
+            raise FloorFailed(f"the broker does not know every topic: {partitions}")
+        received = {t: await _received(consumer, parts) for t, parts in partitions.items()}
+        parts = partitions[topics.DECISIONS]
         consumer.assign(parts)
         await consumer.seek_to_beginning(*parts)
         records, want = [], min(sample * 4, received[topics.DECISIONS])
-        while len(records) < want:
-            for batch in (await consumer.getmany(timeout_ms=1000, max_records=5000)).values():
+        # until the sample is there or the topic is read to its end (its offsets may skip)
+        while len(records) < want and (got := await consumer.getmany(timeout_ms=1000,
+                                                                     max_records=5000)):
+            for batch in got.values():
                 records.extend((r.key, r.value, list(r.headers)) for r in batch)
         return random.sample(records, min(sample, len(records))), received
     finally:
@@ -182,11 +188,10 @@ def _partitions(consumer: AIOKafkaConsumer, topic: str) -> list[TopicPartition]:
     return [TopicPartition(topic, p) for p in sorted(consumer.partitions_for_topic(topic) or ())]
 
 
-async def _received(consumer: AIOKafkaConsumer, topic: str) -> int:
-    """Messages in a topic: the last offset of each partition, plus one. The embedded broker
-    gives as end offset the first offset of the partition's last record batch: the records
-    from there are read."""
-    parts = _partitions(consumer, topic)
+async def _received(consumer: AIOKafkaConsumer, parts: list[TopicPartition]) -> int:
+    """Messages in a topic (its partitions `parts`): the last offset of each partition, plus
+    one. The embedded broker gives as end offset the first offset of the partition's last
+    record batch: the records from there are read."""
     consumer.assign(parts)
     last = {p: offset - 1 for p, offset in (await consumer.end_offsets(parts)).items()}
     for p in parts:

@@ -23,6 +23,17 @@ def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
     assert figures["ratio"] == round(figures["declarations_per_s"]
                                      / figures["null_pipeline_per_s"], 3)
     assert 0 < figures["latency_ms"]["p50"] <= figures["latency_ms"]["p99"]
+    # the I/O floor wrote, per declaration, the rows the real run wrote, of the same width
+    assert figures["ratio_to_floor"] == round(figures["declarations_per_s"]
+                                              / figures["floor_per_s"], 3)
+    floor = figures["floor"]
+    assert floor["declarations"] == 400 and floor["per_s"] == figures["floor_per_s"]
+    assert {"validator_events", "audit.links", "register.periods",
+            "notifier.notifications"} <= set(floor["rows_per_declaration"])
+    for table, rows in floor["rows_per_declaration"].items():
+        assert rows["floor"] == pytest.approx(rows["real"], rel=0.05, abs=0.01), table
+    for table, width in floor["bytes_per_row"].items():
+        assert width["floor"] == pytest.approx(width["real"], rel=0.1), table
     assert set(figures["peak_rss_mb"]) == {"intake", "validator", "validator-2", "sftp",
                                            "projections", "notifier", "broker", "postgres"}
     assert all(mb > 10 for mb in figures["peak_rss_mb"].values())
@@ -34,6 +45,7 @@ def test_a_small_bench_reports_every_figure_of_a_complete_run(tmp_path):
         "bench-8-change-0", "bench-8-in-0", "bench-8-in-1", "bench-8-in-2",
         "bench-8-registration-0"]
     assert "bench: null pipeline" in done.stderr  # progress goes to stderr
+    assert "bench: I/O floor" in done.stderr
 
 
 def test_a_bad_scale_is_a_usage_error():
