@@ -74,8 +74,8 @@ class StackClient:
     def resumed(self, items: Callable[[], Iterable[T]]) -> Iterator[T]:
         """The items of `items()`, riding through outages: after one, `items()` again
         without the items already yielded (their order must not change meanwhile)."""
-        count = 0
-        for item in self.retry.stream(lambda last: islice(items(), count, None)):
+        count = 0  # read when the stream starts again: the items yielded until then
+        for item in self.retry.stream(lambda last: islice(items(), count, None)):  # noqa: B023
             count += 1
             yield item
 

@@ -63,7 +63,7 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
             yield
             return
         pool = await asyncio.to_thread(open_pool, settings.database_url, 8,
-                                       settings.database_wait_s)
+                                       settings.database_wait_s, True)
         store = IntakeStore(pool)
         metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
         readers = await asyncio.to_thread(open_readers, pool, settings.database_url)

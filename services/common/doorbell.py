@@ -7,8 +7,9 @@ a record arrives meanwhile (Apache Kafka answers at once). Long waits put up to 
 second on every hop of an idle stack; short waits answered empty a hundred times a second
 cost half a core while idle. With the doorbell a consumer fetches with short waits while
 there is work, and not at all when there is none: a record published on an idle stack is
-fetched within a few milliseconds of its ring. A ring that is lost (the database away) only
-costs latency: an idle consumer looks anyway every `consumer_idle_poll_s`.
+fetched within a few milliseconds of its ring. A ring that is lost (the database away; one
+in a few hundred was seen lost with the database up, docs/adr/0014) only costs latency: an
+idle consumer looks anyway, soon after its last records, then every `consumer_idle_poll_s`.
 docs/adr/0014-consumer-doorbell.md tells the choice.
 """
 
@@ -17,9 +18,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import time
 from collections import defaultdict
 from itertools import chain
+from time import monotonic
 
 import psycopg
 from aiokafka import AIOKafkaConsumer, ConsumerRecord
@@ -28,6 +29,9 @@ from services.common.settings import CommonSettings
 
 log = logging.getLogger("dimona")
 CHANNEL = "dimona_records"
+MIN_LOOK_S = 0.05
+"""An idle consumer looks again after a quarter of the time it has been idle, at least this
+and at most `consumer_idle_poll_s`."""
 
 
 class Doorbell:
@@ -105,23 +109,32 @@ def wake_on_ring(subscriber, doorbell: Doorbell, topic: str, settings: CommonSet
     """Replace the batch subscriber's poll (faststream's `get_msg`, which sleeps
     `batch_timeout_ms` after every empty poll) by one that takes a batch as soon as records
     are there, and that, after `consumer_idle_ms` without records, pauses its partitions
-    until the doorbell rings for `topic` or `consumer_idle_poll_s` passed."""
+    until the doorbell rings for `topic` or a quarter of the time it has been idle passed
+    (at most `consumer_idle_poll_s`); then, if no ring came, it looks once (a fetch or two)
+    before it pauses again."""
     bell = doorbell.bell(topic)
     idle_after_s, idle_poll_s = settings.consumer_idle_ms / 1000, settings.consumer_idle_poll_s
-    last_records = time.monotonic()
+    # an idle consumer's look when no ring came: one or two fetches, not a whole poll's worth
+    look_ms = min(settings.batch_timeout_ms, 2 * settings.fetch_max_wait_ms + 5)
+    last_records, looking = monotonic(), False
 
     async def get_msg(consumer: AIOKafkaConsumer) -> tuple[ConsumerRecord, ...]:
-        nonlocal last_records
+        nonlocal last_records, looking
         bell.clear()  # a ring from now on wakes the wait below
-        batches = await consumer.getmany(timeout_ms=settings.batch_timeout_ms,
-                                         max_records=settings.batch_max_records)
+        batches = await consumer.getmany(
+            timeout_ms=look_ms if looking else settings.batch_timeout_ms,
+            max_records=settings.batch_max_records)
+        looking = False
         if batches:
-            last_records = time.monotonic()
+            last_records = monotonic()
             return tuple(chain.from_iterable(batches.values()))
-        if time.monotonic() - last_records >= idle_after_s:
-            await _paused_until(consumer, bell, idle_poll_s)
+        if (idle_s := monotonic() - last_records) >= idle_after_s:
+            # soon after records, look again soon (a lost ring costs little); then seldom
+            await _paused_until(consumer, bell, min(idle_poll_s, max(MIN_LOOK_S, idle_s / 4)))
             if bell.is_set():  # rung: records are coming, fetch until they are here
-                last_records = time.monotonic()
+                last_records = monotonic()
+            else:
+                looking = True
         return ()
 
     subscriber.get_msg = get_msg

@@ -13,6 +13,7 @@ import uuid
 import pytest
 
 from dimona.embedded import create_topics
+from services.common import doorbell as doorbell_module
 from services.common.doorbell import Doorbell
 from services.common.kafka import batch_subscriber, make_broker, publish_records
 from services.common.settings import CommonSettings
@@ -35,7 +36,8 @@ def test_a_ring_reaches_the_bells_of_its_topic(database_url):
     asyncio.run(scenario())
 
 
-def test_an_idle_subscriber_waits_for_the_ring_not_for_its_idle_poll(infra, database_url):
+def test_an_idle_subscriber_waits_for_the_ring_not_for_its_idle_poll(infra, database_url,
+                                                                      monkeypatch):
     topic = f"doorbell-{uuid.uuid4().hex[:8]}"
     create_topics(infra.broker.bootstrap, (topic,), 1)
     settings = CommonSettings(kafka_bootstrap=infra.broker.bootstrap, database_url=database_url,
@@ -53,7 +55,11 @@ def test_an_idle_subscriber_waits_for_the_ring_not_for_its_idle_poll(infra, data
         await broker.start()
         doorbell.start()
         silent = Doorbell("postgresql://nobody@127.0.0.1:1/none")  # its rings are lost
-        await asyncio.sleep(3)  # joined, then idle: paused
+        await asyncio.sleep(3)  # joined, then idle: paused, looking again now and then
+        # from now on it has been idle for an hour, as the doorbell's clock says: its next
+        # pause lasts its idle poll, a minute
+        monkeypatch.setattr(doorbell_module, "monotonic", lambda: time.monotonic() + 3600)
+        await asyncio.sleep(1.5)
         await publish_records(broker, topic, [("1", "k", '{"n": "unrung"}')], silent)
         await asyncio.sleep(2)
         assert "unrung" not in received  # nobody fetched: the idle poll is a minute away

@@ -9,6 +9,9 @@ import asyncio
 import time
 from types import SimpleNamespace
 
+import pytest
+
+from services.common import doorbell as doorbell_module
 from services.common.doorbell import Doorbell, wake_on_ring
 from services.common.settings import CommonSettings
 
@@ -38,9 +41,18 @@ class FakeConsumer:
         self._paused -= set(partitions)
 
 
+@pytest.fixture
+def clock(monkeypatch) -> list[float]:
+    """The doorbell's clock, in seconds since the subscriber was made (asyncio keeps its own)."""
+    now = [0.0]
+    monkeypatch.setattr(doorbell_module, "monotonic", lambda: now[0])
+    return now
+
+
 def poll(idle_ms: int, idle_poll_s: float) -> tuple:
     settings = CommonSettings(consumer_idle_ms=idle_ms, consumer_idle_poll_s=idle_poll_s,
-                              batch_timeout_ms=7, batch_max_records=3)
+                              batch_timeout_ms=100, batch_max_records=3,
+                              fetch_max_wait_ms=10)
     subscriber, doorbell = SimpleNamespace(), Doorbell("never rung")
     wake_on_ring(subscriber, doorbell, "topic", settings)
     return subscriber.get_msg, doorbell._bells["topic"][0]
@@ -50,11 +62,12 @@ def test_records_are_returned_at_once_with_the_subscribers_limits():
     get_msg, _ = poll(idle_ms=0, idle_poll_s=60)
     consumer = FakeConsumer([{"p0": ["a", "b"], "p1": ["c"]}])
     assert asyncio.run(get_msg(consumer)) == ("a", "b", "c")
-    assert consumer.calls == [("getmany", 7, 3)]  # no pause, no wait
+    assert consumer.calls == [("getmany", 100, 3)]  # no pause, no wait
 
 
-def test_an_idle_consumer_pauses_until_the_bell_rings():
+def test_a_long_idle_consumer_pauses_until_the_bell_rings(clock):
     get_msg, bell = poll(idle_ms=0, idle_poll_s=60)
+    clock[0] = 3600  # idle for an hour: it looks again after the idle poll, a minute
     consumer = FakeConsumer([])
 
     async def scenario() -> float:
@@ -68,16 +81,36 @@ def test_an_idle_consumer_pauses_until_the_bell_rings():
         return time.monotonic() - started
 
     assert scenario_seconds(scenario) < 1
-    assert consumer.calls == [("getmany", 7, 3), ("pause", ["p0", "p1"]),
+    assert consumer.calls == [("getmany", 100, 3), ("pause", ["p0", "p1"]),
                               ("resume", ["p0", "p1"])]
     assert consumer.paused() == set()
 
 
-def test_an_idle_consumer_looks_anyway_after_its_idle_poll():
+def test_an_idle_consumer_looks_anyway_after_its_idle_poll_with_one_short_fetch(clock):
     get_msg, _ = poll(idle_ms=0, idle_poll_s=0.2)
+    clock[0] = 3600
     consumer = FakeConsumer([])
-    assert 0.15 < scenario_seconds(lambda: get_msg(consumer)) < 1  # no ring came
-    assert consumer.paused() == set()
+
+    async def twice() -> None:
+        started = time.monotonic()
+        await get_msg(consumer)
+        assert 0.15 < time.monotonic() - started < 1  # no ring came: the idle poll passed
+        assert consumer.paused() == set()
+        await get_msg(consumer)
+
+    asyncio.run(twice())
+    # the look after the idle poll waits for two fetches of 10 ms at most, not 100 ms
+    assert [c for c in consumer.calls if c[0] == "getmany"] == [
+        ("getmany", 100, 3), ("getmany", 25, 3)]
+
+
+def test_soon_after_records_an_idle_consumer_looks_again_soon(clock):
+    """A lost ring costs a quarter of the time the consumer has been idle, not a minute."""
+    get_msg, _ = poll(idle_ms=200, idle_poll_s=60)
+    consumer = FakeConsumer([])
+    clock[0] = 0.4  # idle for 400 ms: it looks again after 100 ms
+    assert scenario_seconds(lambda: get_msg(consumer)) < 0.5
+    assert consumer.calls[1:] == [("pause", ["p0", "p1"]), ("resume", ["p0", "p1"])]
 
 
 def test_a_consumer_that_had_records_recently_keeps_fetching():
