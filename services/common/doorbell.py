@@ -7,9 +7,9 @@ a record arrives meanwhile (Apache Kafka answers at once). Long waits put up to 
 second on every hop of an idle stack; short waits answered empty a hundred times a second
 cost half a core while idle. With the doorbell a consumer fetches with short waits while
 there is work, and not at all when there is none: a record published on an idle stack is
-fetched within a few milliseconds of its ring. A ring that is lost (the database away; one
-in a few hundred was seen lost with the database up, docs/adr/0014) only costs latency: an
-idle consumer looks anyway, soon after its last records, then every `consumer_idle_poll_s`.
+fetched within a few milliseconds of its ring. A ring that is lost (the database away) only
+costs latency: an idle consumer looks anyway, soon after its last records, then every
+`consumer_idle_poll_s`.
 docs/adr/0014-consumer-doorbell.md tells the choice.
 """
 
