@@ -23,6 +23,7 @@ from services.common.doorbell import Doorbell, wake_on_ring
 from services.common.settings import CommonSettings
 
 E = TypeVar("E", bound=BaseModel)
+Row = tuple[object, str, str]  # (id, Kafka key, event JSON): a record to publish
 log = logging.getLogger("dimona")
 RETRY_PAUSE_S = 1.0  # a failed batch is delivered again after this pause, not in a busy loop
 
@@ -40,27 +41,17 @@ def make_broker(settings: CommonSettings) -> KafkaBroker:
 
 def batch_subscriber(broker: KafkaBroker, topic: str, settings: CommonSettings,
                      group_id: str, doorbell: Doorbell):
-    """A batch subscriber of `topic` that takes records as soon as they are there and, when
-    idle, waits for the doorbell instead of fetching (services.common.doorbell)."""
-    subscriber = broker.subscriber(topic, **batch_subscriber_options(settings, group_id))
+    """A batch subscriber of `topic`: it takes records as soon as they are there and, when
+    idle, waits for the doorbell instead of fetching (services.common.doorbell). The offset
+    is committed only after the handler returned (its database transaction committed); a
+    failed batch is rewound and redelivered."""
+    subscriber = broker.subscriber(
+        topic, group_id=group_id, batch=True, max_records=settings.batch_max_records,
+        batch_timeout_ms=settings.batch_timeout_ms,
+        fetch_max_wait_ms=settings.fetch_max_wait_ms, auto_offset_reset="earliest",
+        ack_policy=AckPolicy.NACK_ON_ERROR, parser=without_headers, decoder=undecoded)
     wake_on_ring(subscriber, doorbell, topic, settings)
     return subscriber
-
-
-def batch_subscriber_options(settings: CommonSettings, group_id: str) -> dict:
-    """Batch consumption; the offset is committed only after the handler returned (its
-    database transaction committed); a failed batch is rewound and redelivered."""
-    return {
-        "group_id": group_id,
-        "batch": True,
-        "max_records": settings.batch_max_records,
-        "batch_timeout_ms": settings.batch_timeout_ms,
-        "fetch_max_wait_ms": settings.fetch_max_wait_ms,
-        "auto_offset_reset": "earliest",
-        "ack_policy": AckPolicy.NACK_ON_ERROR,
-        "parser": without_headers,
-        "decoder": undecoded,
-    }
 
 
 async def without_headers(records: tuple[ConsumerRecord, ...],
@@ -84,9 +75,8 @@ async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event],
         (e.correlation_id, e.employer_key, e.model_dump_json()) for e in events], doorbell)
 
 
-async def publish_records(broker: KafkaBroker, topic: str,
-                          records: Sequence[tuple[object, str, str]], doorbell: Doorbell
-                          ) -> None:
+async def publish_records(broker: KafkaBroker, topic: str, records: Sequence[Row],
+                          doorbell: Doorbell) -> None:
     """Publish (correlation id, Kafka key, event JSON) records, wait until the broker has
     them all, and ring the topic's doorbell. Each carries its own correlation id
     (faststream would draw a random one: uuid4 per message)."""

@@ -22,11 +22,10 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 
 from services.common.doorbell import Doorbell
-from services.common.kafka import publish_records
+from services.common.kafka import Row, publish_records
 
 log = logging.getLogger("dimona")
 
-Row = tuple[object, str, str]  # (id, Kafka key, event JSON)
 LOOK_EVERY_S = 10.0
 MAX_HANDED = 100_000
 

@@ -12,7 +12,7 @@ from uuid import UUID
 from eventsourcing.persistence import IntegrityError
 from pydantic import BaseModel
 
-from schemas.events import DeclarationDecided, DeclarationSubmitted
+from schemas.events import DeclarationDecided, DeclarationSubmitted, PeriodState
 from services.directory.domain import Directory
 from services.validator.domain import (
     Declaration,
@@ -47,10 +47,15 @@ def _ids_to_prefetch(batch: Sequence[DeclarationSubmitted]) -> tuple[set[UUID], 
         elif d.worker is not None and d.worker.ssin is not None and d.employer is not None:
             # the period an IN opens: found absent in the batch's one query, not one each
             others.add(Period.create_id(sub.declaration_id))
-            others.add(Relation.create_id(sub.employer_key, d.worker.ssin))
-            others.update(Quota.create_id(c.kind, c.subject, c.year)
-                          for c in counts(period_after(sub, None)))
+            others |= _relation_and_quotas(period_after(sub, None))
     return periods, others
+
+
+def _relation_and_quotas(period: PeriodState) -> set[UUID]:
+    """The ids of the worker's relation with the employer and of the quotas the period
+    counts in."""
+    return {Relation.create_id(period.employer_key, period.ssin),
+            *(Quota.create_id(c.kind, c.subject, c.year) for c in counts(period))}
 
 
 def _ids_follow_ups_read(batch: Sequence[DeclarationSubmitted], ctx: BatchContext) -> set[UUID]:
@@ -64,8 +69,7 @@ def _ids_follow_ups_read(batch: Sequence[DeclarationSubmitted], ctx: BatchContex
             continue
         period = ctx.period(d.period_id)
         if period is not None and period.ssin is not None:
-            ids.add(Relation.create_id(period.employer_key, period.ssin))
-            ids.update(Quota.create_id(c.kind, c.subject, c.year) for c in counts(period))
+            ids |= _relation_and_quotas(period)
     return ids
 
 

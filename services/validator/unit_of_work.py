@@ -41,14 +41,11 @@ class AggregateCache:
     def __init__(self, size: int):
         self.size = size
         self._kept: OrderedDict[UUID, Aggregate] = OrderedDict()
-        self.hits = self.misses = 0
-        """Aggregates a batch found here, and those it looked for in the store."""
+        self.misses = 0
+        """Aggregates a batch looked for in the store (not found here)."""
 
     def __len__(self) -> int:
         return len(self._kept)
-
-    def __contains__(self, aggregate_id: UUID) -> bool:
-        return aggregate_id in self._kept
 
     def __iter__(self) -> Iterator[Aggregate]:
         return iter(self._kept.values())
@@ -93,7 +90,6 @@ class UnitOfWork:
                 continue
             if (cached := self.cache.get(i)) is not None:
                 self.batch[i] = cached
-                self.cache.hits += 1
             else:
                 missing.add(i)
         if not missing:
