@@ -104,16 +104,9 @@ class StackClient:
         """Record a batch file (streamed); returns its summary. Tried again after an
         outage: a file is recorded once by its name and content, so a try whose answer the
         outage hid is found again (answered as ours, not as a duplicate)."""
-        started, failed = datetime.now(UTC), []
-
-        def attempt() -> dict:
-            try:
-                return self._submit(file, declarant)
-            except Exception:
-                failed.append(True)
-                raise
-        summary = self.retry.call(attempt)
-        if (summary["duplicate"] and failed
+        started, outages = datetime.now(UTC), self.retry.outages
+        summary = self.retry.call(partial(self._submit, file, declarant))
+        if (summary["duplicate"] and self.retry.outages > outages
                 and datetime.fromisoformat(summary["receivedAt"]) >= started):
             summary = {**summary, "duplicate": False}
         return summary

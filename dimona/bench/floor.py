@@ -227,6 +227,7 @@ def run(templates: Templates, declarations: int, partitions: int,
                       "notifications": expected_notifications(templates, declarations),
                       "batch_max_records": settings.batch_max_records,
                       "batch_timeout_ms": settings.batch_timeout_ms,
+                      "linger_ms": settings.linger_ms,
                       "templates": str(home / "templates.pickle")}
             (home / "templates.pickle").write_bytes(pickle.dumps(templates))
             (home / "config.json").write_text(json.dumps(config))
@@ -424,8 +425,8 @@ async def connect(config: dict) -> psycopg.AsyncConnection:
 
 
 def producer(config: dict) -> AIOKafkaProducer:
-    return AIOKafkaProducer(bootstrap_servers=config["bootstrap"], linger_ms=5,  # services'
-                            max_batch_size=PRODUCER_BATCH_BYTES)
+    return AIOKafkaProducer(bootstrap_servers=config["bootstrap"],  # as the services'
+                            linger_ms=config["linger_ms"], max_batch_size=PRODUCER_BATCH_BYTES)
 
 
 def consumer(config: dict, stage: str) -> AIOKafkaConsumer:

@@ -15,7 +15,6 @@ PostgreSQL only: `commit_timestamps`). Figures to read, not a test."""
 from __future__ import annotations
 
 import math
-import os
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -24,7 +23,16 @@ from pathlib import Path
 import httpx
 import orjson
 
-from dimona.bench.run import BenchFailed, Count, LocalStack, Options, Progress, fresh_stack
+from dimona.bench.run import (
+    BenchFailed,
+    Count,
+    LocalStack,
+    Options,
+    Progress,
+    children,
+    fresh_stack,
+    process_cpu_s,
+)
 from dimona.bench.workload import TOKEN, Workload, directory
 from dimona.embedded import EmbeddedPostgres, free_port
 from services.validator.domain.aggregates import Declaration
@@ -229,30 +237,6 @@ def tree_cpu_s(root: int) -> float:
     total, todo = 0.0, [root]
     while todo:
         pid = todo.pop()
-        total += _cpu_with_reaped_s(pid)
-        todo += _children(pid)
+        total += process_cpu_s(pid, with_children=True)
+        todo += children(pid)
     return total
-
-
-def _cpu_with_reaped_s(pid: int) -> float:
-    """utime + stime + cutime + cstime of /proc/PID/stat."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    """The children of every thread of a process."""
-    found: list[int] = []
-    try:
-        tasks = list(Path(f"/proc/{pid}/task").iterdir())
-    except OSError:
-        return found
-    for task in tasks:
-        try:
-            found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
-    return found

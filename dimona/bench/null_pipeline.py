@@ -13,6 +13,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from dimona.embedded import create_topics
 from services.common.kafka import PRODUCER_BATCH_BYTES
+from services.common.settings import CommonSettings
 
 TOPIC = "bench.null"
 TABLE = "CREATE TABLE IF NOT EXISTS bench_null (position bigint, body text)"
@@ -54,7 +55,8 @@ async def _run(bootstrap: str, database_url: str, messages: Sequence[bytes],
 
 
 async def _produce(bootstrap: str, messages: Sequence[bytes]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5,  # as the services'
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap,  # as the services'
+                                linger_ms=CommonSettings().linger_ms,
                                 max_batch_size=PRODUCER_BATCH_BYTES)
     await producer.start()
     try:

@@ -334,7 +334,7 @@ class ResourceProbe:
     def _sample(self) -> None:
         """Each backend's own memory, plus the shared buffers once."""
         while not self.done.wait(0.2):
-            tree = [self.pids["postgres"], *_children(self.pids["postgres"])]
+            tree = [self.pids["postgres"], *children(self.pids["postgres"])]
             used = sum(_status_kb(p, "RssAnon") for p in tree) + max(
                 _status_kb(p, "RssShmem") for p in tree)
             self.postgres_peak_kb = max(self.postgres_peak_kb, used)
@@ -347,8 +347,8 @@ class ResourceProbe:
 def cpu_seconds(pids: dict[str, int]) -> dict[str, float]:
     """CPU seconds so far of each process (PostgreSQL: its processes alive now, the ended
     ones' time counted in the postmaster's children time)."""
-    return {name: _cpu_s(pid, with_children=name == "postgres")
-            + (sum(_cpu_s(p) for p in _children(pid)) if name == "postgres" else 0)
+    return {name: process_cpu_s(pid, with_children=name == "postgres")
+            + (sum(process_cpu_s(p) for p in children(pid)) if name == "postgres" else 0)
             for name, pid in pids.items()}
 
 
@@ -362,7 +362,7 @@ def _status_kb(pid: int, key: str) -> int:
     return 0
 
 
-def _cpu_s(pid: int, with_children: bool = False) -> float:
+def process_cpu_s(pid: int, with_children: bool = False) -> float:
     """utime + stime (and the reaped children's, when asked) of /proc/PID/stat."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -372,8 +372,16 @@ def _cpu_s(pid: int, with_children: bool = False) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The children of every thread of a process."""
+    found: list[int] = []
     try:
-        return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
     except OSError:
-        return []
+        return found
+    for task in tasks:
+        try:
+            found += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:
+            pass
+    return found

@@ -28,7 +28,8 @@ class CommonSettings(BaseSettings):
     """After this long without records a consumer stops fetching until the doorbell rings
     for its topic."""
     consumer_idle_poll_s: float = 1.0
-    """An idle consumer looks anyway this often (a ring lost while the database was away)."""
+    """An idle consumer looks anyway after a quarter of the time it has been idle, and at least
+    this often (a ring lost while the database was away)."""
     linger_ms: int = 5
     """How long a producer waits to fill a record batch."""
     sftp_dir: Path = Path("var/sftp")
