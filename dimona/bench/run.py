@@ -49,7 +49,6 @@ class Options:
     timeout_s: float = 1800
     env: dict[str, str] = field(default_factory=dict)  # e.g. DIMONA_SCALE
     keep: Path | None = None
-    floor: bool = True  # then the I/O floor (dimona.bench.floor) after the stack stopped
 
 
 def bench(options: Options, progress: Progress, count: Count | None = None) -> dict:
@@ -76,18 +75,15 @@ def bench(options: Options, progress: Progress, count: Count | None = None) -> d
         figures["null_pipeline_per_s"] = round(len(messages) / null_s)
         figures["ratio"] = round(figures["declarations_per_s"] / figures["null_pipeline_per_s"],
                                  3)
-        if options.floor:
-            progress("I/O floor: templates from this run's database and topics")
-            templates = floor.extract(stack.state["database_url"],
-                                      stack.state["kafka_bootstrap"])
-    if options.floor:  # the stack has stopped: the floor has the machine
-        try:
-            found = floor.run(templates, options.declarations, options.partitions, progress)
-        except floor.FloorFailed as exc:
-            raise BenchFailed(str(exc)) from None
-        figures["floor_per_s"] = found["per_s"]
-        figures["ratio_to_floor"] = round(figures["declarations_per_s"] / found["per_s"], 3)
-        figures["floor"] = found
+        progress("I/O floor: templates from this run's database and topics")
+        templates = floor.extract(stack.state["database_url"], stack.state["kafka_bootstrap"])
+    try:  # the stack has stopped: the floor has the machine
+        found = floor.run(templates, options.declarations, options.partitions, progress)
+    except floor.FloorFailed as exc:
+        raise BenchFailed(str(exc)) from None
+    figures["floor_per_s"] = found["per_s"]
+    figures["ratio_to_floor"] = round(figures["declarations_per_s"] / found["per_s"], 3)
+    figures["floor"] = found
     return figures
 
 
