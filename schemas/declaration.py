@@ -84,6 +84,9 @@ class Worker(Contract):
 class Features(Contract):
     joint_commission_number: Annotated[str, StringConstraints(pattern=r"^([0-9]{3}|XXX)$")]
     worker_type: Annotated[str, StringConstraints(pattern=r"^[A-Z0-9]{3}$")]
+    sub_entity_number: Text | None = None
+    """The sub-entity of a public employer that uses sub-entities (zone 00652, 10 digits;
+    checked by the validator against the directory)."""
 
 
 class PlaceOfWork(Contract):
@@ -98,6 +101,27 @@ class UsingEmployer(Contract):
     address: Address | None = None
 
 
+class ConstructionControlCards(Contract):
+    """The C3.2A control cards of a construction worker (block 90375): the card of the
+    month the period starts (zone 00663) and of the next month (00664), 12 digits each,
+    checked by the validator."""
+
+    first_month_c32a_number: Text | None = Field(default=None,
+                                                 alias="firstMonthC32ANumber")
+    next_month_c32a_number: Text | None = Field(default=None, alias="nextMonthC32ANumber")
+
+
+class SmallStatutesInformation(Contract):
+    """The "small statutes" of an intern or trainee (block 90594): the kind of work
+    (01231: EMPLOYEE or WORKER), the activity with respect to the work-accident risk
+    (00041, a 3-digit risk class) and the worker status (00053: F1 or F2), checked by the
+    validator."""
+
+    employment_nature: Text | None = None
+    activity_with_risk: Annotated[int, Field(ge=0, le=999)] | None = None
+    worker_status: Text | None = None
+
+
 class DimonaIn(Contract):
     start_date: date
     start_hour: Hour | None = None
@@ -107,6 +131,8 @@ class DimonaIn(Contract):
     planned_hours_number: Int64 | None = None
     student_place_of_work: PlaceOfWork | None = None
     using_employer: UsingEmployer | None = None
+    construction_control_cards: ConstructionControlCards | None = None
+    small_statutes_information: SmallStatutesInformation | None = None
 
 
 class DimonaOut(Contract):

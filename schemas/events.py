@@ -9,7 +9,13 @@ from uuid import UUID, uuid5
 from pydantic import BaseModel, ConfigDict
 
 from schemas.catalogue import Severity, entry
-from schemas.declaration import Calculation, Declaration, DeclarationType
+from schemas.declaration import (
+    Calculation,
+    ConstructionControlCards,
+    Declaration,
+    DeclarationType,
+    SmallStatutesInformation,
+)
 
 EVENT_NAMESPACE = UUID("6f1d3c52-0f43-4f5b-9b55-5d1c6a0e2a11")
 Channel = Literal["webservice", "batch", "web-unsecured", "web"]
@@ -76,8 +82,9 @@ class DeclarationSubmitted(Reception):
     Version 2 adds `origin`."""
 
     event_type: Literal["DeclarationSubmitted"] = "DeclarationSubmitted"
-    schema_version: int = 3
-    """Version 2 adds `origin`, version 3 `environment`."""
+    schema_version: int = 4
+    """Version 2 adds `origin`, version 3 `environment`, version 4 an IN's construction
+    control cards, sub-entity and small statutes."""
     origin: Origin | None = None
 
 
@@ -142,6 +149,9 @@ class PeriodState(BaseModel):
     planned_hours_number: int | None = None
     using_joint_commission_number: str | None = None
     using_enterprise_number: str | None = None
+    sub_entity_number: str | None = None
+    control_cards: ConstructionControlCards | None = None
+    small_statutes: SmallStatutesInformation | None = None
     cancelled: bool = False
     late: bool = False
     version: int = 1
@@ -189,10 +199,11 @@ class SituationState(BaseModel):
 class DeclarationDecided(Reception):
     """The validator's decision (topic dimona.decisions, key employer). Version 2 adds
     `rule_version`; version 3 the daily registration's number, before and after; version
-    4 the Flexi at work situation before and after; version 5 `environment`."""
+    4 the Flexi at work situation before and after; version 5 `environment`; version 6
+    the period's sub-entity, construction control cards and small statutes."""
 
     event_type: Literal["DeclarationDecided"] = "DeclarationDecided"
-    schema_version: int = 5
+    schema_version: int = 6
     declaration_type: DeclarationType
     result: Result
     anomalies: tuple[Anomaly, ...] = ()
@@ -233,9 +244,10 @@ class NotificationSent(Event):
     id; `causation_id` the decision's event id; `occurred_at` when it was sent."""
 
     event_type: Literal["NotificationSent"] = "NotificationSent"
-    schema_version: int = 4
+    schema_version: int = 5
     """Version 2 adds the daily registration's number, before and after; version 3 the
-    Flexi at work situation before and after; version 4 `environment`."""
+    Flexi at work situation before and after; version 4 `environment`; version 5 the
+    period's sub-entity, construction control cards and small statutes."""
     declaration_id: int
     employer_key: str
     period_id: int | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable, Collection, Iterable
 from datetime import date, datetime, timedelta
-from typing import Literal
+from typing import Annotated, Literal
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import load_ssh_public_key
@@ -18,6 +18,11 @@ class Entry(BaseModel):
                               frozen=True)
 
 
+Sector = Literal["private", "public", "local"]
+"""An employer's sector: `public` a public-sector employer, `local` a provincial or local
+authority (a public employer whose worker types the glossary restricts, zone 00655)."""
+
+
 class DirectoryEmployer(Entry):
     employer_id: int | None = None
     enterprise_number: str | None = None
@@ -25,6 +30,21 @@ class DirectoryEmployer(Entry):
     language: str = "nl"
     secured_channels_only: bool = False
     active: bool = True
+    sector: Sector = "private"
+    sub_entities: tuple[Annotated[str, Field(pattern=r"^[0-9]{10}$")], ...] = ()
+    """The sub-entity numbers (10 digits, zone 00652) of a public employer that uses
+    sub-entities: its INs must name one of them."""
+
+    @model_validator(mode="after")
+    def _sub_entities_are_public(self) -> DirectoryEmployer:
+        if self.sub_entities and self.sector == "private":
+            raise ValueError("subEntities are for public employers: give sector public or "
+                             "local")
+        return self
+
+    @property
+    def public(self) -> bool:
+        return self.sector != "private"
 
     @property
     def key(self) -> str:

@@ -156,7 +156,7 @@ def test_a_registration_update_is_confirmed_with_the_registration_before_and_aft
             m.content["registrationAfter"]["endHour"]) == (None, "0200")
     assert m.content["employees"] == [{"ssin": WORKER, "familyName": "Peeters",
                                        "givenName": "An"}]
-    assert (sent.schema_version, sent.registration_id, sent.period_id) == (4, CREATE, PERIOD)
+    assert (sent.schema_version, sent.registration_id, sent.period_id) == (5, CREATE, PERIOD)
     assert (sent.registration_before, sent.registration_after) == (
         closed.registration_before, closed.registration_after)
 

@@ -45,7 +45,7 @@ def test_each_create_modify_and_cancel_is_confirmed_in_the_ebox():
     assert "periodBefore" not in first and "registrationBefore" not in first
     sent = found.notifications[1]
     assert (sent.schema_version, sent.situation_before, sent.situation_after, sent.period_id
-            ) == (4, changed.situation_before, changed.situation_after, None)
+            ) == (5, changed.situation_before, changed.situation_after, None)
 
 
 def test_a_batch_line_gets_a_return_entry_and_a_batch_sender_no_message():

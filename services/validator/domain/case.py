@@ -130,7 +130,10 @@ def period_after(sub: DeclarationSubmitted, before: PeriodState | None) -> Perio
             start_hour=din.start_hour, end_date=din.end_date, end_hour=din.end_hour,
             planned_hours_number=din.planned_hours_number,
             using_joint_commission_number=user.joint_commission_number if user else None,
-            using_enterprise_number=user.enterprise_number if user else None)
+            using_enterprise_number=user.enterprise_number if user else None,
+            sub_entity_number=din.features.sub_entity_number,
+            control_cards=din.construction_control_cards,
+            small_statutes=din.small_statutes_information)
     if before is None:
         return None
     changes: dict = {"version": before.version + 1}
