@@ -9,6 +9,8 @@ from tests.unit.rulebook import codes, dimona_in, run
 END = {"endDate": "2026-07-08"}
 HOURS = {"startHour": "0800", "endHour": "1400"}
 STU = {"endDate": "2026-07-31", "plannedHoursNumber": 40}
+CARDS = {"constructionControlCards": {"firstMonthC32ANumber": "123456789012",
+                                      "nextMonthC32ANumber": "123456789013"}}
 
 
 @pytest.mark.parametrize("jc", ["124", "140", "144", "145", "149", "302", "320", "322", "XXX"])
@@ -21,7 +23,8 @@ def test_every_joint_committee_accepts_one_of_its_worker_types(jc):
     if wt in ("STX", "QUA"):
         fields = {"endDate": start}
     user = {"usingEmployer": {"jointCommissionNumber": "302", "enterpriseNumber": "0403170701"}}
-    body = dimona_in(wt, jc, start=start, **fields, **(user if jc == "322" else {}))
+    fields = {**fields, **{"322": user, "124": CARDS}.get(jc, {})}
+    body = dimona_in(wt, jc, start=start, **fields)
     assert codes(run(body, at=f"{start} 06:00")) == []
 
 
@@ -40,11 +43,11 @@ WORKER_TYPE_CASES = [
     ("S17", {"plannedHoursNumber": 10}, ["00911-001"]),
     ("T17", {"endDate": "2026-07-09"}, ["00911-008"]),
     ("T17", END, []),
-    ("IVT", {}, ["00911-001"]),
-    ("TRI", {}, ["00911-001"]),
-    ("STG", {}, ["00911-001"]),
+    ("IVT", {}, ["01231-001", "00053-001", "00911-001"]),
+    ("TRI", {}, ["01231-001", "00053-001", "00911-001"]),
+    ("STG", {}, ["01231-001", "00053-001", "00911-001"]),
     ("A17", END, ["00910-008"]),           # not declarable after 2021
-    ("TEA", {}, ["00910-008"]),            # abolished from 2022
+    ("TEA", {}, ["00910-008", "00655-350"]),  # abolished from 2022, local authorities'
     ("FLX", {**END, **HOURS}, []),         # one-day flexi
     ("FLX", {"startHour": "0800", **END}, ["00778-001"]),
     ("FLX", {"endHour": "1400", **END}, ["00777-001"]),
@@ -78,12 +81,12 @@ def test_joint_committee_x_worker_type():
     assert codes(run(dimona_in("EXT", "XXX", **END, **HOURS))) == ["90374-349"]
     assert codes(run(dimona_in("BCW", "XXX"))) == ["90374-349"]
     assert codes(run(dimona_in("OTH", "302"))) == ["90374-349"]
-    assert codes(run(dimona_in("BCW", "124"))) == []
+    assert codes(run(dimona_in("BCW", "124", **CARDS))) == []
     assert codes(run(dimona_in("OTH", "999"))) == ["00046-003"]
 
 
 def test_the_using_employer_of_joint_committee_322():
-    user = {"jointCommissionNumber": "124", "enterpriseNumber": "0403170701"}
+    user = {"jointCommissionNumber": "140", "enterpriseNumber": "0403170701"}
     assert codes(run(dimona_in("OTH", "322", **END, usingEmployer=user))) == []
     assert codes(run(dimona_in("OTH", "322", **END))) == ["90107-351"]
     both = {**user, "name": "Bouw NV"}

@@ -31,6 +31,7 @@ from services.validator.domain import (
     periods,
     quotas,
     registrations,
+    sectors,
 )
 from services.validator.domain.aggregates import (
     Declaration,
@@ -68,7 +69,11 @@ RULES: tuple[Rule, ...] = (
     # features, dates and hours (§2.3, §6)
     fields.joint_committee_invalid, fields.worker_type_invalid,
     fields.worker_type_not_declarable, fields.joint_committee_x_worker_type,
-    fields.using_employer, fields.student_place_of_work_forbidden,
+    sectors.worker_type_forbidden_for_employer, sectors.sub_entity,
+    fields.using_employer, sectors.control_cards_presence, sectors.control_card_invalid,
+    sectors.next_month_card_same_as_first, fields.student_place_of_work_forbidden,
+    sectors.small_statutes_presence, sectors.small_statutes_invalid,
+    sectors.activity_incompatible_with_nature,
     fields.start_date_domain, fields.end_date_domain, fields.end_date_missing,
     fields.end_before_start, fields.end_date_must_be_start_date,
     fields.flexi_period_end_after_start, fields.same_quarter, fields.start_hour_missing,

@@ -31,6 +31,10 @@ VERSIONS = {
     # financial elements, 00024-152 and the late warning 90900-460; its codes in
     # schemas/anomalies.json. The Dimona's and the daily registration's rules are unchanged.
     "2026.12.3": "0d24b5e4e05742890ca6f82cc68f49e7045e6d1f2e4546d4b9e2232a2326ddf1",
+    # 2026.12.4 adds the rules of particular sectors (sectors.py; issue 27): construction
+    # control cards, public employers' sub-entities and worker types (00655-350), small
+    # statutes; the period keeps its cards, sub-entity and small statutes.
+    "2026.12.4": "402daeaffd8e3f09c03a31ad45fefe0124a2f283c27528290242f72eb23931d1",
 }
 RULES_VERSION = next(reversed(VERSIONS))
 
