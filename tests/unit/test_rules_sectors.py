@@ -3,13 +3,18 @@
 small statutes (block 90594). Sources: docs/sources.md §2.2, §6.1; the readings where
 the glossary is silent are those of docs/rules.md."""
 
+from pathlib import Path
+
 import pytest
+from pydantic import ValidationError
 
 from schemas.declaration import Declaration
+from services.directory.domain import DirectoryDocument, DirectoryEmployer
 from services.validator.domain import sectors
 from tests.unit.factories import KROON, FakeContext
 from tests.unit.rulebook import codes, dimona_in, run
 
+ROOT = Path(__file__).resolve().parents[2]
 END = {"endDate": "2026-07-31"}
 FIRST, NEXT = "123456789012", "123456789013"
 
@@ -158,3 +163,24 @@ def test_small_statutes_values():
 def test_the_risk_class_matches_the_kind_of_work(nature, activity, expected):
     body = dimona_in("IVT", **END, **statutes(nature=nature, activity=activity))
     assert codes(run(body)) == expected
+
+
+# --- the directory says which employers are public and their sub-entities ----------------
+
+def test_the_example_directory_of_sectors_loads():
+    document = DirectoryDocument.model_validate_json(
+        (ROOT / "examples" / "directory-sectors.json").read_text())
+    city = document.employers[1]
+    assert (city.sector, city.public, city.sub_entities) == (
+        "local", True, ("0000000097", "0000000195"))
+    assert (document.employers[0].sector, document.employers[0].public) == ("private", False)
+
+
+@pytest.mark.parametrize("entry,message", [
+    ({"subEntities": ["0000000097"]}, "subEntities are for public employers"),
+    ({"sector": "public", "subEntities": ["97"]}, "should match pattern"),
+    ({"sector": "federal"}, "'private', 'public' or 'local'"),
+])
+def test_a_wrong_employer_entry_is_refused_with_its_reason(entry, message):
+    with pytest.raises(ValidationError, match=message):
+        DirectoryEmployer.model_validate({"employerId": 175110801, "name": "X", **entry})
