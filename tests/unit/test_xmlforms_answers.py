@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from lxml import etree
 
+from schemas.declaration import ConstructionControlCards, SmallStatutesInformation
 from schemas.events import QuotaExceeded
 from services.intake.xmlforms import HandledFile, Notice, acrf, read_dimona, write_notifications
 from services.intake.xmlforms.errors import MalformedXml, NoDeclaration
@@ -121,6 +122,81 @@ def test_a_warning_is_an_ok_with_its_non_blocking_anomaly():
     report = result.find("ImpactReport/DimonaImpactReport")
     assert tags(report) == ["DimonaPeriodId", "DimonaFeatures", "DimonaPeriodBefore",
                             "DimonaPeriodAfter"]
+
+
+def test_the_impact_report_carries_the_sub_entity_cards_and_small_statutes_in_order():
+    """DimonaFeatures/SubEntityNbr, then ConstructionControlCards and
+    SmallStatutesInformation between DimonaFeatures and the period's sides (FB 90394);
+    an UPDATE reports those of its period."""
+    blocks = {"sub_entity_number": "0203040506",
+              "control_cards": ConstructionControlCards(first_month_c32a_number="012345678901",
+                                                        next_month_c32a_number="012345678902"),
+              "small_statutes": SmallStatutesInformation(employment_nature="WORKER",
+                                                         activity_with_risk=7,
+                                                         worker_status="F1")}
+    before = period(**blocks)
+    after = period(**blocks, end_hour="1600", version=2)
+    [form] = notifications(decided("update", period_id=after.period_id,
+                                   period_before=before, period_after=after))
+    report = form.find("HandlingResult/ImpactReport/DimonaImpactReport")
+    assert tags(report) == ["DimonaPeriodId", "DimonaFeatures", "ConstructionControlCards",
+                            "SmallStatutesInformation", "DimonaPeriodBefore",
+                            "DimonaPeriodAfter"]
+    assert [(c.tag, c.text) for c in report.find("DimonaFeatures")] == [
+        ("JointCommissionNbr", "XXX"), ("WorkerType", "FLX"), ("SubEntityNbr", "0203040506")]
+    assert [(c.tag, c.text) for c in report.find("ConstructionControlCards")] == [
+        ("FirstMonthC32ANbr", "012345678901"), ("NextMonthC32ANbr", "012345678902")]
+    assert [(c.tag, c.text) for c in report.find("SmallStatutesInformation")] == [
+        ("EmploymentNature", "WORKER"), ("ActivityWithRisk", "007"), ("WorkerStatus", "F1")]
+    assert report.findtext("DimonaPeriodAfter/EndingHour") == "1600"
+
+
+def test_the_impact_report_writes_only_the_blocks_and_members_the_period_has():
+    cards = ConstructionControlCards(next_month_c32a_number="012345678902")
+    [with_cards, with_statutes, bare] = notifications(
+        decided("cancel_bare", period_before=period(control_cards=cards),
+                period_after=period(control_cards=cards, cancelled=True)),
+        decided("in_every_field", period_after=period(
+            small_statutes=SmallStatutesInformation(activity_with_risk=0),
+            using_joint_commission_number="302")),
+        decided("in_without_ssin", period_after=period(
+            control_cards=ConstructionControlCards(), small_statutes=SmallStatutesInformation())))
+    report = with_cards.find("HandlingResult/ImpactReport/DimonaImpactReport")
+    assert tags(report) == ["DimonaPeriodId", "DimonaFeatures", "ConstructionControlCards",
+                            "DimonaPeriodBefore"]
+    assert tags(report.find("DimonaFeatures")) == ["JointCommissionNbr", "WorkerType"]
+    assert [(c.tag, c.text) for c in report.find("ConstructionControlCards")] == [
+        ("NextMonthC32ANbr", "012345678902")]
+    report = with_statutes.find("HandlingResult/ImpactReport/DimonaImpactReport")
+    assert tags(report) == ["DimonaPeriodId", "DimonaFeatures", "SmallStatutesInformation",
+                            "DimonaPeriodAfter"]
+    assert tags(report.find("DimonaFeatures")) == [
+        "JointCommissionNbr", "WorkerType", "UsingEmployer"]
+    assert [(c.tag, c.text) for c in report.find("SmallStatutesInformation")] == [
+        ("ActivityWithRisk", "000")]
+    report = bare.find("HandlingResult/ImpactReport/DimonaImpactReport")
+    assert tags(report) == ["DimonaPeriodId", "DimonaFeatures", "DimonaPeriodAfter"]
+
+
+def test_the_notification_schema_keeps_the_impact_report_order():
+    [form] = notifications(decided("in_every_field", period_after=period(
+        sub_entity_number="0203040506", using_joint_commission_number="302",
+        small_statutes=SmallStatutesInformation(activity_with_risk=7))))
+    schema, root = load_schema("notification.xsd"), form.getroottree().getroot()
+    report = form.find("HandlingResult/ImpactReport/DimonaImpactReport")
+    statutes = report.find("SmallStatutesInformation")
+    report.insert(1, statutes)  # moved before DimonaFeatures
+    assert not schema.validate(root)
+    report.append(statutes)  # moved after DimonaPeriodAfter
+    assert not schema.validate(root)
+    report.insert(2, statutes)
+    assert schema.validate(root)
+    features = report.find("DimonaFeatures")
+    features.append(features.find("SubEntityNbr"))  # moved after UsingEmployer
+    assert not schema.validate(root)
+    statutes.find("ActivityWithRisk").text = "7"
+    features.insert(2, features.find("SubEntityNbr"))
+    assert not schema.validate(root)
 
 
 def test_a_refusal_has_its_blocking_anomalies_and_no_impact():

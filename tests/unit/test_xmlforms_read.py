@@ -50,11 +50,12 @@ def test_the_minimal_in_of_the_sources():
                                                    .replace(HEADER, "")))] == [result.declaration]
 
 
-def test_small_statutes_are_accepted_and_reported_as_not_carried():
+def test_small_statutes_are_carried():
     [result] = read(dimona_file(SMALL_STATUTES_IN))
-    assert result.error is None
-    assert result.ignored == ("DimonaIn/SmallStatutesInformation",)
+    assert (result.error, result.ignored) == (None, ())
     assert result.declaration.dimona_in.features.worker_type == "STG"
+    assert result.declaration.dimona_in.small_statutes_information.to_json_dict() == {
+        "employmentNature": "EMPLOYEE", "workerStatus": "F2"}
 
 
 def test_a_cancel_with_its_worker_and_employer():
@@ -114,8 +115,8 @@ def test_elements_without_a_json_field_are_listed():
     [result] = read(dimona_file(block))
     assert result.error is None
     assert result.ignored == ("Reference[ReferenceType=6]", "DimonaIn/PlannedDaysNbr",
-                              "DimonaIn/NaturalPerson/WorkerInitial",
-                              "DimonaIn/DimonaFeatures/SubEntityNbr")
+                              "DimonaIn/NaturalPerson/WorkerInitial")
+    assert result.declaration.dimona_in.features.sub_entity_number == "1234567890"
 
 
 def test_a_form_against_the_schema_gets_its_own_error_and_the_others_go_on():

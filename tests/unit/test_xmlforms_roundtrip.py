@@ -1,5 +1,7 @@
 """JSON -> XML -> JSON: every kind of declaration, every field the XML form carries, comes
-back from its form unchanged; what the form cannot carry is named, never dropped silently."""
+back from its form unchanged; what the form cannot carry is named, never dropped silently.
+XML -> JSON -> XML: an IN's sub-entity, construction control cards and small statutes are
+written back as they were read."""
 
 import io
 
@@ -12,10 +14,15 @@ from schemas.declaration import Declaration
 from services.intake.xmlforms import NotRepresentable, form_element, read_dimona, unmapped_fields
 from services.intake.xmlforms.read import load_schema
 from tests.unit.xmlforms_cases import (
+    CONTROL_CARDS,
     CREATED,
     EXAMPLES,
+    IN_BLOCKS,
+    SUB_ENTITY,
     declaration,
     dimona_declarations,
+    dimona_file,
+    dimona_in_block,
     flexi_declarations,
     round_trip,
 )
@@ -63,18 +70,75 @@ def test_the_form_follows_the_official_order():
     assert form.findtext("FormCreationHour") == "11:58:00.000"  # Brussels time
     assert [c.tag for c in form.find("DimonaIn")] == [
         "StartingDate", "StartingHour", "EndingDate", "EndingHour", "PlannedHoursNbr",
-        "EmployerId", "NaturalPerson", "DimonaFeatures", "StudentPlaceOfWork"]
+        "EmployerId", "NaturalPerson", "DimonaFeatures", "ConstructionControlCards",
+        "StudentPlaceOfWork", "SmallStatutesInformation"]
     assert [c.tag for c in form.find("DimonaIn/NaturalPerson")] == [
         "INSS", "WorkerName", "WorkerFirstName", "WorkerBirthdate", "WorkerBirthplace",
         "WorkerBirthplaceCountry", "WorkerSex", "WorkerStreet", "WorkerHouseNbr",
         "WorkerPostBox", "WorkerZIPCode", "WorkerCity", "WorkerCountry", "Nationality"]
+    assert [(c.tag, c.text) for c in form.find("DimonaIn/DimonaFeatures")][:3] == [
+        ("JointCommissionNbr", "322"), ("WorkerType", "STU"), ("SubEntityNbr", "0203040506")]
     assert [c.tag for c in form.find("DimonaIn/DimonaFeatures")] == [
-        "JointCommissionNbr", "WorkerType", "UsingEmployer"]
+        "JointCommissionNbr", "WorkerType", "SubEntityNbr", "UsingEmployer"]
+    assert [(c.tag, c.text) for c in form.find("DimonaIn/ConstructionControlCards")] == [
+        ("FirstMonthC32ANbr", "012345678901"), ("NextMonthC32ANbr", "012345678902")]
+    assert [(c.tag, c.text) for c in form.find("DimonaIn/SmallStatutesInformation")] == [
+        ("EmploymentNature", "WORKER"), ("ActivityWithRisk", "007"), ("WorkerStatus", "F1")]
     assert [c.tag for c in form.find("DimonaIn/DimonaFeatures/UsingEmployer")] == [
         "JointCommissionNbr", "UsingEmployerName", "UsingEmployerCompanyID", "Address"]
     refs = [(r.findtext("ReferenceType"), r.findtext("ReferenceNbr"))
             for r in form.iter("Reference")]
     assert refs == [("1", "shift-991"), ("7", "payroll-42"), ("8", "emp-7")]
+
+
+@pytest.mark.parametrize("name", sorted(IN_BLOCKS))
+def test_an_in_with_its_sub_entity_cards_and_small_statutes_comes_back_from_xml(name):
+    block, members = IN_BLOCKS[name]
+    [result] = read_dimona(io.BytesIO(dimona_file(block)))
+    assert (result.error, result.ignored) == (None, ())
+    assert result.declaration.to_json_dict() == {
+        "employer": {"employerId": 197100119}, "worker": {"ssin": "85073003328"},
+        "dimonaIn": {"startDate": "2026-03-04", "endDate": "2026-03-06",
+                     "features": {"jointCommissionNumber": "124", "workerType": "OTH"},
+                     **members}}
+    written = form_element(result.declaration, created_at=CREATED).find("DimonaIn")
+    assert etree.tostring(written, encoding="unicode") == block
+    assert_round_trip([result.declaration])
+
+
+def test_an_activity_with_risk_is_three_digits_in_xml_and_a_number_in_json():
+    form = form_element(declaration("in_small_statutes"), created_at=CREATED)
+    assert [(c.tag, c.text) for c in form.find("DimonaIn/SmallStatutesInformation")] == [
+        ("EmploymentNature", "EMPLOYEE"), ("ActivityWithRisk", "001"), ("WorkerStatus", "F2")]
+    block = dimona_in_block(blocks="<SmallStatutesInformation><ActivityWithRisk>42"
+                                   "</ActivityWithRisk></SmallStatutesInformation>")
+    short, long, letters = read_dimona(io.BytesIO(dimona_file(
+        block, block.replace(">42<", ">0042<"), block.replace(">42<", ">4a<"))))
+    assert short.declaration.dimona_in.small_statutes_information.activity_with_risk == 42
+    assert form_element(short.declaration).findtext(".//ActivityWithRisk") == "042"
+    assert long.declaration is None and "ActivityWithRisk" in long.error
+    assert letters.declaration is None and "ActivityWithRisk" in letters.error
+
+
+@pytest.mark.parametrize(("block", "element", "body"), [
+    (dimona_in_block(SUB_ENTITY.replace("0203040506", "02030405AB")), "SubEntityNbr",
+     {"features": {"jointCommissionNumber": "124", "workerType": "OTH",
+                   "subEntityNumber": "02030405AB"}}),
+    (dimona_in_block(blocks=CONTROL_CARDS.replace("012345678902", "01234567890X")),
+     "NextMonthC32ANbr",
+     {"constructionControlCards": {"nextMonthC32ANumber": "01234567890X"}}),
+])
+def test_a_sub_entity_or_card_number_that_is_not_digits_is_not_a_form(block, element, body):
+    """The glossary's numbers are digits in the schema, both ways; the JSON takes them as
+    text and leaves them to the validator."""
+    [result] = read_dimona(io.BytesIO(dimona_file(block)))
+    assert result.declaration is None and element in result.error
+    decl = Declaration.model_validate({**EXAMPLES["in_sub_entity"], "dimonaIn": {
+        "startDate": "2026-07-08",
+        "features": {"jointCommissionNumber": "124", "workerType": "OTH"}, **body}})
+    with pytest.raises(NotRepresentable) as refused:
+        form_element(decl)
+    assert refused.value.fields == [] and element in str(refused.value)
 
 
 def test_an_out_carries_the_employer_and_the_ssin_inside_its_block():

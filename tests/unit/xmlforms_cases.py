@@ -36,12 +36,34 @@ EXAMPLES: dict[str, dict] = {
         "references": {"employer": "payroll-42", "worker": "emp-7", "declaration": "shift-991"},
         "dimonaIn": {"startDate": "2026-07-08", "startHour": "0800", "endDate": "2026-07-08",
                      "endHour": "1400", "plannedHoursNumber": 6,
-                     "features": {"jointCommissionNumber": "322", "workerType": "STU"},
+                     "features": {"jointCommissionNumber": "322", "workerType": "STU",
+                                  "subEntityNumber": "0203040506"},
+                     "constructionControlCards": {"firstMonthC32ANumber": "012345678901",
+                                                  "nextMonthC32ANumber": "012345678902"},
                      "studentPlaceOfWork": {"name": "Shop Zuid", "address": ADDRESS},
+                     "smallStatutesInformation": {"employmentNature": "WORKER",
+                                                  "activityWithRisk": 7, "workerStatus": "F1"},
                      "usingEmployer": {"jointCommissionNumber": "302", "name": "Hotel Zee",
                                        "enterpriseNumber": "0876543270",
                                        "address": {"street": "Dijk", "municipality": "Oostende",
                                                    "country": "BE"}}}},
+    "in_control_cards": {
+        "employer": {"employerId": 175110801}, "worker": {"ssin": "85073003328"},
+        "dimonaIn": {"startDate": "2026-07-08",
+                     "features": {"jointCommissionNumber": "124", "workerType": "OTH"},
+                     "constructionControlCards": {"firstMonthC32ANumber": "012345678901",
+                                                  "nextMonthC32ANumber": "012345678902"}}},
+    "in_sub_entity": {
+        "employer": {"employerId": 175110801}, "worker": {"ssin": "85073003328"},
+        "dimonaIn": {"startDate": "2026-07-08",
+                     "features": {"jointCommissionNumber": "XXX", "workerType": "OTH",
+                                  "subEntityNumber": "0203040506"}}},
+    "in_small_statutes": {
+        "employer": {"employerId": 175110801}, "worker": {"ssin": "85073003328"},
+        "dimonaIn": {"startDate": "2026-07-08", "endDate": "2026-07-10",
+                     "features": {"jointCommissionNumber": "XXX", "workerType": "STG"},
+                     "smallStatutesInformation": {"employmentNature": "EMPLOYEE",
+                                                  "activityWithRisk": 1, "workerStatus": "F2"}}},
     "in_without_ssin": {
         "employer": {"enterpriseNumber": "0403170701"},
         "worker": {"familyName": "Dubois", "givenName": "Marc", "birthDate": "1990-01-02",
@@ -151,13 +173,19 @@ worker = objects(ssin=digits, familyName=text, givenName=text, birthDate=day,
                  gender=text_or_int, address=address)
 references = non_empty(objects(employer=text, worker=text, declaration=text))
 features = objects({"jointCommissionNumber": st.from_regex(r"[0-9]{3}|XXX", fullmatch=True),
-                    "workerType": st.from_regex(r"[A-Z0-9]{3}", fullmatch=True)})
+                    "workerType": st.from_regex(r"[A-Z0-9]{3}", fullmatch=True)},
+                   subEntityNumber=digits)
+# The schema takes the card numbers as digits and the employment nature as one of its codes.
+control_cards = objects(firstMonthC32ANumber=digits, nextMonthC32ANumber=digits)
+small_statutes = objects(employmentNature=st.sampled_from(["EMPLOYEE", "WORKER"]),
+                         activityWithRisk=st.integers(0, 999), workerStatus=text)
 using_employer = objects(jointCommissionNumber=text, name=text, enterpriseNumber=digits,
                          address=objects(street=text, municipality=text, country=text_or_int))
 dimona_in = objects({"startDate": day, "features": features}, startHour=hour, endDate=day,
                     endHour=hour, plannedHoursNumber=count,
+                    constructionControlCards=control_cards,
                     studentPlaceOfWork=objects(name=text, address=address),
-                    usingEmployer=using_employer)
+                    smallStatutesInformation=small_statutes, usingEmployer=using_employer)
 ssin_only = st.fixed_dictionaries({"ssin": digits})
 
 
@@ -230,6 +258,49 @@ SMALL_STATUTES_IN = ("<DimonaIn><StartingDate>2026-03-04</StartingDate><EndingDa
                      "</JointCommissionNbr><WorkerType>STG</WorkerType></DimonaFeatures>"
                      "<SmallStatutesInformation><EmploymentNature>EMPLOYEE</EmploymentNature>"
                      "<WorkerStatus>F2</WorkerStatus></SmallStatutesInformation></DimonaIn>")
+
+
+def dimona_in_block(features: str = "", blocks: str = "", worker_type: str = "OTH") -> str:
+    """A DimonaIn with `features` after WorkerType in DimonaFeatures, then `blocks` (what
+    follows DimonaFeatures), in the official order."""
+    return ("<DimonaIn><StartingDate>2026-03-04</StartingDate><EndingDate>2026-03-06"
+            "</EndingDate><EmployerId><NOSSRegistrationNbr>197100119</NOSSRegistrationNbr>"
+            "</EmployerId><NaturalPerson><INSS>85073003328</INSS></NaturalPerson>"
+            f"<DimonaFeatures><JointCommissionNbr>124</JointCommissionNbr><WorkerType>"
+            f"{worker_type}</WorkerType>{features}</DimonaFeatures>{blocks}</DimonaIn>")
+
+
+SUB_ENTITY = "<SubEntityNbr>0203040506</SubEntityNbr>"
+CONTROL_CARDS = ("<ConstructionControlCards><FirstMonthC32ANbr>012345678901"
+                 "</FirstMonthC32ANbr><NextMonthC32ANbr>012345678902</NextMonthC32ANbr>"
+                 "</ConstructionControlCards>")
+STUDENT_PLACE = "<StudentPlaceOfWork><Denomination>Werf Noord</Denomination></StudentPlaceOfWork>"
+SMALL_STATUTES = ("<SmallStatutesInformation><EmploymentNature>WORKER</EmploymentNature>"
+                  "<ActivityWithRisk>007</ActivityWithRisk><WorkerStatus>F1</WorkerStatus>"
+                  "</SmallStatutesInformation>")
+IN_BLOCKS: dict[str, tuple[str, dict]] = {
+    "control_cards": (dimona_in_block(blocks=CONTROL_CARDS), {
+        "constructionControlCards": {"firstMonthC32ANumber": "012345678901",
+                                     "nextMonthC32ANumber": "012345678902"}}),
+    "sub_entity": (dimona_in_block(SUB_ENTITY), {
+        "features": {"jointCommissionNumber": "124", "workerType": "OTH",
+                     "subEntityNumber": "0203040506"}}),
+    "small_statutes": (dimona_in_block(blocks=SMALL_STATUTES, worker_type="STG"), {
+        "features": {"jointCommissionNumber": "124", "workerType": "STG"},
+        "smallStatutesInformation": {"employmentNature": "WORKER", "activityWithRisk": 7,
+                                     "workerStatus": "F1"}}),
+    "all_three": (dimona_in_block(SUB_ENTITY, CONTROL_CARDS + STUDENT_PLACE + SMALL_STATUTES,
+                                  worker_type="STU"), {
+        "features": {"jointCommissionNumber": "124", "workerType": "STU",
+                     "subEntityNumber": "0203040506"},
+        "constructionControlCards": {"firstMonthC32ANumber": "012345678901",
+                                     "nextMonthC32ANumber": "012345678902"},
+        "studentPlaceOfWork": {"name": "Werf Noord"},
+        "smallStatutesInformation": {"employmentNature": "WORKER", "activityWithRisk": 7,
+                                     "workerStatus": "F1"}}),
+}
+"""DimonaIn blocks with a sub-entity, construction control cards and small statutes, and
+the members of `dimonaIn` each gives besides the dates (the features default to 124 OTH)."""
 CANCEL_WITH_EMPLOYER = ("<DimonaCancel><DimonaPeriodId>680725377630</DimonaPeriodId>"
                         "<INSS>85073003328</INSS><EmployerId><NOSSRegistrationNbr>197100119"
                         "</NOSSRegistrationNbr></EmployerId></DimonaCancel>")

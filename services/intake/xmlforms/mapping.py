@@ -52,6 +52,8 @@ TEXT = Conv(str, str)
 INT = Conv(lambda t: int(t.strip()), str)
 TEXT_OR_INT = Conv(_text_or_int, str)
 MUNICIPALITY = Conv(str, str, pick="name")
+ACTIVITY_WITH_RISK = Conv(lambda t: int(t.strip()), lambda v: f"{v:03d}")
+"""Zone 00041, a work-accident risk class of 3 digits: `001` <-> 1."""
 REGISTRATION_ACTION = _enum({"0": "create", "1": "update", "3": "cancel"})
 SITUATION_ACTION = _enum({"0": "create", "1": "modify", "3": "cancel"})
 
@@ -150,16 +152,21 @@ DIMONA_IN = Block("DimonaIn", "/dimonaIn", (
     EMPLOYER_ID, NATURAL_PERSON,
     Block("DimonaFeatures", "features", (
         Leaf("JointCommissionNbr", "jointCommissionNumber"), Leaf("WorkerType", "workerType"),
-        Unmapped("SubEntityNbr"),
+        Leaf("SubEntityNbr", "subEntityNumber"),
         Block("UsingEmployer", "/dimonaIn.usingEmployer", (
             Leaf("JointCommissionNbr", "jointCommissionNumber"),
             Leaf("UsingEmployerName", "name"),
             Leaf("UsingEmployerCompanyID", "enterpriseNumber"),
             address("address"))))),
-    Unmapped("ConstructionControlCards"),
+    Block("ConstructionControlCards", "constructionControlCards", (
+        Leaf("FirstMonthC32ANbr", "firstMonthC32ANumber"),
+        Leaf("NextMonthC32ANbr", "nextMonthC32ANumber"))),
     Block("StudentPlaceOfWork", "studentPlaceOfWork", (
         Leaf("Denomination", "name"), address("address"))),
-    Unmapped("SmallStatutesInformation")))
+    Block("SmallStatutesInformation", "smallStatutesInformation", (
+        Leaf("EmploymentNature", "employmentNature"),
+        Leaf("ActivityWithRisk", "activityWithRisk", ACTIVITY_WITH_RISK),
+        Leaf("WorkerStatus", "workerStatus")))))
 
 _PERIOD_ID = Leaf("DimonaPeriodId", "periodId", INT)
 _WORKER_SSIN = Leaf("INSS", "/worker.ssin")

@@ -91,7 +91,7 @@ class FormResult:
     """The form's own References as sent (the NOTIFICATION echoes them)."""
     ignored: tuple[str, ...] = ()
     """Elements the schema accepts and the JSON declaration has no field for, by path
-    (e.g. `DimonaIn/SmallStatutesInformation`): accepted, not carried."""
+    (e.g. `DimonaIn/PlannedDaysNbr`): accepted, not carried."""
 
 
 @dataclass(frozen=True)

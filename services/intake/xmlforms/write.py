@@ -435,16 +435,51 @@ def _period_impact(impact: etree._Element, decided: DeclarationDecided) -> None:
     features = _sub(report, "DimonaFeatures")
     _sub(features, "JointCommissionNbr", period.joint_commission_number)
     _sub(features, "WorkerType", period.worker_type)
+    if period.sub_entity_number is not None:
+        _sub(features, "SubEntityNbr", period.sub_entity_number)
     if period.using_joint_commission_number or period.using_enterprise_number:
         using = _sub(features, "UsingEmployer")
         if period.using_joint_commission_number:
             _sub(using, "JointCommissionNbr", period.using_joint_commission_number)
         if period.using_enterprise_number:
             _sub(using, "UsingEmployerCompanyID", period.using_enterprise_number)
+    _control_cards(report, period)
+    _small_statutes(report, period)
     if before is not None:
         _period_side(_sub(report, "DimonaPeriodBefore"), before)
     if after is not None and not after.cancelled:
         _period_side(_sub(report, "DimonaPeriodAfter"), after)
+
+
+def _control_cards(report: etree._Element, period: PeriodState) -> None:
+    """90375 ConstructionControlCards: the C3.2A cards of the IN (zones 00663, 00664)."""
+    cards = period.control_cards
+    if cards is not None:
+        _optional_block(report, "ConstructionControlCards", (
+            ("FirstMonthC32ANbr", cards.first_month_c32a_number),
+            ("NextMonthC32ANbr", cards.next_month_c32a_number)))
+
+
+def _small_statutes(report: etree._Element, period: PeriodState) -> None:
+    """90594 SmallStatutesInformation of the IN: 01231, 00041 (3 digits), 00053."""
+    statutes = period.small_statutes
+    if statutes is not None:
+        risk = statutes.activity_with_risk
+        _optional_block(report, "SmallStatutesInformation", (
+            ("EmploymentNature", statutes.employment_nature),
+            ("ActivityWithRisk",
+             None if risk is None else mapping.ACTIVITY_WITH_RISK.to_xml(risk)),
+            ("WorkerStatus", statutes.worker_status)))
+
+
+def _optional_block(parent: etree._Element, name: str,
+                    children: tuple[tuple[str, object], ...]) -> None:
+    """A block of the children that have a value, in the order given; none when none has."""
+    present = [(child, value) for child, value in children if value is not None]
+    if present:
+        block = _sub(parent, name)
+        for child, value in present:
+            _sub(block, child, value)
 
 
 def _period_side(side: etree._Element, period: PeriodState) -> None:
