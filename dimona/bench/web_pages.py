@@ -183,7 +183,8 @@ def fill(url: str, periods: int = 100_000, workers: int = 10_000) -> dict:
         at = received + timedelta(minutes=i)
         jc = "302" if kind in ("EXT", "FLX") else "XXX"
         period_rows.append((period_id, EMPLOYER, ssin, jc, kind, start, start_hour, end,
-                            end_hour, planned, cancelled, 1, at, False, None, None))
+                            end_hour, planned, cancelled, 1, at, False, None, None, None,
+                            None, None))
         body = {"employer": {"employerId": int(EMPLOYER)}, "worker": {"ssin": ssin},
                 "dimonaIn": {"startDate": start.isoformat(), "features": {
                     "jointCommissionNumber": jc, "workerType": kind}}}

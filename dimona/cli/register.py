@@ -155,6 +155,29 @@ def print_period_line(p: dict) -> None:
                f"{'daily' if p['daily'] else (p['endDate'] or '-')} {p['endHour'] or ''}  "
                f"JC {p['jointCommission']}  type {p['workerType']}  duration "
                f"{p['duration'] or '-'}  cancelled {'yes' if p['cancelled'] else 'no'}")
+    for line in period_particulars(p):
+        click.echo(f"  {line}")
+
+
+def period_particulars(p: dict) -> list[str]:
+    """What only some INs give, when the period has it: a public employer's sub-entity,
+    a construction worker's C3.2A control cards, an intern's small statutes."""
+    cards, statutes = p.get("constructionControlCards"), p.get("smallStatutesInformation")
+    lines = [f"Sub-entity {p['subEntityNumber']}"] if p.get("subEntityNumber") else []
+    if cards:
+        lines.append(f"C3.2A control cards: first month {cards.get('firstMonthC32ANumber') or '-'}"
+                     f", next month {cards.get('nextMonthC32ANumber') or '-'}")
+    if statutes:
+        lines.append("Small statutes: employment nature "
+                     f"{statutes.get('employmentNature') or '-'}, activity with risk "
+                     f"{_risk_class(statutes.get('activityWithRisk'))}, worker status "
+                     f"{statutes.get('workerStatus') or '-'}")
+    return lines
+
+
+def _risk_class(value) -> str:
+    """A risk class as its three digits ("011")."""
+    return "-" if value is None else f"{value:03d}" if isinstance(value, int) else str(value)
 
 
 def print_worker(w: dict | None) -> None:

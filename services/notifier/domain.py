@@ -24,6 +24,7 @@ from schemas.events import (
     DeclarationDecided,
     NotificationChannel,
     NotificationSent,
+    PeriodState,
     RegistrationState,
     SituationState,
     stable_id,
@@ -237,8 +238,25 @@ def names_given(decisions: Sequence[DeclarationDecided]) -> dict[tuple[str, str]
     return given
 
 
-def _period(state) -> dict | None:
-    return state.model_dump(mode="json") if state is not None else None
+PARTICULARS = ("sub_entity_number", "control_cards", "small_statutes")
+"""What only some INs give to their period: a public employer's sub-entity, a construction
+worker's C3.2A control cards, an intern's small statutes."""
+
+
+def _period(state: PeriodState | None) -> dict | None:
+    """A period with the snake_case keys it always had; its sub-entity, control cards and
+    small statutes only when it has them, each block as the declaration gives it
+    (camelCase, no nulls)."""
+    if state is None:
+        return None
+    body = state.model_dump(mode="json", exclude=set(PARTICULARS))
+    if state.sub_entity_number is not None:
+        body["sub_entity_number"] = state.sub_entity_number
+    for name in ("control_cards", "small_statutes"):
+        block = getattr(state, name)
+        if block is not None:
+            body[name] = block.to_json_dict()
+    return body
 
 
 def _registration(state: RegistrationState | None) -> dict | None:

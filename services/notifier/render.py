@@ -142,6 +142,14 @@ LABELS: dict[str, dict[str, str]] = {
         "premiums": "Premies (bruto)",
         "year": "Inkomstenjaar",
         "situationVersion": "Versie",
+        "subEntity": "Subentiteit",
+        "firstCard": "Controlekaart C3.2A (maand van het begin)",
+        "nextCard": "Controlekaart C3.2A (volgende maand)",
+        "employmentNature": "Aard van het werk",
+        "nature.EMPLOYEE": "bediende",
+        "nature.WORKER": "arbeider",
+        "activityWithRisk": "Activiteit met risico (risicoklasse)",
+        "workerStatus": "Statuut van de werknemer",
     },
     "fr": {
         "opening": "Nous vous confirmons la réception de votre déclaration dont le détail est "
@@ -201,6 +209,14 @@ LABELS: dict[str, dict[str, str]] = {
         "premiums": "Primes (brutes)",
         "year": "Année de revenus",
         "situationVersion": "Version",
+        "subEntity": "Sous-entité",
+        "firstCard": "Carte de contrôle C3.2A (mois du début)",
+        "nextCard": "Carte de contrôle C3.2A (mois suivant)",
+        "employmentNature": "Nature du travail",
+        "nature.EMPLOYEE": "employé",
+        "nature.WORKER": "ouvrier",
+        "activityWithRisk": "Activité à risque (classe de risque)",
+        "workerStatus": "Statut du travailleur",
     },
     "de": {
         "opening": "Wir bestätigen Ihnen den Eingang Ihrer Meldung, deren Einzelheiten "
@@ -260,6 +276,14 @@ LABELS: dict[str, dict[str, str]] = {
         "premiums": "Prämien (brutto)",
         "year": "Einkommensjahr",
         "situationVersion": "Version",
+        "subEntity": "Untereinheit",
+        "firstCard": "Kontrollkarte C3.2A (Monat des Beginns)",
+        "nextCard": "Kontrollkarte C3.2A (Folgemonat)",
+        "employmentNature": "Art der Arbeit",
+        "nature.EMPLOYEE": "Angestellter",
+        "nature.WORKER": "Arbeiter",
+        "activityWithRisk": "Risikotätigkeit (Risikoklasse)",
+        "workerStatus": "Status des Arbeitnehmers",
     },
     "en": {
         "opening": "We confirm receipt of your declaration, detailed below.",
@@ -318,6 +342,14 @@ LABELS: dict[str, dict[str, str]] = {
         "premiums": "Premiums (gross)",
         "year": "Income year",
         "situationVersion": "Version",
+        "subEntity": "Sub-entity",
+        "firstCard": "C3.2A control card (month of the start)",
+        "nextCard": "C3.2A control card (next month)",
+        "employmentNature": "Kind of work",
+        "nature.EMPLOYEE": "white-collar",
+        "nature.WORKER": "blue-collar",
+        "activityWithRisk": "Activity with risk (risk class)",
+        "workerStatus": "Worker status",
     },
 }
 
@@ -397,7 +429,9 @@ def _anomaly_rows(anomaly: dict, language: str) -> list[Row]:
     return rows
 
 
-def _declaration_rows(d: dict, language: str) -> list[Row]:
+def _declaration_rows(d: dict, language: str, period: dict | None = None) -> list[Row]:
+    """The declaration; an IN with what it gave its period only when it has it (its
+    sub-entity, control cards, small statutes), after the period's number."""
     if d["type"] == FLEXI:
         return _flexi_declaration_rows(d, language)
     label = LABELS[language]
@@ -415,6 +449,7 @@ def _declaration_rows(d: dict, language: str) -> list[Row]:
         (label["start"], _moment(start.get("date"), start.get("hour"))),
         (label["end"], _moment(end.get("date"), end.get("hour"))),
         (label["period"], _value(d.get("periodId"))),
+        *_particular_rows(period, language),
         *_registration_number(d, language),
         (label["refEmployer"], _value(refs.get("employer"))),
         (label["refWorker"], _value(refs.get("worker"))),
@@ -528,7 +563,8 @@ def _employee_rows(employees: list[dict], language: str) -> list[Row]:
 
 
 def _period_rows(period: dict | None, language: str) -> list[Row]:
-    """A period (snake_case model dump); every value "-" for a side that does not exist."""
+    """A period (snake_case model dump); every value "-" for a side that does not exist;
+    its sub-entity, control cards and small statutes only when it has them."""
     label, p = LABELS[language], period or {}
     cancelled = MISSING if period is None else label["yes" if p.get("cancelled") else "no"]
     return [
@@ -537,8 +573,41 @@ def _period_rows(period: dict | None, language: str) -> list[Row]:
         (label["jc"], _value(p.get("joint_commission_number"))),
         (label["workerType"], _value(p.get("worker_type"))),
         (label["plannedHours"], _value(p.get("planned_hours_number"))),
+        *_particular_rows(period, language),
         (label["cancelled"], cancelled),
     ]
+
+
+def _particular_rows(period: dict | None, language: str) -> list[Row]:
+    """What only some INs give their period, when it has it: a public employer's
+    sub-entity, a construction worker's two C3.2A control cards, an intern's small statutes
+    (kind of work, risk class, worker status); the blocks in the declaration's camelCase."""
+    label, p = LABELS[language], period or {}
+    cards, statutes = p.get("control_cards") or {}, p.get("small_statutes") or {}
+    rows = [(label["subEntity"], p["sub_entity_number"])] if p.get("sub_entity_number") else []
+    if cards:
+        rows += [(label["firstCard"], _value(cards.get("firstMonthC32ANumber"))),
+                 (label["nextCard"], _value(cards.get("nextMonthC32ANumber")))]
+    if statutes:
+        rows += [(label["employmentNature"], _nature(statutes.get("employmentNature"), language)),
+                 (label["activityWithRisk"], _risk_class(statutes.get("activityWithRisk"))),
+                 (label["workerStatus"], _value(statutes.get("workerStatus")))]
+    return rows
+
+
+def _nature(code: str | None, language: str) -> str:
+    """"arbeider (WORKER)": the kind of work in the language, with its code."""
+    if not code:
+        return MISSING
+    shown = LABELS[language].get(f"nature.{code}")
+    return f"{shown} ({code})" if shown else code
+
+
+def _risk_class(value: object) -> str:
+    """A risk class as its three digits ("011")."""
+    if value is None or value == "":
+        return MISSING
+    return f"{value:03d}" if isinstance(value, int) else str(value)
 
 
 def _registration_rows(registration: dict | None, language: str) -> list[Row]:
@@ -578,8 +647,9 @@ def sections(content: dict, language: str) -> list[Section]:
     """The message as (heading, [(label, value)]) sections, values not yet escaped."""
     label = _labels(language)
     d = content["declarations"]
+    made = content.get("periodAfter") if d["type"] == "DIMONA_IN" else None
     result = [
-        (label["declarations"], _declaration_rows(d, language)),
+        (label["declarations"], _declaration_rows(d, language, made)),
         (label["employer"], _employer_rows(content.get("employer") or {}, language)),
         (label["employees"], _employee_rows(content.get("employees") or [], language)),
     ]

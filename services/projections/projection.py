@@ -167,10 +167,14 @@ def _json_text(value) -> str | None:
 
 
 def _period_row(p: PeriodState, at) -> tuple:
+    """An IN's construction control cards and small statutes as the declaration gives
+    them (camelCase, no nulls); NULL when the period has none."""
     return (p.period_id, p.employer_key, p.ssin, p.joint_commission_number, p.worker_type,
             p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number,
             p.cancelled, p.version, at, p.late, p.using_joint_commission_number,
-            p.using_enterprise_number)
+            p.using_enterprise_number, p.sub_entity_number,
+            _json_text(p.control_cards and p.control_cards.to_json_dict()),
+            _json_text(p.small_statutes and p.small_statutes.to_json_dict()))
 
 
 def _quota_row(p: PeriodState, c) -> tuple:

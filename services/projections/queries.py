@@ -295,7 +295,7 @@ class RegisterQueries:
 
     def _period(self, conn: psycopg.Connection, period_id: int) -> dict | None:
         rows = _json_rows(conn.execute(
-            f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {LISTED_PERIOD} FROM "
+            f"WITH w AS ({NAMED_WORKERS}) SELECT p.employer_key, {DETAILED_PERIOD} FROM "
             "register.periods p LEFT JOIN w USING (employer_key, ssin) "
             "WHERE p.period_id = %s", (period_id,)))
         return rows[0] if rows else None
@@ -357,6 +357,12 @@ LISTED_PERIOD = (
     "p.using_joint_commission_number, p.using_enterprise_number, p.worker_type, "
     "p.start_date, p.start_hour, p.end_date, p.end_hour, p.planned_hours_number, "
     "p.cancelled, p.late, p.last_declaration_at")
+# A period's detail: the listed columns, and what only some INs give (a public employer's
+# sub-entity, a construction worker's C3.2A control cards, an intern's small statutes), by
+# the names of the declaration's blocks.
+DETAILED_PERIOD = (
+    f"{LISTED_PERIOD}, p.sub_entity_number, p.control_cards AS construction_control_cards, "
+    "p.small_statutes AS small_statutes_information")
 PERIOD_ORDER = "p.start_date, p.start_hour NULLS FIRST, p.period_id"
 FEW_PERIODS = 1_000  # a search's periods sorted whole; more are read along the index
 # A shift of a day or less (domain.shift_hours) that starts before the first day searched.

@@ -38,8 +38,11 @@ CREATE TABLE IF NOT EXISTS {schema}.periods (
   start_date date NOT NULL, start_hour text, end_date date, end_hour text,
   planned_hours_number integer, cancelled boolean NOT NULL, version integer NOT NULL,
   last_declaration_at timestamptz NOT NULL, late boolean NOT NULL DEFAULT false,
-  using_joint_commission_number text, using_enterprise_number text);
+  using_joint_commission_number text, using_enterprise_number text, sub_entity_number text,
+  control_cards jsonb, small_statutes jsonb);
 ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS using_enterprise_number text;
+ALTER TABLE {schema}.periods ADD COLUMN IF NOT EXISTS sub_entity_number text,
+  ADD COLUMN IF NOT EXISTS control_cards jsonb, ADD COLUMN IF NOT EXISTS small_statutes jsonb;
 CREATE INDEX IF NOT EXISTS periods_employer ON {schema}.periods (employer_key, start_date);
 CREATE INDEX IF NOT EXISTS periods_relation ON {schema}.periods (employer_key, ssin);
 CREATE TABLE IF NOT EXISTS {schema}.workers (
@@ -100,7 +103,8 @@ DECLARATION_COLUMNS = (
 PERIOD_COLUMNS = (
     "period_id, employer_key, ssin, joint_commission_number, worker_type, start_date, "
     "start_hour, end_date, end_hour, planned_hours_number, cancelled, version, "
-    "last_declaration_at, late, using_joint_commission_number, using_enterprise_number")
+    "last_declaration_at, late, using_joint_commission_number, using_enterprise_number, "
+    "sub_entity_number, control_cards, small_statutes")
 NAME_COLUMNS = "employer_key, ssin, family_name, given_name, birth_date, gender, nationality"
 QUOTA_COLUMNS = "period_id, kind, subject, year, hours, days"
 NOTIFICATION_COLUMNS = ("notification_id, declaration_id, period_id, sent_at, channel, "
@@ -253,7 +257,9 @@ ON CONFLICT (period_id) DO UPDATE SET ssin = EXCLUDED.ssin, late = EXCLUDED.late
   start_date = EXCLUDED.start_date, start_hour = EXCLUDED.start_hour,
   end_date = EXCLUDED.end_date, end_hour = EXCLUDED.end_hour,
   planned_hours_number = EXCLUDED.planned_hours_number, cancelled = EXCLUDED.cancelled,
-  version = EXCLUDED.version, last_declaration_at = EXCLUDED.last_declaration_at
+  version = EXCLUDED.version, last_declaration_at = EXCLUDED.last_declaration_at,
+  sub_entity_number = EXCLUDED.sub_entity_number, control_cards = EXCLUDED.control_cards,
+  small_statutes = EXCLUDED.small_statutes
 WHERE p.version < EXCLUDED.version RETURNING period_id"""
 
 # The names a declaration gave are kept until another one gives others; the relation

@@ -8,16 +8,20 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
 
-from schemas.declaration import Declaration
+from schemas.declaration import ConstructionControlCards, Declaration, SmallStatutesInformation
 from schemas.events import DeclarationDecided, PeriodState, stable_id
 from services.common.db import open_pool
 from services.directory import adapter as directory
 from services.directory.domain import Directory, DirectoryDocument
 from services.projections.application import RegisterViews, UpdateRegister
 from services.projections.domain import BadQuery, Filters, Page
+from services.projections.rebuild import Rebuild
+from services.projections.writer import migrate
 from services.validator.application import DecideDeclarations
+from services.validator.eventlog import Declaration as Recorded
 from services.validator.eventlog import open_event_store
 from tests.unit.factories import KROON, PARC, submitted
 
@@ -399,3 +403,97 @@ def test_a_changed_period_replaces_its_quota_rows_and_a_cancelled_one_drops_them
         register.writer.apply([step], None)
         seen.append(quota_rows())
     assert seen == [[("STUDENT", WORKER, 2026, 20)], [("STUDENT", WORKER, 2026, 30)], []]
+
+
+CARDS = ConstructionControlCards(first_month_c32a_number="124000000017",
+                                 next_month_c32a_number="124000000025")
+STATUTES = SmallStatutesInformation(employment_nature="WORKER", activity_with_risk=11,
+                                    worker_status="F1")
+SUB_ENTITY = "0123456789"
+
+
+def recorded(database_url: str, decisions: list[DeclarationDecided]) -> None:
+    """Decisions in the validator's event store, as it records them: what a rebuild
+    replays."""
+    store = open_event_store(database_url, create_table=False)
+    try:
+        store.save(*[Recorded(d.declaration_id, d.model_dump(mode="json")) for d in decisions])
+    finally:
+        store.close()
+
+
+def test_an_in_s_sub_entity_control_cards_and_small_statutes_in_the_period_detail(
+        register, database_url):
+    """What only some INs give their period (a public employer's sub-entity, a construction
+    worker's C3.2A cards, an intern's small statutes) stays with it through an UPDATE, is
+    shown in its detail (none for a period without), not in the lists, and is rebuilt the
+    same from the event store."""
+    september = date(2026, 9, 1)
+    made = period(2101, "STG", september, date(2026, 9, 30), jc="124",
+                  sub_entity_number=SUB_ENTITY, control_cards=CARDS, small_statutes=STATUTES)
+    body = an_in("STG", september, date(2026, 9, 30), jc="124",
+                 constructionControlCards=CARDS.to_json_dict(),
+                 smallStatutesInformation=STATUTES.to_json_dict())
+    body["dimonaIn"]["features"]["subEntityNumber"] = SUB_ENTITY
+    history = [
+        decided(2101, body, "25-08-2026 09:00", made),
+        decided(2102, {"dimonaUpdate": {"periodId": 2101, "endDate": "2026-10-15"}},
+                "26-08-2026 09:00", made.model_copy(update={"end_date": date(2026, 10, 15),
+                                                            "version": 2})),
+        decided(2103, an_in("OTH", september, None), "25-08-2026 10:00",
+                period(2103, "OTH", september, None))]
+    recorded(database_url, history)
+    register.writer.apply(history, None)
+
+    shown = register.period(2101)["period"]
+    assert {k: shown[k] for k in ("endDate", "subEntityNumber", "constructionControlCards",
+                                  "smallStatutesInformation")} == {
+        "endDate": "2026-10-15", "subEntityNumber": "0123456789",
+        "constructionControlCards": {"firstMonthC32ANumber": "124000000017",
+                                     "nextMonthC32ANumber": "124000000025"},
+        "smallStatutesInformation": {"employmentNature": "WORKER", "activityWithRisk": 11,
+                                     "workerStatus": "F1"}}
+    assert register.declaration(2102)["period"]["constructionControlCards"] == {
+        "firstMonthC32ANumber": "124000000017", "nextMonthC32ANumber": "124000000025"}
+    plain = register.period(2103)["period"]
+    assert (plain["subEntityNumber"], plain["constructionControlCards"],
+            plain["smallStatutesInformation"]) == (None, None, None)
+    [listed] = register.search("periods", "175110801", Filters(period_id=2101))["items"]
+    assert not {"subEntityNumber", "constructionControlCards",
+                "smallStatutesInformation"} & set(listed)
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(
+            "SELECT period_id, sub_entity_number, control_cards, small_statutes FROM "
+            "register.periods WHERE period_id IN (2101, 2103) ORDER BY period_id"
+        ).fetchall() == [
+            (2101, "0123456789", {"firstMonthC32ANumber": "124000000017",
+                                  "nextMonthC32ANumber": "124000000025"},
+             {"employmentNature": "WORKER", "activityWithRisk": 11, "workerStatus": "F1"}),
+            (2103, None, None, None)]
+
+    assert Rebuild(database_url).run(verify=True) == (3, [])
+    with psycopg.connect(database_url) as conn:  # live and rebuilt differ: --verify says so
+        conn.execute("UPDATE register.periods SET control_cards = NULL WHERE period_id = 2101")
+    [difference] = Rebuild(database_url).run(verify=True)[1]
+    assert (difference.table, difference.key, difference.columns) == (
+        "periods", 2101, ("control_cards",))
+    assert Rebuild(database_url).run(verify=False) == (3, [])
+    assert register.period(2101)["period"]["constructionControlCards"] == {
+        "firstMonthC32ANumber": "124000000017", "nextMonthC32ANumber": "124000000025"}
+
+
+def test_a_register_of_before_gets_the_new_period_columns(database_url):
+    """A register made before the sub-entity, control cards and small statutes gets them
+    when migrated (its periods without: NULL)."""
+    migrate(database_url)
+    with psycopg.connect(database_url) as conn:
+        conn.execute("ALTER TABLE register.periods DROP COLUMN sub_entity_number, "
+                     "DROP COLUMN control_cards, DROP COLUMN small_statutes")
+    migrate(database_url)
+    with psycopg.connect(database_url) as conn:
+        assert conn.execute(
+            "SELECT column_name, data_type FROM information_schema.columns WHERE "
+            "table_schema = 'register' AND table_name = 'periods' AND column_name IN "
+            "('sub_entity_number', 'control_cards', 'small_statutes') ORDER BY 1"
+        ).fetchall() == [("control_cards", "jsonb"), ("small_statutes", "jsonb"),
+                         ("sub_entity_number", "text")]

@@ -3,8 +3,12 @@ and through which channel."""
 
 from datetime import UTC, date, datetime
 
-from schemas.events import PeriodState
+import pytest
+
+from schemas.declaration import ConstructionControlCards, Declaration, SmallStatutesInformation
+from schemas.events import DeclarationDecided, PeriodState, stable_id
 from services.directory.domain import DirectoryEmployer
+from services.notifier import render
 from services.notifier.domain import confirmation, notices
 from services.validator.domain import decide, identified
 from tests.unit.factories import IN, KROON, PARC, SECRETARIAT, FakeContext, submitted
@@ -206,3 +210,116 @@ def test_the_register_records_no_test_decision():
     from services.notifier.domain import sent
     both = [sent(d, "batch", "0477472701", SENT) for d in (production, test)]
     assert [r[1] for r in notification_rows(both)] == [production.declaration_id]
+
+
+# What only some INs give their period: a sub-entity, C3.2A control cards, small statutes ---
+
+CARDS = ConstructionControlCards(first_month_c32a_number="124000000017",
+                                 next_month_c32a_number="124000000025")
+STATUTES = SmallStatutesInformation(employment_nature="WORKER", activity_with_risk=11,
+                                    worker_status="F1")
+PARTICULAR = OPEN.model_copy(update={
+    "joint_commission_number": "124", "worker_type": "STG", "end_date": date(2026, 7, 31),
+    "sub_entity_number": "0123456789", "control_cards": CARDS, "small_statutes": STATUTES})
+
+
+def by_hand(number: int, body: dict, before: PeriodState | None, after: PeriodState | None
+            ) -> DeclarationDecided:
+    """An accepted decision as the validator records it, built by hand (its rules for
+    these blocks are the validator's)."""
+    s = submitted(body, number=number)
+    return DeclarationDecided(
+        **s.model_dump(exclude={"event_type", "event_id", "origin", "schema_version"}),
+        event_id=stable_id("decided", number, "A"),
+        declaration_type=Declaration.model_validate(body).declaration_type, result="A",
+        period_id=PERIOD, period_before=before, period_after=after)
+
+
+def an_in_with_its_particulars() -> DeclarationDecided:
+    body = {**IN, "dimonaIn": {
+        "startDate": "2026-07-01", "endDate": "2026-07-31",
+        "features": {"jointCommissionNumber": "124", "workerType": "STG",
+                     "subEntityNumber": "0123456789"},
+        "constructionControlCards": CARDS.to_json_dict(),
+        "smallStatutesInformation": STATUTES.to_json_dict()}}
+    return by_hand(PERIOD, body, None, PARTICULAR)
+
+
+def lines(message: str) -> list[str]:
+    """Text lines with label padding collapsed: "Start:   x" -> "Start: x"."""
+    return [" ".join(line.split()) for line in message.splitlines()]
+
+
+def test_an_in_s_period_carries_its_sub_entity_cards_and_small_statutes():
+    found = notices_of(an_in_with_its_particulars())
+    [m], [sent] = found.messages, found.notifications
+    after = m.content["periodAfter"]
+    assert (after["sub_entity_number"], after["control_cards"], after["small_statutes"]) == (
+        "0123456789",
+        {"firstMonthC32ANumber": "124000000017", "nextMonthC32ANumber": "124000000025"},
+        {"employmentNature": "WORKER", "activityWithRisk": 11, "workerStatus": "F1"})
+    assert (sent.period_after.control_cards, sent.period_after.small_statutes,
+            sent.period_after.sub_entity_number) == (CARDS, STATUTES, "0123456789")
+    # a period without them has none of the three in its content
+    plain = confirmation(decide(submitted(IN), FakeContext()), KROON, {})
+    assert not {"sub_entity_number", "control_cards", "small_statutes"} & set(
+        plain.content["periodAfter"])
+    assert "C3.2A" not in render.text(plain.content, "en")
+
+
+@pytest.mark.parametrize(("language", "expected"), [
+    ("nl", ["Periodenummer: 680725377630", "Subentiteit: 0123456789",
+            "Controlekaart C3.2A (maand van het begin): 124000000017",
+            "Controlekaart C3.2A (volgende maand): 124000000025",
+            "Aard van het werk: arbeider (WORKER)",
+            "Activiteit met risico (risicoklasse): 011", "Statuut van de werknemer: F1",
+            "Referentie werkgever: -"]),
+    ("fr", ["Numéro de période: 680725377630", "Sous-entité: 0123456789",
+            "Carte de contrôle C3.2A (mois du début): 124000000017",
+            "Carte de contrôle C3.2A (mois suivant): 124000000025",
+            "Nature du travail: ouvrier (WORKER)",
+            "Activité à risque (classe de risque): 011", "Statut du travailleur: F1",
+            "Référence employeur: -"]),
+    ("de", ["Periodennummer: 680725377630", "Untereinheit: 0123456789",
+            "Kontrollkarte C3.2A (Monat des Beginns): 124000000017",
+            "Kontrollkarte C3.2A (Folgemonat): 124000000025",
+            "Art der Arbeit: Arbeiter (WORKER)",
+            "Risikotätigkeit (Risikoklasse): 011", "Status des Arbeitnehmers: F1",
+            "Referenz Arbeitgeber: -"]),
+    ("en", ["Period number: 680725377630", "Sub-entity: 0123456789",
+            "C3.2A control card (month of the start): 124000000017",
+            "C3.2A control card (next month): 124000000025",
+            "Kind of work: blue-collar (WORKER)",
+            "Activity with risk (risk class): 011", "Worker status: F1",
+            "Employer reference: -"]),
+])
+def test_the_confirmation_of_such_an_in_shows_them_after_its_period_number(language,
+                                                                           expected):
+    m = confirmation(an_in_with_its_particulars(), KROON, {})
+    shown = lines(render.text(m.content, language))
+    first = shown.index(expected[0])
+    assert shown[first:first + len(expected)] == expected  # in this order, nothing between
+    page = render.html(m.content, language)
+    assert "<td>124000000017</td>" in page and "<td>124000000025</td>" in page
+    assert page.count("<table>") == 3  # an IN: no period before and after
+
+
+def test_an_update_of_such_a_period_shows_them_before_and_after():
+    changed = PARTICULAR.model_copy(update={"end_date": date(2026, 8, 14), "version": 2})
+    update = by_hand(680725377729, {"dimonaUpdate": {"periodId": PERIOD,
+                                                     "endDate": "2026-08-14"}},
+                     PARTICULAR, changed)
+    m = confirmation(update, KROON, {})
+    assert m.content["periodBefore"]["control_cards"] == m.content["periodAfter"][
+        "control_cards"] == {"firstMonthC32ANumber": "124000000017",
+                             "nextMonthC32ANumber": "124000000025"}
+    shown = lines(render.text(m.content, "en"))
+    after = shown.index("After the change")
+    assert shown[after + 2:] == [
+        "Start: 01/07/2026", "End: 14/08/2026", "Joint committee: 124", "Worker type: STG",
+        "Planned hours: -", "Sub-entity: 0123456789",
+        "C3.2A control card (month of the start): 124000000017",
+        "C3.2A control card (next month): 124000000025",
+        "Kind of work: blue-collar (WORKER)", "Activity with risk (risk class): 011",
+        "Worker status: F1", "Cancelled: no"]
+    assert shown.count("C3.2A control card (next month): 124000000025") == 2

@@ -14,6 +14,7 @@ from tests.e2e.web.browse import (
     AUDITOR,
     KROON_EMPLOYER,
     choose_employer,
+    ebox_message,
     sign_in,
     statuses_filled,
 )
@@ -87,6 +88,53 @@ def test_in_with_a_known_ssin_through_the_wizard_to_its_confirmation(kroon):
     assert page.get_attribute("#channel", "data-channel") == "web"
     assert "web-e2e" in page.inner_text("#content")
 
+
+
+def test_a_construction_worker_s_control_cards_to_the_period_and_the_e_box(kroon, stack):
+    """JC 124, a construction worker (BCW): the period step asks for the C3.2A cards of
+    the start month and of the next; the same card twice is said next to the field; both
+    cards are declared, shown by the period in the register and in the e-Box message."""
+    page = kroon
+    ssin = new_ssin()
+    page.goto("/web/employees/add")
+    page.fill("#ssin", ssin)
+    next_step(page, "worker")
+    page.select_option("#jc", "124")
+    next_step(page, "committee")
+    page.select_option("#workerType", "BCW")
+    next_step(page, "type")
+
+    assert page.is_visible("#cards") and page.locator("#statutes").count() == 0
+    assert "joint committee 124 (construction)" in page.inner_text("#cards-hint")
+    page.fill("#startDate", "2030-05-20")
+    page.fill("#firstCard", "1240 0000 0017")
+    page.fill("#nextCard", "124000000017")
+    with page.expect_navigation():
+        page.click("form#add-period button#next")
+    assert page.inner_text("#nextCard-error") == _("employees.error.card_same")
+    assert page.get_attribute("#nextCard", "aria-invalid") == "true"
+    assert page.locator("#firstCard-error").count() == 0
+    page.fill("#nextCard", "124.000.000.025")
+    next_step(page, "period")
+    assert (page.inner_text("#firstCard").strip(), page.inner_text("#nextCard").strip()) == (
+        "124000000017", "124000000025")
+    with page.expect_navigation():
+        page.click("form#add-overview button#confirm")
+
+    number, status = confirmed(page)
+    assert status in (_("result.A"), _("result.W")), status
+    page.click("table#confirmation td.period a")
+    assert page.inner_text("#period-number").strip() == str(number)
+    assert page.inner_text("#period-first-card").strip() == "124000000017"
+    assert page.inner_text("#period-next-card").strip() == "124000000025"
+    assert page.locator("#period-sub-entity, #period-worker-status").count() == 0
+
+    message = ebox_message(stack.api, number)
+    page.goto(f"/web/ebox/{message['messageId']}")
+    rows = page.locator("main article tr").evaluate_all(
+        "rows => rows.map(r => [r.querySelector('th').innerText, r.querySelector('td').innerText])")
+    assert ["C3.2A control card (month of the start)", "124000000017"] in rows, rows
+    assert ["C3.2A control card (next month)", "124000000025"] in rows, rows
 
 
 def test_in_without_an_ssin_gives_the_identity_and_waits_for_identification(kroon):

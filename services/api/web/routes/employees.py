@@ -1,8 +1,10 @@
 """The Employees tab (seed 002, "Travailleurs"): the employer's workers, paged, each with
 the list of its periods; adding an employee (Dimona IN) in five steps: the worker, the
-joint committee, the worker type (only those the committee allows), the period, and the
-overview with the three references, then Confirm; the choice of the daily registration's
-system ("De dagelijkse registratie configureren").
+joint committee, the worker type (only those the committee allows), the period (with what
+only some INs give, when the committee, the type or the employer takes it: the C3.2A
+control cards of construction, the small statutes of interns and trainees, a public
+employer's sub-entity), and the overview with the three references, then Confirm; the
+choice of the daily registration's system ("De dagelijkse registratie configureren").
 
 The wizard keeps what was entered in hidden fields of each step's form (no state on the
 server): every step posts with its CSRF token, checks its own fields and those carried
@@ -47,11 +49,21 @@ IDENTITY_REQUIRED = tuple(n for n in IDENTITY if n not in ("initial", "boxNumber
 """Without SSIN, Dimona needs the whole identification (90017-363): all but these two."""
 USER = ("userJc", "userEnterpriseNumber", "userName", "userStreet", "userHouseNumber",
         "userPostCode", "userMunicipality", "userCountry")
+CARDS = ("firstCard", "nextCard")
+"""The C3.2A control cards of a construction worker: of the month the period starts, of the
+next month."""
+STATUTES = ("employmentNature", "activityWithRisk", "workerStatus")
+"""The small statutes of an intern or trainee."""
+CARD_COMMITTEES = ("124", "322")  # construction, and temporary work (a BCW, a user in 124)
+STATUTE_TYPES = ("IVT", "STG", "TRI")
+EMPLOYMENT_NATURES = ("EMPLOYEE", "WORKER")
+WORKER_STATUSES = ("F1", "F2")
 STEPS: dict[str, tuple[str, ...]] = {
     "worker": ("known", "ssin", *IDENTITY),
     "committee": ("jc",),
     "type": ("workerType",),
-    "period": ("startDate", "endDate", "startHour", "endHour", "plannedHours", *USER),
+    "period": ("startDate", "endDate", "startHour", "endHour", "plannedHours", *USER,
+               "subEntity", *CARDS, *STATUTES),
     "overview": ("employerRef", "workerRef", "declarationRef"),
 }
 ORDER = tuple(STEPS)
@@ -82,6 +94,14 @@ PATHS = {
     "dimonaIn.usingEmployer.address.postCode": "userPostCode",
     "dimonaIn.usingEmployer.address.municipality": "userMunicipality",
     "dimonaIn.usingEmployer.address.country": "userCountry",
+    "dimonaIn.features.subEntityNumber": "subEntity",
+    "dimonaIn.constructionControlCards": "firstCard",
+    "dimonaIn.constructionControlCards.firstMonthC32ANumber": "firstCard",
+    "dimonaIn.constructionControlCards.nextMonthC32ANumber": "nextCard",
+    "dimonaIn.smallStatutesInformation": "employmentNature",
+    "dimonaIn.smallStatutesInformation.employmentNature": "employmentNature",
+    "dimonaIn.smallStatutesInformation.activityWithRisk": "activityWithRisk",
+    "dimonaIn.smallStatutesInformation.workerStatus": "workerStatus",
     "references.employer": "employerRef", "references.worker": "workerRef",
     "references.declaration": "declarationRef", "employer": "employer",
 }
@@ -142,13 +162,16 @@ def worker_types(jc: str, with_ssin: bool = True) -> list[tuple[str, WorkerType]
 
 
 def needs(jc: str, worker_type: str) -> dict[str, bool]:
-    """Which period fields this committee and type take, or require."""
+    """Which period fields this committee and type take, or require: the control cards
+    in construction (required in JC 124), the small statutes of interns and trainees."""
     wt = reference().worker_type(worker_type)
     return {"end": jc == "322" or bool(wt and wt.end_date),
             "hours": bool(wt and wt.hours),
             "startHour": worker_type == "EXT",
             "planned": bool(wt and wt.planned_hours),
-            "user": jc == "322"}
+            "user": jc == "322",
+            "cards": jc in CARD_COMMITTEES, "cardsRequired": jc == "124",
+            "statutes": worker_type in STATUTE_TYPES}
 
 
 # --- checks: each fills `errors` {field: label key} and normalises what it read ----------
@@ -246,6 +269,7 @@ def check_period(v: dict[str, str]) -> Errors:
         check_user(v, errors)
     else:
         v.update(dict.fromkeys(USER, ""))
+    check_particulars(v, need, errors)
     return errors
 
 
@@ -269,6 +293,53 @@ def check_user(v: dict[str, str], errors: Errors) -> None:
         for name in ("userName", "userStreet", "userPostCode", "userMunicipality"):
             if not v[name]:
                 errors.setdefault(name, REQUIRED)
+
+
+def check_particulars(v: dict[str, str], need: dict[str, bool], errors: Errors) -> None:
+    """What only some INs give: a public employer's sub-entity, a construction worker's
+    control cards (also required for a temporary worker whose user is in JC 124), an
+    intern's small statutes; the fields the committee and type do not take are emptied."""
+    if v["subEntity"]:
+        v["subEntity"] = digits(v["subEntity"])
+        if not re.fullmatch(r"[0-9]{10}", v["subEntity"]):
+            errors.setdefault("subEntity", "employees.error.sub_entity")
+    if need["cards"]:
+        check_cards(v, need["cardsRequired"] or (need["user"] and v["userJc"] == "124"),
+                    errors)
+    else:
+        v.update(dict.fromkeys(CARDS, ""))
+    if need["statutes"]:
+        check_statutes(v, errors)
+    else:
+        v.update(dict.fromkeys(STATUTES, ""))
+
+
+def check_cards(v: dict[str, str], required: bool, errors: Errors) -> None:
+    """Both cards or neither (both when required): 12 digits each, not all zero, and not
+    the same card for both months."""
+    for name in CARDS:
+        v[name] = digits(v[name])
+    if not required and not any(v[name] for name in CARDS):
+        return
+    for name in CARDS:
+        if not v[name]:
+            errors.setdefault(name, REQUIRED)
+        elif not re.fullmatch(r"[0-9]{12}", v[name]) or int(v[name]) == 0:
+            errors.setdefault(name, "employees.error.card")
+    if v["firstCard"] and v["firstCard"] == v["nextCard"]:
+        errors.setdefault("nextCard", "employees.error.card_same")
+
+
+def check_statutes(v: dict[str, str], errors: Errors) -> None:
+    """The kind of work (EMPLOYEE or WORKER), the activity's risk class (up to 3 digits),
+    the worker status (F1 or F2); which of them are due, the validator says."""
+    for name, allowed in (("employmentNature", EMPLOYMENT_NATURES),
+                          ("workerStatus", WORKER_STATUSES)):
+        v[name] = v[name].upper()
+        if v[name] and v[name] not in allowed:
+            errors.setdefault(name, "employees.error.choose")
+    if v["activityWithRisk"] and not re.fullmatch(r"[0-9]{1,3}", v["activityWithRisk"]):
+        errors.setdefault("activityWithRisk", "employees.error.risk_class")
 
 
 def check_references(v: dict[str, str]) -> Errors:
@@ -314,8 +385,10 @@ def body_of(v: dict[str, str], employer: dict) -> dict:
                   "nationality": code_or_text(v["nationality"]) if v["nationality"] else None,
                   "gender": v["gender"] or None, "address": address(v) or None}
         worker = {k: value for k, value in worker.items() if value is not None}
-    din: dict = {"startDate": v["startDate"],
-                 "features": {"jointCommissionNumber": v["jc"], "workerType": v["workerType"]}}
+    features = {"jointCommissionNumber": v["jc"], "workerType": v["workerType"]}
+    if v["subEntity"]:
+        features["subEntityNumber"] = v["subEntity"]
+    din: dict = {"startDate": v["startDate"], "features": features}
     if v["endDate"]:
         din["endDate"] = v["endDate"]
     for name in ("startHour", "endHour"):
@@ -331,12 +404,34 @@ def body_of(v: dict[str, str], employer: dict) -> dict:
             user["name"] = v["userName"]
             user["address"] = address(v, "user") or None
         din["usingEmployer"] = {k: value for k, value in user.items() if value is not None}
-    body = {"employer": employer, "worker": worker, "dimonaIn": din}
+    body = {"employer": employer, "worker": worker, "dimonaIn": din | blocks(v)}
     references = {k: v[f"{k}Ref"] for k in ("employer", "worker", "declaration")
                   if v[f"{k}Ref"]}
     if references:
         body["references"] = references
     return body
+
+
+def blocks(v: dict[str, str]) -> dict:
+    """The IN's blocks that only some INs give: a construction worker's control cards, an
+    intern's small statutes; a block none of whose fields is filled is left out."""
+    found: dict = {}
+    cards = given({"firstMonthC32ANumber": v["firstCard"],
+                   "nextMonthC32ANumber": v["nextCard"]})
+    if cards:
+        found["constructionControlCards"] = cards
+    statutes = given({"employmentNature": v["employmentNature"],
+                      "activityWithRisk": v["activityWithRisk"],
+                      "workerStatus": v["workerStatus"]})
+    if statutes:
+        if "activityWithRisk" in statutes:
+            statutes["activityWithRisk"] = int(statutes["activityWithRisk"])
+        found["smallStatutesInformation"] = statutes
+    return found
+
+
+def given(members: dict[str, str]) -> dict[str, str]:
+    return {k: text for k, text in members.items() if text}
 
 
 def refused_fields(exc: declare.Refused) -> tuple[Errors, str | None]:
@@ -418,7 +513,8 @@ def step_page(request: Request, session: WebSession, found: Found, step: str,
         context["types"] = worker_types(v["jc"], v["known"] == "ssin")
         context["no_next"] = not context["types"]
     if step in ("period", "overview"):
-        context["need"] = needs(v["jc"], v["workerType"])
+        context["need"] = needs(v["jc"], v["workerType"]) | sub_entity_need(
+            found, session.employer, v, errors)
     if step == "overview":
         context["header"] = employer_of(found, session.employer)[0]
     hidden = [(n, v[n]) for n in FIELDS if n not in STEPS[step] and v.get(n)]
@@ -429,6 +525,15 @@ def step_page(request: Request, session: WebSession, found: Found, step: str,
                         worker_type_label=lambda code: (ref.worker_types[code].label
                                                         if code in ref.worker_types else code),
                         **context)
+
+
+def sub_entity_need(found: Found, number: str, v: dict[str, str], errors: Errors) -> dict:
+    """The sub-entity is asked of a public employer that uses sub-entities (it must name
+    one of them, which the hint lists); shown also while it holds a value or an error."""
+    employer = directory.employer_by_number(found.access.pool, number)
+    numbers = list(employer.sub_entities) if employer else []
+    return {"subEntity": bool(numbers or v.get("subEntity") or "subEntity" in errors),
+            "subEntities": numbers}
 
 
 @router.get("/web/employees/add")
