@@ -233,7 +233,7 @@ class StackClient:
                 "latest": latest}
 
     def result(self, declaration_id: int) -> dict | None:
-        return self.readers.queries.result(declaration_id)
+        return self.readers.result(declaration_id)
 
     @property
     def register(self):

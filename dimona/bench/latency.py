@@ -44,11 +44,12 @@ HEADERS = {"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json
 # The server's moments of a declaration, in the order of its path (epoch seconds)
 MOMENTS = ("received", "submitted", "decided", "registered", "notified")
 # The steps of the breakdown: (name, from, to), the client's moments "sent" and "answered"
+# (the GET answers from the recorded decision: the register and the e-Box follow beside it).
 STEPS = (("sent_to_received", "sent", "received"),
          ("received_to_submitted", "received", "submitted"),
          ("submitted_to_decided", "submitted", "decided"),
+         ("decided_to_200", "decided", "answered"),
          ("decided_to_registered", "decided", "registered"),
-         ("registered_to_200", "registered", "answered"),
          ("decided_to_notified", "decided", "notified"))
 
 
@@ -171,8 +172,8 @@ def server_moments(stack: LocalStack, ids: Sequence[int]) -> dict[int, dict[str,
 
 def segments(samples: Sequence[Sample], moments: dict[int, dict[str, float]]) -> dict:
     """p50 and p99 (ms) of each step of a declaration's path: the client's POST to its
-    reception, then each server moment to the next, and the register's commit to the
-    client's 200 (the GET's polling included)."""
+    reception, each server moment to the next, the decision's commit to the client's 200
+    (the GET's polling included), and to the register's and the e-Box's commits."""
     steps: dict[str, list[float]] = {name: [] for name, _, _ in STEPS}
     for s in samples:
         m = {**moments.get(s.declaration_id, {}), "sent": s.sent_at,

@@ -16,7 +16,7 @@ from services.intake.adapter import IntakeStore
 from services.notifier.ebox import ReadEbox
 from services.notifier.queries import Ebox
 from services.projections.application import FlexiViews, RegisterViews
-from services.projections.queries import RegisterQueries
+from services.projections.queries import RegisterQueries, recorded_result
 from services.validator.eventlog import EventLog
 
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -33,6 +33,17 @@ class Readers:
     def queries(self) -> RegisterQueries:
         """The register's queries: a declaration's result, a batch's results."""
         return RegisterQueries(self.pool)
+
+    def result(self, declaration_id: int) -> dict | None:
+        """A declaration's result (docs/interface.md §3): the register's, else the event
+        store's when the validator has recorded its decision and the register has not
+        applied it yet (a client polling GET /declarations/{id} has its answer as soon as
+        the decision is recorded); None while undecided."""
+        found = self.queries.result(declaration_id)
+        if found is None:
+            recorded = self.event_log.decisions_of([declaration_id]).get(declaration_id)
+            found = recorded_result(recorded[0][-1]) if recorded else None
+        return found
 
     @cached_property
     def register(self) -> RegisterViews:

@@ -13,7 +13,7 @@ from datetime import date, datetime
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from schemas.events import Anomaly
+from schemas.events import Anomaly, DeclarationDecided
 from services.projections.domain import (
     BRUSSELS,
     EVERY_ROW,
@@ -481,6 +481,15 @@ def _json(value):
     if isinstance(value, list):
         return [_json(v) for v in value]
     return value
+
+
+def recorded_result(d: DeclarationDecided) -> dict:
+    """`RegisterQueries.result` of a decision the event store holds and the register may
+    not have applied yet: the same answer as its row will give."""
+    return _result((d.declaration_id, d.declaration_type, d.result, d.period_id,
+                    [a.model_dump(mode="json") for a in d.anomalies],
+                    d.declaration.model_dump(mode="json", by_alias=True, exclude_none=True),
+                    d.line, d.declarant, d.employer_key, d.registration_id))
 
 
 def _result(row: tuple) -> dict:

@@ -9,6 +9,7 @@ import json
 import psycopg
 import pytest
 
+from schemas.events import DeclarationSubmitted
 from tests.integration.http_world import (
     AUDITOR,
     KROON,
@@ -134,6 +135,27 @@ def test_a_result_is_found_once_decided_and_read_by_whom_may(world):
     assert [visible(for_kroon, h) for h in (SECRETARIAT, KROON, PARC)] == [200, 200, 404]
     assert visible(680725377630, AUDITOR) == 404
     assert visible(-1, AUDITOR) == 400
+
+
+def test_a_decision_is_answered_once_recorded_before_the_register_has_it(world):
+    """GET /declarations/{id} reads the event store when the register has not applied the
+    decision yet: the same answer, as soon as the validator recorded it."""
+    numbers = [world.declare(KROON), world.declare(KROON, {**world.other_in(), "dimonaIn": {
+        "startDate": "2030-01-07", "features": {"jointCommissionNumber": "XXX",
+                                                "workerType": "BAD"}}})]
+    with psycopg.connect(world.url) as conn:
+        events = [DeclarationSubmitted.model_validate_json(e) for (e,) in conn.execute(
+            "SELECT event FROM intake.submissions WHERE declaration_id = ANY(%s) "
+            "ORDER BY declaration_id", (numbers,))]
+    decided = world.decide(events)  # recorded in the event store, not in the register
+    early = [world.client.get(f"/declarations/{n}", headers=KROON) for n in numbers]
+    assert [a.status_code for a in early] == [200, 200]
+    assert [a.json()["declarationStatus"]["result"] for a in early] == ["A", "B"]
+    assert early[1].json()["declarationStatus"]["anomalies"][0]["code"] == "00655-003"
+    assert world.client.get(f"/declarations/{numbers[0]}", headers=PARC).status_code == 404
+    world.register.apply(decided, None)
+    assert [world.client.get(f"/declarations/{n}", headers=KROON).json() for n in numbers
+            ] == [a.json() for a in early]
 
 
 def test_an_oauth_token_declares_as_its_declarant(world):

@@ -46,8 +46,9 @@ def post_multi_dimona(multi: MultiDimona, who: Caller, body: Body, declare: Decl
 @router.get("/declarations/{declaration_id}")
 def get_declaration(declaration_id: Annotated[int, Path(ge=0, le=2**63 - 1)], who: Reader,
                     access: AccessDep, readers: ReadersDep):
-    """404 until the declaration is decided, then the declaration and its status."""
-    found = readers.queries.result(declaration_id)
+    """404 until the declaration is decided (its decision recorded), then the declaration
+    and its status."""
+    found = readers.result(declaration_id)
     if found is None or not access.may_read(who, found["declarant"], found["employerKey"]):
         raise HTTPException(404, "no result for this declaration (yet)")
     return {**found["declaration"],

@@ -158,7 +158,7 @@ def receipt(request: Request, number: str, found: Found, key: str = "") -> Respo
     recorded = recorded_key(found, int(number))
     if recorded is None or not hmac.compare_digest(recorded, identity(key)):
         raise PageNotFound()
-    decided = found.readers.queries.result(int(number))
+    decided = found.readers.result(int(number))
     result = decided["result"] if decided else None
     lang = pages.language(request)
     label = {"fr": "labelFr", "en": "labelEn"}.get(lang, "labelNl")
