@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import UTC, date, datetime
 from functools import partial
 
 import psycopg
 from psycopg_pool import ConnectionPool
+from pydantic.alias_generators import to_snake
 
 from services.common.db import ensure_schema
 from services.directory.domain import (
@@ -67,6 +68,43 @@ CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE
   ON directory.daily_registration_systems
   FOR EACH STATEMENT EXECUTE FUNCTION directory.append_only();
 """
+HISTORY_DDL = """
+-- Every entry the rules read (employers, mandates, flexi eligibility, identities, flexi
+-- retirements) as each load gave it, with the time of the load; append-only: the directory
+-- as it stood at any moment (directory_as_of), for replays and audits. A database made
+-- before the history existed starts it with its entries of that moment, dated -infinity.
+CREATE TABLE IF NOT EXISTS directory.history (
+  position bigserial PRIMARY KEY, changed_at timestamptz NOT NULL DEFAULT now(),
+  list text NOT NULL, key text NOT NULL, doc jsonb NOT NULL);
+CREATE INDEX IF NOT EXISTS history_entries ON directory.history (list, key, changed_at);
+CREATE OR REPLACE TRIGGER append_only BEFORE UPDATE OR DELETE
+  ON directory.history FOR EACH ROW EXECUTE FUNCTION directory.append_only();
+CREATE OR REPLACE TRIGGER append_only_truncate BEFORE TRUNCATE
+  ON directory.history FOR EACH STATEMENT EXECUTE FUNCTION directory.append_only();
+INSERT INTO directory.history (changed_at, list, key, doc)
+SELECT '-infinity', list, key, doc FROM (
+  SELECT 'employers' AS list, employer_key AS key, doc FROM directory.employers
+  UNION ALL SELECT 'mandates', concat_ws(':', declarant, employer_id, valid_from),
+    jsonb_build_object('declarant', declarant, 'employerId', employer_id,
+                       'from', valid_from, 'to', valid_to) FROM directory.mandates
+  UNION ALL SELECT 'flexiEligibility', concat_ws(':', ssin, quarter),
+    jsonb_build_object('ssin', ssin, 'quarter', quarter, 'eligible', eligible)
+    FROM directory.flexi_eligibility
+  UNION ALL SELECT 'identities', concat_ws(':', family_name, given_name, birth_date),
+    jsonb_build_object('familyName', family_name, 'givenName', given_name,
+                       'birthDate', birth_date, 'ssin', ssin) FROM directory.identities
+  UNION ALL SELECT 'flexiRetirements', ssin,
+    jsonb_build_object('ssin', ssin, 'retiredFrom', retired_from)
+    FROM directory.flexi_retirements) AS present
+WHERE NOT EXISTS (SELECT FROM directory.history);
+"""
+HISTORY_KEYS: dict[str, Callable] = {
+    "employers": lambda e: e.key,
+    "mandates": lambda m: f"{m.declarant}:{m.employer_id}:{m.from_.isoformat()}",
+    "flexiEligibility": lambda f: f"{f.ssin}:{f.quarter}",
+    "identities": lambda i: f"{i.family_name}:{i.given_name}:{i.birth_date.isoformat()}",
+    "flexiRetirements": lambda r: r.ssin}
+"""The lists the history keeps, each with the key of an entry (that of its table)."""
 CHOICES = ("SELECT employer_key, system, chosen_at, chosen_by "
            "FROM directory.daily_registration_systems")
 
@@ -94,7 +132,7 @@ class VersionReader:
 
 
 def migrate(database_url: str) -> None:
-    ensure_schema(database_url, DDL)
+    ensure_schema(database_url, DDL + HISTORY_DDL)
 
 
 def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
@@ -137,11 +175,40 @@ def load(database_url: str, doc: DirectoryDocument) -> dict[str, int]:
                 "INSERT INTO directory.auditors VALUES (%s, %s) ON CONFLICT (name) "
                 "DO UPDATE SET token_sha256 = EXCLUDED.token_sha256",
                 (a.name, token_digest(a.token)))
+        record_history(conn, doc)
     return {"employers": len(doc.employers), "declarants": len(doc.declarants),
             "mandates": len(doc.mandates), "flexiEligibility": len(doc.flexi_eligibility),
             "identities": len(doc.identities), "auditors": len(doc.auditors),
             **({"flexiRetirements": len(doc.flexi_retirements)} if doc.flexi_retirements
                else {})}
+
+
+def record_history(conn: psycopg.Connection, doc: DirectoryDocument) -> None:
+    """Each entry the rules read, as this load gives it, dated by the load's transaction."""
+    rows = [(name, key(entry), _doc(entry)) for name, key in HISTORY_KEYS.items()
+            for entry in getattr(doc, to_snake(name))]
+    with conn.cursor() as cur:
+        cur.executemany("INSERT INTO directory.history (list, key, doc) VALUES (%s, %s, %s)",
+                        rows)
+
+
+def directory_as_of(database_url: str, moment: datetime) -> Directory:
+    """The directory the rules read, as it stood at `moment`: each entry as the last load
+    made at or before it gave it; the daily registration's choices are dated facts of
+    their own."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT DISTINCT ON (list, key) list, doc FROM directory.history "
+            "WHERE changed_at <= %s ORDER BY list, key, changed_at DESC, position DESC",
+            (moment,)).fetchall()
+        read_at, choices = _choices(conn)
+    entries: dict[str, list[dict]] = {name: [] for name in HISTORY_KEYS}
+    for name, doc in rows:
+        entries[name].append(doc)
+    document = DirectoryDocument.model_validate(entries)
+    return Directory(document.employers, document.mandates, document.flexi_eligibility,
+                     document.identities, [c for c in choices if c.chosen_at <= moment],
+                     read_at)
 
 
 def _doc(entry, exclude: set[str] | None = None) -> str:
