@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import TypeVar
 
 from aiokafka import ConsumerRecord
+from aiokafka.admin import AIOKafkaAdminClient
 from faststream import AckPolicy
 from faststream.kafka import KafkaBroker
 from faststream.kafka.message import KafkaMessage
@@ -73,6 +74,18 @@ async def publish_all(broker: KafkaBroker, topic: str, events: Sequence[Event],
     topic's doorbell."""
     await publish_records(broker, topic, [
         (e.correlation_id, e.employer_key, e.model_dump_json()) for e in events], doorbell)
+
+
+async def topic_exists(bootstrap: str, topic: str) -> bool:
+    """Whether the broker has `topic`, asked by listing the topics: producing to a topic a
+    new broker does not have yet would make one that creates topics on first use (the
+    embedded one) create it its own way, before `dimona up` creates it."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        return topic in await admin.list_topics()
+    finally:
+        await admin.close()
 
 
 async def publish_records(broker: KafkaBroker, topic: str, records: Sequence[Row],

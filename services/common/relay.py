@@ -22,12 +22,16 @@ from typing import Protocol
 from faststream.kafka import KafkaBroker
 
 from services.common.doorbell import Doorbell
-from services.common.kafka import Row, publish_records
+from services.common.kafka import Row, publish_records, topic_exists
 
 log = logging.getLogger("dimona")
 
 LOOK_EVERY_S = 10.0
 MAX_HANDED = 100_000
+
+
+class TopicMissing(RuntimeError):
+    """The broker does not have the topic (yet): a new broker whose topics are being made."""
 
 
 class Unpublished(Protocol):
@@ -42,10 +46,11 @@ class Relay:
     `wake` to have the store looked at."""
 
     def __init__(self, store: Unpublished, broker: KafkaBroker, topic: str, batch: int,
-                 idle_s: float, doorbell: Doorbell):
+                 idle_s: float, doorbell: Doorbell, bootstrap: str):
         self.store, self.broker, self.topic, self.batch, self.idle_s = (
             store, broker, topic, batch, idle_s)
-        self.doorbell = doorbell
+        self.doorbell, self.bootstrap = doorbell, bootstrap
+        self.topic_seen = True  # until a failure: the broker may then be a new one
         self.wake = asyncio.Event()
         self.handed: list[Row] = []
         self.look = True  # the store may hold rows nobody handed over (a start)
@@ -68,6 +73,7 @@ class Relay:
             except Exception:  # broker or database away: retry, never lose
                 log.exception("relay to %s failed; retrying in %.1fs", self.topic, backoff)
                 self.look = True  # what was handed is in the store, maybe half published
+                self.topic_seen = False
                 await asyncio.sleep(backoff)
                 backoff = min(backoff * 2, 10)
                 continue
@@ -79,6 +85,10 @@ class Relay:
     async def publish_pending(self) -> int:
         """Publishes one batch: what was handed over, else (or when the store must be
         looked at) the store's; returns how many rows."""
+        if not self.topic_seen:  # after a failure: publish once the topic is there
+            if not await topic_exists(self.bootstrap, self.topic):
+                raise TopicMissing(f"{self.topic} is not on the broker yet")
+            self.topic_seen = True
         looking = (self.look or not self.handed
                    or time.monotonic() - self.looked_at > LOOK_EVERY_S)
         if looking:

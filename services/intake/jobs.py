@@ -70,7 +70,7 @@ async def start(settings: IntakeSettings, store: IntakeStore, event_log: EventLo
     await broker.start()
     doorbell = Doorbell(settings.database_url)
     relay = Relay(store, broker, topics.SUBMISSIONS, settings.relay_batch,
-                  settings.relay_idle_s, doorbell)
+                  settings.relay_idle_s, doorbell, settings.kafka_bootstrap)
     intake = Intake(store, counted=counted,
                     recorded=partial(asyncio.get_running_loop().call_soon_threadsafe,
                                      relay.hand))

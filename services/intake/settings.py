@@ -8,9 +8,6 @@ class IntakeSettings(CommonSettings):
     return files (the HTTP edge adds its own: services.api.settings)."""
 
     relay_batch: int = 2000
-    linger_ms: int = 0
-    """Intake's producer sends at once: the relay hands over whole batches of submissions
-    anyway, and a declaration alone (a REST call) does not wait for others to join it."""
     relay_idle_s: float = 1.0  # a fallback: recording a submission wakes the relay at once
     republish_after_s: float = 30.0
     reconcile_interval_s: float = 5.0

@@ -34,7 +34,7 @@ def create_app(settings: NotifierSettings | None = None) -> FastStream:
     async def wire() -> None:
         outbox = Outbox(await asyncio.to_thread(open_pool, settings.database_url))
         relay = Relay(outbox, broker, topics.NOTIFICATIONS, settings.relay_batch,
-                      settings.relay_idle_s, doorbell)
+                      settings.relay_idle_s, doorbell, settings.kafka_bootstrap)
         loop = asyncio.get_running_loop()
         notify = NotifyDecisions(
             outbox, DirectoryCache(partial(read_snapshot, settings.database_url),

@@ -24,14 +24,15 @@ def test_the_latency_bench_times_each_declaration_and_the_idle_stack():
     # the POST's answer is part of the whole; a result needs at least one GET
     assert figures["post_answer_ms"]["p50"] < whole["p50"]
     assert figures["gets_per_declaration"] >= 1
-    # the server's steps, from its commit times, each within the whole
+    # the server's steps, from its commit times: those on the client's path each within
+    # the whole; the register and the e-Box follow the decision beside it (after the 200)
     steps = figures["segments_ms"]
-    assert {"sent_to_received", "received_to_submitted", "submitted_to_decided",
-            "decided_to_200", "decided_to_registered", "decided_to_notified"} == set(steps)
-    assert all(0 <= s["p50"] <= s["p99"] <= whole["max"] for s in steps.values()), steps
-    assert sum(steps[s]["p50"] for s in ("sent_to_received", "received_to_submitted",
-                                         "submitted_to_decided", "decided_to_200")) \
-        <= whole["max"]
+    path = ("sent_to_received", "received_to_submitted", "submitted_to_decided",
+            "decided_to_200")
+    assert {*path, "decided_to_registered", "decided_to_notified"} == set(steps)
+    assert all(0 <= s["p50"] <= s["p99"] for s in steps.values()), steps
+    assert all(steps[s]["p99"] <= whole["max"] for s in path), steps
+    assert sum(steps[s]["p50"] for s in path) <= whole["max"]
     for idle in figures["idle_cores"].values():
         assert idle["seconds"] >= 2
         assert {"intake", "validator", "broker", "postgres"} <= set(idle["processes"])

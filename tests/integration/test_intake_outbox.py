@@ -7,12 +7,13 @@ import asyncio
 
 import pytest
 
+from dimona.embedded import create_topics
 from schemas import topics
 from schemas.declaration import Declaration
 from services.common.db import open_pool
 from services.common.doorbell import Doorbell
-from services.common.kafka import make_broker
-from services.common.relay import Relay
+from services.common.kafka import make_broker, topic_exists
+from services.common.relay import Relay, TopicMissing
 from services.common.settings import CommonSettings
 from services.intake.adapter import IntakeStore
 from services.intake.application import Intake
@@ -40,7 +41,7 @@ def test_relay_publishes_and_reconciler_republishes_the_undecided(infra, databas
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
         relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1,
-                      Doorbell(database_url))
+                      Doorbell(database_url), infra.broker.bootstrap)
         assert await relay.publish_pending() == 2
         assert await relay.publish_pending() == 0  # nothing left to publish
         assert set(numbers) <= set(await published_ids(infra.broker.bootstrap, set(numbers)))
@@ -158,7 +159,7 @@ def test_the_relay_publishes_what_it_is_handed_without_reading_it_back(infra, da
         broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
         await broker.start()
         relay = Relay(store, broker, topics.SUBMISSIONS, 100, 0.1,
-                      Doorbell(database_url))
+                      Doorbell(database_url), infra.broker.bootstrap)
         assert await relay.publish_pending() == 0 and store.reads == 1  # a start: it looks
         principal = Principal("declarant", "0403170701")
         handing = Intake(store, recorded=relay.hand)
@@ -185,3 +186,27 @@ def test_the_relay_publishes_what_it_is_handed_without_reading_it_back(infra, da
 def _events(database_url: str) -> list[tuple[str]]:
     from tests.integration.test_rebuild import sql
     return sql(database_url, "SELECT event FROM intake.submissions")
+
+
+def test_after_a_failure_the_relay_waits_for_its_topic_and_never_creates_it(infra,
+                                                                            database_url):
+    """A new broker has no topics until `dimona up` makes them: the relay that failed asks
+    for its topic first (listing, which creates nothing) and publishes once it is there."""
+    topic = "dimona.relay-test-not-yet"
+
+    async def scenario() -> None:
+        store = IntakeStore(open_pool(database_url))
+        broker = make_broker(CommonSettings(kafka_bootstrap=infra.broker.bootstrap))
+        await broker.start()
+        relay = Relay(store, broker, topic, 100, 0.1, Doorbell(database_url),
+                      infra.broker.bootstrap)
+        relay.topic_seen = False  # as after a failure
+        try:
+            with pytest.raises(TopicMissing):
+                await relay.publish_pending()
+            assert not await topic_exists(infra.broker.bootstrap, topic)
+            await asyncio.to_thread(create_topics, infra.broker.bootstrap, (topic,), 1)
+            assert await relay.publish_pending() == 0 and relay.topic_seen
+        finally:
+            await broker.stop()
+    asyncio.run(scenario())

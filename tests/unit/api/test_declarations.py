@@ -107,7 +107,7 @@ def test_multi_dimona_answers_one_declaration_per_worker_and_day(client, declare
 
 
 class Queries:
-    """RegisterQueries.result over one decided declaration of Kroon's, declared by the
+    """Readers.result over one decided declaration of Kroon's, declared by the
     secretariat."""
 
     def result(self, declaration_id):
@@ -123,7 +123,7 @@ class Queries:
     (KROON, 200), (AUDITOR, 200), (PARC, 404), (NOBODY, 401),
     ({"Authorization": "Bearer nope"}, 401)])
 def test_a_result_is_read_by_its_employer_declarant_or_an_auditor(headers, status):
-    _, client = app_with(fake_readers(queries=Queries()))
+    _, client = app_with(fake_readers(result=Queries().result))
     answer = client.get(f"/declarations/{NUMBER}", headers=headers)
     assert answer.status_code == status
     if status == 200:
@@ -133,7 +133,7 @@ def test_a_result_is_read_by_its_employer_declarant_or_an_auditor(headers, statu
 
 
 def test_an_undecided_or_impossible_number_is_not_found():
-    _, client = app_with(fake_readers(queries=Queries()))
+    _, client = app_with(fake_readers(result=Queries().result))
     assert client.get(f"/declarations/{NUMBER + 1}", headers=AUDITOR).status_code == 404
     assert client.get("/declarations/-1", headers=AUDITOR).status_code == 400
     assert client.get(f"/declarations/{2**63}", headers=AUDITOR).status_code == 400

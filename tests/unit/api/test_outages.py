@@ -49,7 +49,7 @@ def test_a_read_during_an_outage_too_and_an_error_raised_from_one():
     except RuntimeError as wrapped:
         error = wrapped
     for failure in (SHUTDOWN, error):
-        app, _ = app_with(fake_readers(queries=SimpleNamespace(result=raising(failure))))
+        app, _ = app_with(fake_readers(result=raising(failure)))
         client = TestClient(app, raise_server_exceptions=False)
         answer = client.get("/declarations/680725377630", headers=KROON)
         assert (answer.status_code, answer.headers["Retry-After"]) == (503, "2")
