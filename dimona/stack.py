@@ -218,13 +218,16 @@ class Stack:
         which needs no broker to answer (its outbox is in PostgreSQL), goes on serving and
         is told by SIGUSR1 to publish again whatever is undecided."""
         log.warning("the broker died; starting a new one and restarting the consumers")
-        broker.start()
-        create_topics(broker.bootstrap, topics.ALL, self.partitions)
+        # The consumers stop first: none may write to the new broker (same port) before
+        # its topics exist (the embedded broker's race on a fresh partition, README).
         for name, child in self.children.items():
             if name != "intake":
                 stop_process(child.process, signal.SIGTERM, 15)
-            elif not child.dead():
-                child.process.send_signal(signal.SIGUSR1)
+        broker.start()
+        create_topics(broker.bootstrap, topics.ALL, self.partitions)
+        intake = self.children.get("intake")
+        if intake is not None and not intake.dead():
+            intake.process.send_signal(signal.SIGUSR1)
 
     def _restart_dead(self) -> bool:
         restarted = False
