@@ -122,6 +122,12 @@ class SmallStatutesInformation(Contract):
     worker_status: Text | None = None
 
 
+def risk_class_text(activity: int | str) -> str:
+    """A work-accident risk class (zone 00041) as the XML form writes it and the pages show
+    it: its three digits, 1 -> "001" (anything else as it is)."""
+    return f"{activity:03d}" if isinstance(activity, int) else str(activity)
+
+
 class DimonaIn(Contract):
     start_date: date
     start_hour: Hour | None = None

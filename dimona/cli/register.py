@@ -10,6 +10,7 @@ import click
 
 from dimona.cli.output import emit, emit_csv, emit_json, found_or_exit, print_table
 from dimona.client import StackClient
+from schemas.declaration import risk_class_text
 
 
 @click.group()
@@ -168,16 +169,14 @@ def period_particulars(p: dict) -> list[str]:
         lines.append(f"C3.2A control cards: first month {cards.get('firstMonthC32ANumber') or '-'}"
                      f", next month {cards.get('nextMonthC32ANumber') or '-'}")
     if statutes:
+        risk = statutes.get("activityWithRisk")
         lines.append("Small statutes: employment nature "
                      f"{statutes.get('employmentNature') or '-'}, activity with risk "
-                     f"{_risk_class(statutes.get('activityWithRisk'))}, worker status "
+                     f"{'-' if risk is None else risk_class_text(risk)}, worker status "
                      f"{statutes.get('workerStatus') or '-'}")
     return lines
 
 
-def _risk_class(value) -> str:
-    """A risk class as its three digits ("011")."""
-    return "-" if value is None else f"{value:03d}" if isinstance(value, int) else str(value)
 
 
 def print_worker(w: dict | None) -> None:

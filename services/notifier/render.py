@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from html import escape
 
+from schemas.declaration import risk_class_text
+
 LANGUAGES = ("nl", "fr", "de", "en")
 
 STATUS: dict[str, dict[str, str]] = {
@@ -603,11 +605,9 @@ def _nature(code: str | None, language: str) -> str:
     return f"{shown} ({code})" if shown else code
 
 
-def _risk_class(value: object) -> str:
-    """A risk class as its three digits ("011")."""
-    if value is None or value == "":
-        return MISSING
-    return f"{value:03d}" if isinstance(value, int) else str(value)
+def _risk_class(value: int | str | None) -> str:
+    """A risk class as its three digits ("011"), "-" when there is none."""
+    return MISSING if value is None or value == "" else risk_class_text(value)
 
 
 def _registration_rows(registration: dict | None, language: str) -> list[Row]:

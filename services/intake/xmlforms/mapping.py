@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from schemas.declaration import risk_class_text
+
 FLXWAGE_NS = "http://socialsecurity.be/xml/ns/FLXWAGE"
 _CANONICAL_INT = re.compile(r"-?[1-9]\d*|0")
 
@@ -52,7 +54,7 @@ TEXT = Conv(str, str)
 INT = Conv(lambda t: int(t.strip()), str)
 TEXT_OR_INT = Conv(_text_or_int, str)
 MUNICIPALITY = Conv(str, str, pick="name")
-ACTIVITY_WITH_RISK = Conv(lambda t: int(t.strip()), lambda v: f"{v:03d}")
+ACTIVITY_WITH_RISK = Conv(lambda t: int(t.strip()), risk_class_text)
 """Zone 00041, a work-accident risk class of 3 digits: `001` <-> 1."""
 REGISTRATION_ACTION = _enum({"0": "create", "1": "update", "3": "cancel"})
 SITUATION_ACTION = _enum({"0": "create", "1": "modify", "3": "cancel"})
