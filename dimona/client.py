@@ -7,7 +7,8 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
 from functools import cached_property, partial
 from itertools import islice
 from pathlib import Path
@@ -223,6 +224,21 @@ class StackClient:
         except RebuildRunning as exc:
             raise StackError(str(exc)) from None
 
+    def replay(self, ref: str, start: date | None, end: date | None, employer: str | None,
+               progress: Progress | None = None):
+        """Decide the recorded submissions again under the rules of `ref`
+        (services.validator.replay); the report of what would change."""
+        from services.validator.replay import Replay, ReplayError, Scope, rules_tree
+        keys = frozenset(self.readers.employer_keys(employer)) if employer else None
+        told = (lambda n, total: progress("deciding again", n, total, "submissions")
+                ) if progress else (lambda n, total: None)
+        try:
+            with rules_tree(ref) as tree:
+                return Replay(self.state["database_url"], tree, told).run(
+                    Scope(start, end, keys))
+        except ReplayError as exc:
+            raise StackError(str(exc)) from None
+
     def dead_letters(self, limit: int) -> dict:
         """The Kafka records the consumers could not decode: how many per topic and
         consumer group, and the latest `limit` with their reason."""
@@ -238,6 +254,16 @@ class StackClient:
     @property
     def register(self):
         return self.readers.register
+
+    @contextmanager
+    def register_at(self, moment: datetime | None, progress: Progress | None = None,
+                    **whose) -> Iterator:
+        """The register's views as they stood at `moment` (services.api.readers
+        `register_at`; the live ones: None), telling `progress` the decisions replayed."""
+        told = (lambda n, s: progress("replaying the event store", n, None, "decisions")
+                ) if progress else (lambda n, s: None)
+        with self.readers.register_at(moment, progress=told, **whose) as views:
+            yield views
 
     @property
     def flexi(self):

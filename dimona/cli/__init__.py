@@ -91,6 +91,6 @@ def main(ctx: click.Context, home: Path, deadline_s: float) -> None:
 
 
 for command in (stack.up, stack.migrate_command, directory.directory, batches.submit,
-                batches.status, batches.deadletters, ops.rebuild, ops.bench,
+                batches.status, batches.deadletters, ops.rebuild, ops.replay, ops.bench,
                 register.register, ebox.ebox, audit.audit, flexi.flexi):
     main.add_command(command if command in (stack.up, ops.bench) else riding_through(command))

@@ -30,7 +30,9 @@ def audit_log(home: Path, employer: str | None, ssin: str | None, period: int | 
               declaration: int | None, as_json: bool) -> None:
     """The recorded events of declarations, oldest received first: what was received (the
     raw request too), from whom, through which channel; what was decided, with its anomalies
-    and rule version; what was sent. Give exactly one of the options."""
+    and rule version, and why (the rules that raise each anomaly; in --json also the facts
+    they read: the period before, the quotas, the employer as the directory knew it); what
+    was sent. Give exactly one of the options."""
     from services.audit.application import NoSelection, Selection
     from services.audit.domain import text
     try:

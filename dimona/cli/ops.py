@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from dimona.cli.output import emit_json, print_table, progress_bars
+from dimona.cli.output import emit_csv, emit_json, print_table, progress_bars
 from dimona.client import StackClient, StackError
 
 FIGURES = ("declarations", "seconds", "declarations_per_s", "null_pipeline_per_s", "ratio")
@@ -49,6 +49,60 @@ def rebuild(home: Path, verify: bool, as_json: bool) -> None:
         if not as_json:
             click.echo(f"dimona: {len(found)} differences between live and rebuilt", err=True)
         sys.exit(1)
+
+
+@click.command()
+@click.option("--rules", "ref", required=True, metavar="REF",
+              help="The rules to try: a git reference of this repository (a commit, a branch, "
+                   "a tag) or a source tree (the working tree: .).")
+@click.option("--from", "start", type=click.DateTime(["%Y-%m-%d"]),
+              help="Compare only the declarations received from this day (YYYY-MM-DD).")
+@click.option("--to", "end", type=click.DateTime(["%Y-%m-%d"]),
+              help="... up to this day; later ones are not decided again.")
+@click.option("--employer", help="Compare only this employer's declarations (NSSO or "
+                                 "enterprise number).")
+@click.option("--json", "as_json", is_flag=True, help="The whole report as one JSON document.")
+@click.option("--csv", "as_csv", is_flag=True, help="One CSV row per decision that changes.")
+@click.pass_obj
+def replay(home: Path, ref: str, start, end, employer: str | None, as_json: bool,
+           as_csv: bool) -> None:
+    """Which recorded decisions another version of the rules would change: every recorded
+    submission decided again, in its original order and with the directory as it stood at
+    its reception, in a sandbox that touches nothing live. Exit 0 either way."""
+    if as_json and as_csv:
+        raise click.UsageError("give at most one of --json and --csv")
+    started = time.monotonic()
+    with progress_bars() as bars:
+        report = StackClient(home).replay(ref, start and start.date(), end and end.date(),
+                                          employer, bars)
+    seconds = time.monotonic() - started
+    found = report.to_json() | {"seconds": round(seconds, 3), "submissionsPerSecond": round(
+        report.replayed / max(seconds, 1e-6))}
+    if as_json:
+        emit_json(found)
+    elif as_csv:
+        emit_csv([["declarationId", "employerKey", "receivedAt", "oldResult", "newResult",
+                   "added", "removed"]] + [
+            [c["declarationId"], c["employerKey"], c["receivedAt"], c["old"]["result"],
+             c["new"]["result"], " ".join(c["added"]), " ".join(c["removed"])]
+            for c in found["changes"]])
+    else:
+        print_replay(found)
+
+
+def print_replay(found: dict) -> None:
+    click.echo(f"{found['replayed']} submissions decided again under rules {found['rules']} "
+               f"in {found['seconds']:.1f}s ({found['submissionsPerSecond']}/s); "
+               f"{found['changed']} of {found['compared']} decisions compared would change")
+    print_table([{"declarationId": c["declarationId"], "employer": c["employerKey"],
+                  "receivedAt": c["receivedAt"], "result": f"{c['old']['result']} → "
+                  f"{c['new']['result']}", "added": " ".join(c["added"]) or "-",
+                  "removed": " ".join(c["removed"]) or "-"} for c in found["changes"]],
+                ["declarationId", "employer", "receivedAt", "result", "added", "removed"])
+    if found["totals"]:
+        click.echo("Per anomaly code:")
+        print_table([{"code": code, **n} for code, n in found["totals"].items()],
+                    ["code", "added", "removed"])
 
 
 @click.command()

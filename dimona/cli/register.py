@@ -4,13 +4,49 @@ a declaration, the quotas, the daily registrations and the quarter's presence.""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
 
-from dimona.cli.output import emit, emit_csv, emit_json, found_or_exit, print_table
+from dimona.cli.output import (
+    emit,
+    emit_csv,
+    emit_json,
+    found_or_exit,
+    print_table,
+    progress_bars,
+)
 from dimona.client import StackClient
 from schemas.declaration import risk_class_text
+
+
+class Moment(click.ParamType):
+    """A moment in ISO 8601 (`2026-03-03T10:00`; Brussels time without an offset)."""
+
+    name = "MOMENT"
+
+    def convert(self, value, param, ctx):
+        from services.projections.application import BadQuery, moment
+        try:
+            return moment(value)
+        except BadQuery as exc:
+            self.fail(str(exc), param, ctx)
+
+
+as_of_option = click.option(
+    "--as-of", "as_of", type=Moment(), default=None,
+    help="The register as it stood at this moment (e.g. 2026-03-03T10:00, Brussels time), "
+         "replayed from the event store and the notifier's log.")
+
+
+@contextmanager
+def views_at(home: Path, as_of: datetime.datetime | None, **whose) -> Iterator:
+    """The register's views, live or as of a moment (then a progress bar while the
+    history is replayed)."""
+    with progress_bars() as bars, StackClient(home).register_at(as_of, bars, **whose) as views:
+        yield views
 
 
 @click.group()
@@ -40,7 +76,8 @@ def search_options(command):
         click.option("--limit", type=click.IntRange(1), help="At most this many rows."),
         click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many."),
         click.option("--json", "as_json", is_flag=True, help="A JSON list of the rows."),
-        click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")]
+        click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row."),
+        as_of_option]
     for option in reversed(options):
         command = option(command)
     return command
@@ -60,9 +97,9 @@ def run_search(home: Path, presentation: str, month: str | None = None, **option
             active_to=active[1], joint_commission_number=options["jc"],
             worker_type=options["worker_type"], user_enterprise_number=options["user"],
             exclude_cancelled=options["exclude_cancelled"], period_id=options["period"])
-        found = StackClient(home).register.search(
-            presentation, options["employer"], filters,
-            Page(options["limit"], options["offset"]), month)
+        with views_at(home, options["as_of"], employer=options["employer"]) as views:
+            found = views.search(presentation, options["employer"], filters,
+                                 Page(options["limit"], options["offset"]), month)
     except BadQuery as exc:
         raise click.UsageError(str(exc)) from None
     if options["as_csv"]:
@@ -125,11 +162,13 @@ def monthly(home: Path, month: str, **options) -> None:
 @register.command(name="period")
 @click.argument("period_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def period_detail(home: Path, period_id: int, as_json: bool) -> None:
+def period_detail(home: Path, period_id: int, as_json: bool, as_of) -> None:
     """A period with its worker, its declarations and its notifications."""
-    found = found_or_exit(StackClient(home).register.period(period_id),
-                          f"no period {period_id}")
+    with views_at(home, as_of, declaration=period_id) as views:
+        found = found_or_exit(views.period(period_id), f"no period {period_id}" + (
+            f" at {as_of.isoformat()}" if as_of else ""))
     emit(found, as_json, print_period)
 
 
@@ -211,12 +250,15 @@ def _change(side: dict | None) -> str:
 @register.command(name="declaration")
 @click.argument("declaration_id", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def declaration_detail(home: Path, declaration_id: int, as_json: bool) -> None:
+def declaration_detail(home: Path, declaration_id: int, as_json: bool, as_of) -> None:
     """The six parts of a declaration's detail: criteria, worker, period, technical data,
     content, notifications."""
-    found = found_or_exit(StackClient(home).register.declaration(declaration_id),
-                          f"no declaration {declaration_id} (yet)")
+    with views_at(home, as_of, declaration=declaration_id) as views:
+        found = found_or_exit(views.declaration(declaration_id),
+                              f"no declaration {declaration_id} " + (
+                                  f"at {as_of.isoformat()}" if as_of else "(yet)"))
     emit(found, as_json, print_declaration)
 
 
@@ -237,13 +279,17 @@ def print_declaration(found: dict) -> None:
 @click.option("--year", type=int, default=lambda: datetime.date.today().year,
               show_default="this year")
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def quotas(home: Path, employer: str, ssin: str | None, year: int, as_json: bool) -> None:
+def quotas(home: Path, employer: str, ssin: str | None, year: int, as_json: bool,
+           as_of) -> None:
     """Quotas of a year: the employer's horeca days, and its students' hours and extras'
-    days, used and left over every employer."""
+    days, used and left over every employer (as of a moment: every employer's history is
+    replayed)."""
     from services.projections.application import BadQuery
     try:
-        found = StackClient(home).register.quotas(employer, year, ssin)
+        with views_at(home, as_of, everyone=True) as views:
+            found = views.quotas(employer, year, ssin)
     except BadQuery as exc:
         raise click.UsageError(str(exc)) from None
     emit(found, as_json, print_quotas)
@@ -272,16 +318,19 @@ def print_quotas(found: dict) -> None:
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of the rows.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@as_of_option
 @click.pass_obj
 def registrations(home: Path, employer: str, period: int | None, from_, to,
-                  limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
+                  limit: int | None, offset: int, as_json: bool, as_csv: bool,
+                  as_of) -> None:
     """The daily registrations of an employer's fixed workers, by start: number, period,
     worker, reception, start and end, hours, status."""
     from services.projections.application import BadQuery, Page, RegistrationFilters
     one_format(as_json, as_csv)
     try:
-        found = StackClient(home).register.registrations(employer, RegistrationFilters(
-            period, from_ and from_.date(), to and to.date()), Page(limit, offset))
+        with views_at(home, as_of, employer=employer) as views:
+            found = views.registrations(employer, RegistrationFilters(
+                period, from_ and from_.date(), to and to.date()), Page(limit, offset))
     except BadQuery as exc:
         raise click.UsageError(str(exc)) from None
     emit_listing("registrations", found, found["items"], as_json, as_csv, print_registrations)
@@ -321,14 +370,17 @@ def print_registrations(found: dict) -> None:
 @click.option("--quarter", required=True, help="The quarter, e.g. 2026Q3.")
 @click.option("--json", "as_json", is_flag=True, help="The whole view as one JSON document.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV: one row per worker and day.")
+@as_of_option
 @click.pass_obj
-def presence(home: Path, employer: str, quarter: str, as_json: bool, as_csv: bool) -> None:
+def presence(home: Path, employer: str, quarter: str, as_json: bool, as_csv: bool,
+             as_of) -> None:
     """The presence of an employer's fixed workers in a quarter: per worker, the days with a
     daily registration (counted on the day it starts) and the hours registered."""
     from services.projections.application import BadQuery
     one_format(as_json, as_csv)
     try:
-        found = StackClient(home).register.presence(employer, quarter)
+        with views_at(home, as_of, employer=employer) as views:
+            found = views.presence(employer, quarter)
     except BadQuery as exc:
         raise click.UsageError(str(exc)) from None
     if as_csv:

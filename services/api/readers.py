@@ -4,6 +4,9 @@ edge's lifespan and the CLI (dimona/client.py) both read through it."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
 from functools import cached_property
 from zoneinfo import ZoneInfo
 
@@ -16,6 +19,8 @@ from services.intake.adapter import IntakeStore
 from services.notifier.ebox import ReadEbox
 from services.notifier.queries import Ebox
 from services.projections.application import FlexiViews, RegisterViews
+from services.projections.as_of import Progress as AsOfProgress
+from services.projections.as_of import register_as_of
 from services.projections.queries import RegisterQueries, recorded_result
 from services.validator.eventlog import EventLog
 
@@ -49,6 +54,29 @@ class Readers:
     def register(self) -> RegisterViews:
         """The personnel register's searches, details and quotas."""
         return RegisterViews(self.pool)
+
+    @contextmanager
+    def register_at(self, moment: datetime | None, *, employer: str | None = None,
+                    declaration: int | None = None, everyone: bool = False,
+                    progress: AsOfProgress = lambda n, s: None) -> Iterator[RegisterViews]:
+        """The register's views as they stood at `moment` (the live ones: None), rebuilt
+        from the event store for one employer (its number; or that of a declaration, or of
+        a period's IN: `declaration`), or for `everyone` (the quotas count over every
+        employer). A declaration the event store does not hold gives the live views, which
+        do not hold it either."""
+        if moment is None:
+            yield self.register
+            return
+        keys = None
+        if employer is not None:
+            keys = self.employer_keys(employer)
+        elif declaration is not None:
+            recorded = self.event_log.decisions_of([declaration]).get(declaration)
+            keys = [recorded[0][0].employer_key] if recorded else []
+        elif not everyone:
+            raise ValueError("the register as of a moment is of an employer, or everyone's")
+        with register_as_of(self.database_url, moment, keys, progress) as schema:
+            yield RegisterViews(self.pool, schema)
 
     @cached_property
     def flexi(self) -> FlexiViews:

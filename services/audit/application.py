@@ -4,8 +4,10 @@ against their hash chain (`dimona audit verify`, `GET /audit/verify`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
 from itertools import islice
 
 from eventsourcing.persistence import Mapper
@@ -21,6 +23,7 @@ from services.audit.domain import (
     verify,
 )
 from services.audit.queries import AuditStore
+from services.directory.adapter import employers_as_of
 from services.validator.eventlog import Declaration
 
 PAGE = 500  # declarations read at once
@@ -46,12 +49,20 @@ class Selection:
             raise NoSelection("give exactly one of employer, ssin, period and declaration")
 
 
+EmployersAsOf = Callable[[Sequence[tuple[str, datetime]]], list[dict | None]]
+"""The directory's entry of each (employer key, moment), as it stood then."""
+
+
 class AuditTrail:
-    """The recorded events of declarations as a timeline, oldest received first."""
+    """The recorded events of declarations as a timeline, oldest received first; each
+    decision with the directory's entry of its employer as of its reception (by default
+    from the directory's history, in the store's database)."""
 
     def __init__(self, store: AuditStore, mapper: Mapper,
-                 employer_keys: Callable[[str], list[str]]):
+                 employer_keys: Callable[[str], list[str]],
+                 employers: EmployersAsOf | None = None):
         self.store, self.mapper, self.employer_keys = store, mapper, employer_keys
+        self.employers = employers or partial(employers_as_of, store.pool)
 
     def entries(self, selection: Selection) -> Iterator[Entry]:
         ids = self._declaration_ids(selection)
@@ -69,12 +80,14 @@ class AuditTrail:
 
     def _page(self, ids: list[int]) -> list[Entry]:
         found: list[Entry] = []
-        for position, event in self._events(ids):
-            decision = DeclarationDecided.model_validate(event.decision)
+        events = [(position, event, DeclarationDecided.model_validate(event.decision))
+                  for position, event in self._events(ids)]
+        employers = self.employers([(d.employer_key, d.received_at) for _, _, d in events])
+        for (position, event, decision), employer in zip(events, employers, strict=True):
             if isinstance(event, Declaration.Decided):
                 origin = getattr(event, "origin", None)
                 found.append(reception_entry(position, decision, origin and Origin(**origin)))
-            found.append(decision_entry(position, event.timestamp, decision))
+            found.append(decision_entry(position, event.timestamp, decision, employer))
         found += [notification_entry(position, NotificationSent.model_validate_json(sent))
                   for position, sent in self.store.notifications(ids)]
         return timeline(ids, found)

@@ -20,6 +20,7 @@ from pydantic.alias_generators import to_camel
 
 from schemas.events import DeclarationDecided, NotificationSent, Origin
 from services.common.auditchain import GENESIS, Link, link_hash
+from services.validator.eventlog import rules_of
 
 LOGS = ("validator", "notifier")
 BRUSSELS = ZoneInfo("Europe/Brussels")
@@ -215,17 +216,34 @@ def _situation_side(state) -> dict:
             "cancelled": state.cancelled, "version": state.version}
 
 
-def decision_entry(position: int, at: datetime, decision: DeclarationDecided) -> Entry:
-    """What the validator answered and why: result, anomalies, rule version."""
+def decision_entry(position: int, at: datetime, decision: DeclarationDecided,
+                   employer: dict | None = None) -> Entry:
+    """What the validator answered and why: result, anomalies (each with the rules that can
+    raise its code), rule version, and the facts the rules read: the period before, the
+    quotas exceeded (both as the decision recorded them) and `employer`, the directory's
+    entry of the employer as of reception (services.directory.adapter.employers_as_of)."""
     final = decision.identified_ssin is not None
     return Entry(at, decision.declaration_id, "identified" if final else "decided",
                  "validator", position, {
                      "result": decision.result, "periodId": decision.period_id,
                      "anomalies": [{"code": a.code, "severity": a.severity,
-                                    "label": a.label_en} for a in decision.anomalies],
+                                    "label": a.label_en, "rules": [
+                                        r.to_json() for r in rules_of(
+                                            a.code, decision.declaration_type)]}
+                                   for a in decision.anomalies],
                      "ruleVersion": decision.rule_version,
                      "identifiedSsin": decision.identified_ssin,
-                     **_registration_change(decision), **_situation_change(decision)})
+                     **_registration_change(decision), **_situation_change(decision),
+                     "facts": _facts(decision, employer)})
+
+
+def _facts(decision: DeclarationDecided, employer: dict | None) -> dict:
+    before = decision.period_before
+    return {"periodBefore": before and {to_camel(k): v for k, v in before.model_dump(
+                mode="json", by_alias=True).items()},
+            "quotas": [{"code": a.code, **a.quota.to_result_json()}
+                       for a in decision.anomalies if a.quota is not None],
+            "employer": employer}
 
 
 def notification_entry(position: int, sent: NotificationSent) -> Entry:
@@ -280,8 +298,20 @@ def _decided(d: dict) -> list[str]:
             + (f", period {d['periodId']}" if d["periodId"] else "")
             + (f", SSIN found {d['identifiedSsin']}" if d["identifiedSsin"] else "")
             + f", rules {d['ruleVersion'] or 'unknown'}",
-            *(f"anomaly {a['code']} ({a['severity']}) {a['label']}" for a in d["anomalies"]),
-            *_sides(d)]
+            *(line for a in d["anomalies"] for line in _anomaly(a)), *_sides(d)]
+
+
+def _anomaly(a: dict) -> list[str]:
+    """An anomaly, then why: "  00663-005 ← sectors.control_cards_presence (docs/sources.md
+    §2.2): <summary>" for each rule that can raise it."""
+    why = [f"  {a['code']} ← {r['function'].removeprefix(RULES_PACKAGE)}"
+           + (f" ({r['source']})" if r["source"] else "") + f": {r['summary']}"
+           for r in a["rules"]]
+    return [f"anomaly {a['code']} ({a['severity']}) {a['label']}",
+            *(why or [f"  {a['code']} ← no rule of this version yields it"])]
+
+
+RULES_PACKAGE = "services.validator.domain."
 
 
 def _action(d: dict) -> str:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Collection, Iterable
+from collections.abc import Callable, Collection, Iterable, Sequence
 from datetime import UTC, date, datetime
 from functools import partial
 
@@ -209,6 +209,65 @@ def directory_as_of(database_url: str, moment: datetime) -> Directory:
     return Directory(document.employers, document.mandates, document.flexi_eligibility,
                      document.identities, [c for c in choices if c.chosen_at <= moment],
                      read_at)
+
+
+EMPLOYERS_AS_OF = """
+WITH asked AS (
+  SELECT * FROM unnest(%s::text[], %s::timestamptz[]) WITH ORDINALITY AS a(key, moment, i)),
+found AS (
+  SELECT a.i, a.moment, (a.moment AT TIME ZONE 'Europe/Brussels')::date AS day, e.doc
+  FROM asked a CROSS JOIN LATERAL (
+    SELECT h.doc FROM directory.history h
+    WHERE h.list = 'employers' AND h.changed_at <= a.moment AND h.key IN (
+      SELECT a.key UNION SELECT d.employer_key FROM directory.employers d
+      WHERE length(a.key) = 10 AND lpad(d.enterprise_number, 10, '0') = a.key)
+    ORDER BY h.changed_at DESC, h.position DESC LIMIT 1) e),
+mandates AS (
+  SELECT h.key, h.changed_at, h.position, h.doc FROM directory.history h
+  WHERE h.list = 'mandates' AND h.doc->>'employerId' IN (SELECT doc->>'employerId' FROM found))
+SELECT f.i, f.doc || jsonb_build_object('mandates', (
+  SELECT coalesce(jsonb_agg(m.doc ORDER BY m.key), '[]') FROM (
+    SELECT DISTINCT ON (key) key, doc FROM mandates
+    WHERE doc->>'employerId' = f.doc->>'employerId' AND changed_at <= f.moment
+    ORDER BY key, changed_at DESC, position DESC) m
+  WHERE (m.doc->>'from')::date <= f.day
+    AND (m.doc->>'to' IS NULL OR (m.doc->>'to')::date >= f.day)))
+FROM found f
+"""
+
+
+def employers_as_of(pool: ConnectionPool, asked: Sequence[tuple[str, datetime]]
+                    ) -> list[dict | None]:
+    """For each (employer key, moment): the employer's entry as the last load made at or
+    before that moment gave it (as loaded, JSON), with `mandates`, those for it valid on
+    that day in Brussels as the directory then stood; None when the directory did not know
+    it. Found as the rules find it: by NSSO number, or by enterprise number (its key when it
+    has no NSSO number). One query for all: an auditor's page of declarations."""
+    if not asked:
+        return []
+    keys, moments = zip(*asked, strict=True)
+    with pool.connection() as conn:
+        found: dict[int, dict] = dict(conn.execute(
+            EMPLOYERS_AS_OF, (list(keys), list(moments))).fetchall())
+    return [found.get(i) for i in range(1, len(asked) + 1)]
+
+
+def employer_as_of(pool: ConnectionPool, employer_key: str, moment: datetime) -> dict | None:
+    """One employer's entry as of `moment` (employers_as_of)."""
+    return employers_as_of(pool, [(employer_key, moment)])[0]
+
+
+def history(database_url: str) -> tuple[list[tuple[datetime | None, str, str, dict]],
+                                         list[dict]]:
+    """Every entry of the directory's history, oldest first, as (changed_at: None for the
+    entries a database had when its history began, list, key, the entry as loaded); and
+    the daily registration's system choices as JSON (dated facts of their own)."""
+    with psycopg.connect(database_url) as conn:
+        rows = conn.execute(
+            "SELECT CASE WHEN isfinite(changed_at) THEN changed_at END, list, key, doc "
+            "FROM directory.history ORDER BY changed_at, position").fetchall()
+        _, choices = _choices(conn)
+    return rows, [c.model_dump(mode="json", by_alias=True) for c in choices]
 
 
 def _doc(entry, exclude: set[str] | None = None) -> str:

@@ -6,6 +6,7 @@ read), and the return-file entries of the batches. Apart from the notifier's wri
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 from uuid import UUID
 
 import psycopg
@@ -34,6 +35,17 @@ class SentLog:
             "SELECT position, event FROM notifier.notifications WHERE position > %s "
             "ORDER BY position LIMIT %s", (position, limit)).fetchall()
         return [(p, NotificationSent.model_validate_json(e)) for p, e in rows]
+
+    def sent_until(self, moment: datetime, employer_keys: Sequence[str] | None
+                   ) -> list[NotificationSent]:
+        """The notifications sent at or before `moment` (about these employers only; about
+        any: None), in the order they were recorded."""
+        about = "" if employer_keys is None else " AND employer_key = ANY(%(keys)s)"
+        rows = self.conn.execute(
+            "SELECT event FROM notifier.notifications WHERE (event::json ->> 'occurred_at')"
+            f"::timestamptz <= %(moment)s{about} ORDER BY position",
+            {"moment": moment, "keys": list(employer_keys or ())}).fetchall()
+        return [NotificationSent.model_validate_json(r[0]) for r in rows]
 
 
 class Ebox:

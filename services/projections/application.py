@@ -35,6 +35,7 @@ from services.projections.domain import (
     Presentation,
     RegistrationFilters,
     csv_rows,
+    moment,
 )
 from services.projections.flexi import BadFlexiQuery, FlexiFilters
 from services.projections.projection import Rows, notification_rows
@@ -43,7 +44,7 @@ from services.projections.writer import EVENT_STORE, SCHEMA, SENT_LOG, RegisterW
 
 __all__ = ["EVERY_ROW", "BadFlexiQuery", "BadQuery", "FlexiFilters", "FlexiViews", "Filters",
            "Page", "Pending", "Presentation", "RegisterViews", "RegistrationFilters",
-           "UpdateRegister", "catch_up_notifications", "criteria", "csv_rows", "euros"]
+           "UpdateRegister", "catch_up_notifications", "criteria", "csv_rows", "euros", "moment"]
 euros = flexi.euros
 Pending = Callable[[list[str]], list[tuple[int, dict, str]]]
 """The Flexi at work declarations recorded for some employer keys and not decided as far as
@@ -108,9 +109,9 @@ def catch_up_notifications(register: UpdateRegister, page: int = 5000) -> int:
 class RegisterViews:
     """The register's views as its readers see them, over its queries."""
 
-    def __init__(self, pool: ConnectionPool):
+    def __init__(self, pool: ConnectionPool, schema: str = SCHEMA):
         self.pool = pool
-        self.queries = RegisterQueries(pool)
+        self.queries = RegisterQueries(pool, schema)
 
     def employer(self, number: str) -> dict:
         """The header of the result screens (seed 000: name, enterprise number, NSSO

@@ -78,6 +78,18 @@ class RegistrationFilters:
         Filters(active_from=self.start_from, active_to=self.start_to)  # the same checks
 
 
+def moment(value: str | datetime) -> datetime:
+    """The moment of `--as-of` (ISO 8601: `2026-03-03T10:00`, `2026-03-03 10:00:00+01:00`,
+    a day alone is its midnight); without an offset, in Brussels time."""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            raise BadQuery(f"not a moment: {value!r} (give e.g. 2026-03-03T10:00, Brussels "
+                           "time, or with its offset)") from None
+    return value if value.tzinfo is not None else value.replace(tzinfo=BRUSSELS)
+
+
 def quarter_bounds(quarter: str) -> tuple[date, date]:
     """`2026Q3` -> its first and last day."""
     found = QUARTER.match(quarter.strip())

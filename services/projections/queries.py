@@ -8,6 +8,7 @@ declaration's result in the shape of docs/interface.md §3."""
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date, datetime
 
 import psycopg
@@ -22,6 +23,7 @@ from services.projections.domain import (
     RegistrationFilters,
 )
 from services.projections.flexi import FlexiFilters
+from services.projections.writer import SCHEMA
 
 RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalies, "
                   "declaration, line, declarant, employer_key, registration_id")
@@ -30,8 +32,15 @@ RESULT_COLUMNS = ("declaration_id, declaration_type, result, period_id, anomalie
 class RegisterQueries:
     """Queries of the register, for the CLI and the HTTP read endpoints."""
 
-    def __init__(self, pool: ConnectionPool):
-        self.pool = pool
+    def __init__(self, pool: ConnectionPool, schema: str = SCHEMA):
+        self.pool, self.schema = pool, schema
+
+    @contextmanager
+    def _connection(self) -> Iterator[psycopg.Connection]:
+        """A connection of the pool; one that reads another schema than the live register
+        (the register as of a moment, services.projections.as_of) when this reads one."""
+        with self.pool.connection() as conn:
+            yield conn if self.schema == SCHEMA else _InSchema(conn, self.schema)
 
     def result(self, declaration_id: int) -> dict | None:
         """The declaration and its result (docs/interface.md §3), or None while undecided."""
@@ -39,7 +48,7 @@ class RegisterQueries:
 
     def results(self, declaration_ids: Sequence[int]) -> dict[int, dict]:
         """`result` of each of these declarations that is decided, in one query."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
                                 "WHERE declaration_id = ANY(%s)",
                                 (list(declaration_ids),)).fetchall()
@@ -48,7 +57,7 @@ class RegisterQueries:
     def batch_results(self, batch_ref: str, after_line: int = 0) -> Iterator[dict]:
         """Results of a batch file so far, in line order, streamed from a server-side
         cursor (a batch may have a million lines)."""
-        with self.pool.connection() as conn, conn.transaction():
+        with self._connection() as conn, conn.transaction():
             with conn.cursor(name="batch_results") as cur:
                 cur.itersize = 5000
                 cur.execute(f"SELECT {RESULT_COLUMNS} FROM register.declarations "
@@ -58,7 +67,7 @@ class RegisterQueries:
 
     def decided_counts(self, batch_refs: Sequence[str]) -> dict[str, int]:
         """How many lines of each batch have a result."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute("SELECT batch_ref, count(*) FROM register.declarations "
                                 "WHERE batch_ref = ANY(%s) GROUP BY batch_ref",
                                 (list(batch_refs),)).fetchall()
@@ -66,7 +75,7 @@ class RegisterQueries:
 
     def decided(self, declaration_ids: Sequence[int]) -> set[int]:
         """Which of these declarations have a result in the register."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return {r[0] for r in conn.execute(
                 "SELECT declaration_id FROM register.declarations WHERE declaration_id = "
                 "ANY(%s)", (list(declaration_ids),)).fetchall()}
@@ -92,7 +101,7 @@ class RegisterQueries:
 
     def flexi_transfer(self, ticket: int) -> dict | None:
         """One decided Flexi at work declaration, with its declarant and employer key."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = _json_rows(conn.execute(
                 f"WITH w AS ({NAMED_WORKERS}) SELECT {LISTED_TRANSFER}, t.declarant, "
                 f"t.employer_key FROM ({FLEXI_TRANSFERS} AND d.declaration_id = %s) t "
@@ -102,7 +111,7 @@ class RegisterQueries:
     def flexi_situations(self, keys: list[str], ssin: str) -> list[dict]:
         """A flexi-jobber's situations with an employer as they are now, cancelled ones
         too, by calculation period."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return _json_rows(conn.execute(
                 f"SELECT {LISTED_SITUATION} FROM register.flexi_situations WHERE "
                 f"debtor_key = ANY(%s) AND ssin = %s ORDER BY {SITUATION_ORDER}",
@@ -112,7 +121,7 @@ class RegisterQueries:
         """The income counter of a flexi-jobber's income year over every employer: the sum
         of the wages and premiums of its situations that are not cancelled (each as it is
         now); and those situations."""
-        with self.pool.connection() as conn:  # the sum and its rows from one snapshot
+        with self._connection() as conn:  # the sum and its rows from one snapshot
             conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
             wages, premiums, count = conn.execute(
                 "SELECT coalesce(sum(wages_cents), 0), coalesce(sum(premiums_cents), 0), "
@@ -136,7 +145,7 @@ class RegisterQueries:
         sorts them."""
         where, params = _search(keys, filters)
         workers = f"WITH w AS NOT MATERIALIZED ({NAMED_WORKERS}) "
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             if page.limit is None:
                 rows = _json_rows(conn.execute(
                     f"{workers} SELECT {LISTED_PERIOD} FROM register.periods p LEFT JOIN w "
@@ -177,7 +186,7 @@ class RegisterQueries:
         where, params = _search(keys, filters)
         active = (f"SELECT DISTINCT p.ssin FROM register.periods p WHERE {where} AND NOT "
                   f"p.cancelled AND p.ssin IS NOT NULL AND NOT {SHIFT_BEFORE}")
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             total = conn.execute(f"SELECT count(*) FROM ({active}) a", params).fetchone()[0]
             ssins = [r[0] for r in conn.execute(
                 f"WITH w AS NOT MATERIALIZED ({NAMED_WORKERS}) SELECT a.ssin FROM ({active}) "
@@ -229,7 +238,7 @@ class RegisterQueries:
             "d.declaration_id DESC LIMIT %(end)s)" for i in range(len(keys)))
         params = {f"key{i}": k for i, k in enumerate(keys)} | {
             "keys": keys, "end": end, "limit": page.limit, "offset": page.offset}
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             total = conn.execute("SELECT count(*) FROM register.declarations "
                                  "WHERE employer_key = ANY(%(keys)s)", params).fetchone()[0]
             if not keys:
@@ -250,7 +259,7 @@ class RegisterQueries:
 
     def _page(self, query: str, order: str, params: dict, page: Page
               ) -> tuple[int, list[dict]]:
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             total = conn.execute(f"SELECT count(*) FROM ({query}) q", params).fetchone()[0]
             cur = conn.execute(f"{query} ORDER BY {order} LIMIT %(limit)s OFFSET %(offset)s",
                                {**params, "limit": page.limit, "offset": page.offset})
@@ -258,7 +267,7 @@ class RegisterQueries:
 
     def period(self, period_id: int) -> dict | None:
         """A period with its worker, its declarations and its notifications."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             period = self._period(conn, period_id)
             if period is None:
                 return None
@@ -276,7 +285,7 @@ class RegisterQueries:
 
     def declaration(self, declaration_id: int) -> dict | None:
         """A declaration with what it is about: its worker, its period, its notifications."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             found = _json_rows(conn.execute(
                 f"SELECT {LISTED_DECLARATION}, employer_key, ssin, declarant, channel, "
                 "batch_ref, line FROM register.declarations WHERE declaration_id = %s",
@@ -316,7 +325,7 @@ class RegisterQueries:
         return [_notification(r) for r in rows]
 
     def workers_named(self, keys: list[str], ssins: list[str]) -> dict[str, dict]:
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return _named(conn, keys, ssins)
 
     def quota_used(self, kind: str, subjects: list[str], year: int) -> dict[str, int]:
@@ -324,7 +333,7 @@ class RegisterQueries:
         amount = ("count(DISTINCT day)" if kind.startswith("HORECA") else
                   "coalesce(sum(hours), 0)")
         days = ", unnest(days) AS day" if kind.startswith("HORECA") else ""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             rows = conn.execute(f"SELECT subject, {amount} FROM register.quota_usage{days} "
                                 "WHERE kind = %s AND subject = ANY(%s) AND year = %s "
                                 "GROUP BY subject", (kind, subjects, year)).fetchall()
@@ -332,7 +341,7 @@ class RegisterQueries:
 
     def quota_workers(self, keys: list[str], year: int) -> list[str]:
         """The SSINs of an employer's students and horeca extras in a year."""
-        with self.pool.connection() as conn:
+        with self._connection() as conn:
             return [r[0] for r in conn.execute(
                 "SELECT DISTINCT p.ssin FROM register.quota_usage q JOIN register.periods p "
                 "USING (period_id) WHERE p.employer_key = ANY(%s) AND q.year = %s AND "
@@ -460,6 +469,21 @@ PART_OF_NAME = "concat_ws(' ', n.family_name, n.given_name, n.family_name) ILIKE
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+class _InSchema:
+    """A connection whose statements read the tables of `schema` where they name the live
+    register's: the same queries answer for the register as of a moment. Only what the
+    queries use is offered, so that anything else fails rather than reads the live tables."""
+
+    def __init__(self, conn: psycopg.Connection, schema: str):
+        self.conn, self.prefix = conn, f"{schema}."
+
+    def execute(self, query: str, params=None) -> psycopg.Cursor:
+        return self.conn.execute(query.replace(f"{SCHEMA}.", self.prefix), params)
+
+    def transaction(self):
+        return self.conn.transaction()
 
 
 def _json_rows(cur: psycopg.Cursor) -> list[dict]:

@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import datetime
 
 import psycopg
+from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from schemas.events import DeclarationDecided
 from services.common.tracking import Apply, catch_up
 from services.validator.domain import Declaration
+from services.validator.domain.explain import RuleRef, rules_of
 from services.validator.domain.quotas import (
     HORECA_EMPLOYER_DAYS,
     HORECA_WORKER_DAYS,
@@ -30,9 +33,11 @@ from services.validator.eventstore import EVENTS_TABLE, open_event_store
 DECIDED_TOPICS = [get_topic(Declaration.Decided), get_topic(Declaration.Identified)]
 # Published with the log: the aggregate a declaration's events belong to (an auditor reads
 # them by declaration), the table they are stored in, and the quotas as the rules count them
-# (the register shows what a period counts, and what is left, as the validator decided).
+# (the register shows what a period counts, and what is left, as the validator decided),
+# and the rules that can raise an anomaly code (the audit log says why: rules_of).
 __all__ = ["EVENTS_TABLE", "HORECA_EMPLOYER_DAYS", "HORECA_WORKER_DAYS", "STUDENT_HOURS",
-           "Declaration", "EventLog", "catch_up_from_event_store", "counts", "open_event_store"]
+           "Declaration", "EventLog", "RuleRef", "catch_up_from_event_store", "counts",
+           "open_event_store", "rules_of"]
 logger = logging.getLogger("dimona")
 
 
@@ -57,6 +62,36 @@ class EventLog:
             inclusive_of_start=False)
         return [(n.id, DeclarationDecided.model_validate(
             self.app.mapper.to_domain_event(n).decision)) for n in notifications]
+
+    def decisions_until(self, moment: datetime, employer_keys: Sequence[str] | None = None,
+                        page: int = 5000) -> Iterator[tuple[int, list[DeclarationDecided]]]:
+        """The decisions the validator had recorded at `moment` (the time of their event),
+        of these employers only (any employer: None), oldest first, page by page with the
+        position read up to. The employer is found in the stored bytes before anything is
+        decoded: a small employer's history is read without decoding everyone's."""
+        if employer_keys is not None and not employer_keys:
+            return
+        needles = [f'"employer_key":"{k}"'.encode() for k in employer_keys or ()]
+        match = " OR ".join(["position(%b IN state) > 0"] * len(needles)) or "true"
+        keys = set(employer_keys or ())
+        position, last = 0, self.last_position()
+        with psycopg.connect(self.database_url) as conn:
+            while position < last:
+                upto = min(position + page * 3, last)  # about a third are decisions
+                rows = conn.execute(
+                    f"SELECT originator_id, originator_version, topic, state FROM "
+                    f"{EVENTS_TABLE} WHERE notification_id > %b AND notification_id <= %b "
+                    f"AND topic = ANY(%b) AND ({match}) ORDER BY notification_id",
+                    (position, upto, DECIDED_TOPICS, *needles)).fetchall()
+                found = []
+                for originator_id, version, topic, state in rows:
+                    event = self.app.mapper.to_domain_event(
+                        StoredEvent(originator_id, version, topic, bytes(state)))
+                    decision = DeclarationDecided.model_validate(event.decision)
+                    if event.timestamp <= moment and (not keys or decision.employer_key in keys):
+                        found.append(decision)
+                position = upto
+                yield position, found
 
     def last_position(self) -> int:
         return self.app.recorder.max_notification_id() or 0

@@ -59,6 +59,9 @@ def test_an_http_declaration_is_recorded_as_received_with_its_decision(stack, de
         == ("POST /declarations", "webservice", "0403170701", f"directory:{fingerprint}")
     assert (decided["result"], decided["ruleVersion"], decided["periodId"]) == (
         "A", RULES_VERSION, declared["period"])
+    # the directory's entry of Kroon as of reception, loaded when the stack started
+    employer = decided["facts"]["employer"]
+    assert (employer["employerId"], employer["name"]) == (175110801, "Brasserie De Kroon")
     assert (notified["channel"], notified["recipient"], notified["result"]) == (
         "ebox", "0403170701", "A")
     assert received["at"] <= notified["at"]

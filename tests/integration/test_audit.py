@@ -4,15 +4,19 @@ kind of tampering done directly in the database."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import psycopg
 import pytest
 
 from schemas.events import Origin
 from services.audit.application import AuditTrail, Selection, VerifyLogs
+from services.audit.domain import text
 from services.audit.queries import AuditStore
 from services.common.auditchain import chain, event_content
 from services.common.db import open_pool
 from services.common.tracking import catch_up
+from services.directory import adapter
 from services.directory.cache import Snapshot
 from services.directory.domain import EmployerIndex
 from services.notifier.application import NotifyDecisions
@@ -20,9 +24,11 @@ from services.notifier.outbox import Outbox
 from services.projections.application import UpdateRegister
 from services.validator.domain.version import RULES_VERSION
 from services.validator.eventlog import EventLog
+from tests.integration.test_directory_history import KROON as DIRECTORY_KROON
+from tests.integration.test_directory_history import load
 from tests.integration.test_exactly_once import PERIOD, decider
 from tests.integration.test_rebuild import history, sql
-from tests.unit.factories import KROON
+from tests.unit.factories import IN, KROON, submitted
 
 pytestmark = pytest.mark.integration
 TOKEN = "directory:0123456789abcdef"
@@ -82,6 +88,37 @@ def test_the_timeline_shows_reception_decision_and_notifications(database_url):
         "notifier", "ebox", "0403170701")
     refused = [e.to_json() for e in trail.entries(Selection(declaration=680725378224))]
     assert refused[1]["result"] == "B" and refused[1]["anomalies"][0]["code"]
+
+
+def test_a_refusal_names_its_rule_and_the_employer_as_the_directory_knew_it(database_url):
+    """The facts are the directory's as of reception: a load after it changes nothing."""
+    mandate = {"declarant": "0477472701", "employerId": 175110801, "from": "2020-01-01"}
+    received = load(database_url, employers=[DIRECTORY_KROON], mandates=[mandate])
+    refused = [submitted({**IN, "worker": {"ssin": "72011136173"}}, number=680725378224,
+                         received=received),
+               submitted({**IN, "employer": {"enterpriseNumber": "0403170701"},
+                          "worker": {"ssin": "72011136173"}}, number=680725378521,
+                         employer_key="0403170701", received=received)]
+    decider(database_url)(refused)
+    load(database_url, employers=[{**DIRECTORY_KROON, "name": "De Kroon BV", "active": False}],
+         mandates=[{**mandate, "to": "2026-06-30"}])
+    trail, _ = audit(database_url)
+    for number in (680725378224, 680725378521):  # by NSSO number, by enterprise number
+        _, decided = trail.entries(Selection(declaration=number))
+        found = decided.to_json()
+        assert found["result"] == "B"
+        [invalid] = [a for a in found["anomalies"] if a["code"] == "00024-003"]
+        assert [r["function"] for r in invalid["rules"]] == [
+            "services.validator.domain.identifiers.ssin_invalid"]
+        assert found["facts"]["employer"] == {**DIRECTORY_KROON, "language": "nl",
+                                              "securedChannelsOnly": False, "active": True,
+                                              "sector": "private", "subEntities": [],
+                                              "mandates": [{**mandate, "to": None}]}
+        assert "00024-003 ← identifiers.ssin_invalid (docs/sources.md §8): " in "\n".join(
+            text(decided))
+    now = adapter.directory_as_of(database_url, datetime.now(UTC)).employers
+    assert (now.by_key("175110801").name, now.by_key("175110801").active) == (
+        "De Kroon BV", False)
 
 
 def test_selections_find_every_declaration_oldest_first(database_url):

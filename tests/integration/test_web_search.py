@@ -266,3 +266,20 @@ def test_a_row_action_without_its_csrf_token_is_refused(world, register):
         answer = client.post(f"/web/periods/{register['open']}/close", data=data)
         assert answer.status_code == 403
     assert world.settle() == [], "nothing was declared"
+
+
+def test_the_search_as_of_a_moment_replays_the_register_then(world, register):
+    """The form's date and time field (issue 28): the register as it stood then."""
+    client = signed_in(world, KROON, "175110801")
+    query = "/web/search?presentation=periods&when=full&size=100"
+    live = client.get(query, headers=EN)
+    assert live.status_code == 200 and register["open"] in rows_of(live.text)
+    before = client.get(query + "&asOf=2000-01-01T10:00", headers=EN)
+    assert before.status_code == 200 and rows_of(before.text) == []
+    assert "Register as it stood at: 01/01/2000 10:00" in before.text
+    assert 'id="asOf"' in before.text and 'value="2000-01-01T10:00"' in before.text
+    now = client.get(query + "&asOf=2999-01-01T00:00", headers=EN)
+    assert rows_of(now.text) == rows_of(live.text)
+    wrong = client.get(query + "&asOf=yesterday", headers=EN)
+    assert wrong.status_code == 400 and 'id="asOf-error"' in wrong.text
+    assert "Give a date and a time." in wrong.text

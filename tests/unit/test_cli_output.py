@@ -3,6 +3,7 @@ before the CLI became a package and took rich (the literals below are the old co
 for the fixed answers of FakeClient); tables for people are rich's; progress bars are drawn
 on stderr, and only when it is a terminal."""
 
+import contextlib
 import datetime
 import io
 import re
@@ -174,6 +175,11 @@ class FakeClient:
     @property
     def register(self):
         return FakeRegister()
+
+    def register_at(self, moment, progress=None, **whose):
+        """The register now (the register as of a moment: tests/e2e/test_register_as_of.py)."""
+        assert moment is None
+        return contextlib.nullcontext(FakeRegister())
 
     @property
     def ebox(self):

@@ -10,7 +10,8 @@ ROOT = Path(__file__).resolve().parents[2]
 # What another service may import of each service: its published read modules.
 PUBLISHED = {
     "services.validator": ("services.validator.eventlog",),
-    "services.projections": ("services.projections.queries", "services.projections.application"),
+    "services.projections": ("services.projections.queries", "services.projections.application",
+                             "services.projections.as_of"),
     "services.notifier": ("services.notifier.queries", "services.notifier.ebox"),
 }
 PLUMBING = ("schemas", "services.common", "services.directory")

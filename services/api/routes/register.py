@@ -4,7 +4,7 @@ auditor. Anything else answers 404, as if it did not exist."""
 
 import csv
 import io
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Path, Query
@@ -13,13 +13,26 @@ from fastapi.responses import Response
 from services.api.access import Access
 from services.api.deps import AccessDep, Reader, ReadersDep
 from services.intake.domain import Principal
-from services.projections.application import Filters, Page, RegistrationFilters, csv_rows
+from services.projections.application import (
+    Filters,
+    Page,
+    RegistrationFilters,
+    csv_rows,
+    moment,
+)
 
 router = APIRouter(prefix="/register", tags=["register"])
 Id = Annotated[int, Path(ge=0, le=2**63 - 1)]
 Limit = Annotated[int, Query(ge=1, le=10_000)]
 Offset = Annotated[int, Query(ge=0)]
 Format = Literal["json", "csv"]
+AsOf = Annotated[datetime | None, Query(
+    alias="asOf", description="The register as it stood at this moment (ISO 8601; Brussels "
+    "time without an offset), replayed from the event store.")]
+
+
+def at(as_of: datetime | None) -> datetime | None:
+    return None if as_of is None else moment(as_of)
 
 
 def search_filters(ssin: str | None = None, name: str | None = None, today: bool = False,
@@ -59,24 +72,27 @@ def registrations(employer: str, who: Reader, access: AccessDep, readers: Reader
                   period: Annotated[int | None, Query(ge=0, le=2**63 - 1)] = None,
                   from_: Annotated[date | None, Query(alias="from")] = None,
                   to: date | None = None, limit: Limit = 100, offset: Offset = 0,
-                  format: Format = "json"):
+                  format: Format = "json", as_of: AsOf = None):
     """An employer's daily registrations, by start (of one period; starting between `from`
     and `to`): `{employer, criteria, total, offset, limit, items}`, or CSV."""
     check_employer(access, who, employer)
-    found = readers.register.registrations(employer, RegistrationFilters(period, from_, to),
-                                           Page(limit, offset))
+    with readers.register_at(at(as_of), employer=employer) as views:
+        found = views.registrations(employer, RegistrationFilters(period, from_, to),
+                                    Page(limit, offset))
     return found if format == "json" else as_csv("registrations", found["items"],
                                                  found["total"])
 
 
 @router.get("/presence")
 def presence(employer: str, quarter: Annotated[str, Query(pattern=r"^\d{4}Q[1-4]$")],
-             who: Reader, access: AccessDep, readers: ReadersDep, format: Format = "json"):
+             who: Reader, access: AccessDep, readers: ReadersDep, format: Format = "json",
+             as_of: AsOf = None):
     """The quarter's presence of an employer's fixed workers (`quarter=2026Q3`): per worker,
     the days with a daily registration and the hours registered; CSV: one row per worker
     and day (`X-Total-Count`: the workers)."""
     check_employer(access, who, employer)
-    found = readers.register.presence(employer, quarter)
+    with readers.register_at(at(as_of), employer=employer) as views:
+        found = views.presence(employer, quarter)
     return found if format == "json" else as_csv("presence", found["workers"],
                                                  len(found["workers"]))
 
@@ -86,30 +102,35 @@ def search(presentation: Literal["workers", "periods", "monthly"], employer: str
            who: Reader, access: AccessDep, readers: ReadersDep,
            filters: Annotated[Filters, Depends(search_filters)],
            month: Annotated[str | None, Query(pattern=r"^\d{4}-\d{2}$")] = None,
-           limit: Limit = 100, offset: Offset = 0, format: Format = "json"):
+           limit: Limit = 100, offset: Offset = 0, format: Format = "json",
+           as_of: AsOf = None):
     """A search of an employer's register, as a list of workers, a list of periods or
     (with `month`) a monthly overview: `{employer, criteria, total, offset, limit,
     items}`, or CSV with `format=csv`."""
     check_employer(access, who, employer)
-    found = readers.register.search(presentation, employer, filters, Page(limit, offset),
-                                     month)
+    with readers.register_at(at(as_of), employer=employer) as views:
+        found = views.search(presentation, employer, filters, Page(limit, offset), month)
     return found if format == "json" else as_csv(presentation, found["items"],
                                                  found["total"])
 
 
 @router.get("/periods/{period_id}")
-def period(period_id: Id, who: Reader, access: AccessDep, readers: ReadersDep):
+def period(period_id: Id, who: Reader, access: AccessDep, readers: ReadersDep,
+           as_of: AsOf = None):
     """The period detail: the period, its worker, its declarations, its notifications."""
-    found = readers.register.period(period_id)
+    with readers.register_at(at(as_of), declaration=period_id) as views:
+        found = views.period(period_id)
     if found is None or not access.may_read_employer(who, found["period"]["employerKey"]):
         raise HTTPException(404, "no such period")
     return found
 
 
 @router.get("/declarations/{declaration_id}")
-def declaration(declaration_id: Id, who: Reader, access: AccessDep, readers: ReadersDep):
+def declaration(declaration_id: Id, who: Reader, access: AccessDep, readers: ReadersDep,
+                as_of: AsOf = None):
     """The declaration detail in the six parts of seed 002."""
-    found = readers.register.declaration(declaration_id)
+    with readers.register_at(at(as_of), declaration=declaration_id) as views:
+        found = views.declaration(declaration_id)
     if found is None or not (
             access.may_read(who, found["technical"]["declarant"], found["employerKey"])
             or access.may_read_employer(who, found["employerKey"])):
@@ -120,8 +141,11 @@ def declaration(declaration_id: Id, who: Reader, access: AccessDep, readers: Rea
 @router.get("/quotas/{employer}")
 def quotas(employer: str, who: Reader, access: AccessDep, readers: ReadersDep,
            ssin: str | None = None,
-           year: Annotated[int | None, Query(ge=1900, le=2999)] = None):
+           year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
+           as_of: AsOf = None):
     """Students' hours and horeca extras' days used and left in a year (this year by
-    default), for the employer's workers or one of them."""
+    default), for the employer's workers or one of them (as of a moment: every employer's
+    history is replayed, as the quotas count over every employer)."""
     check_employer(access, who, employer)
-    return readers.register.quotas(employer, year or date.today().year, ssin)
+    with readers.register_at(at(as_of), everyone=True) as views:
+        return views.quotas(employer, year or date.today().year, ssin)

@@ -40,10 +40,11 @@ RULES_VERSION = next(reversed(VERSIONS))
 
 
 def rules_fingerprint() -> str:
-    """SHA-256 of the rules' sources (this module excepted), in path order."""
+    """SHA-256 of the rules' sources (this module and explain.py excepted: they read the
+    rules, they are none), in path order."""
     digest = hashlib.sha256()
     paths = sorted(p for pattern in RULES_SOURCES for p in ROOT.glob(pattern)
-                   if p.name != "version.py")
+                   if p.name not in ("version.py", "explain.py"))
     for path in paths:
         digest.update(path.relative_to(ROOT).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")

@@ -3,6 +3,7 @@ scoping are checked without PostgreSQL (tests/integration/test_api_*.py use the 
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from types import SimpleNamespace
 
 from fastapi import FastAPI
@@ -60,8 +61,12 @@ class FakeAccess:
 
 
 def fake_readers(**parts) -> SimpleNamespace:
-    """A Readers (services.api.readers) holding only the readers a test gives."""
-    return SimpleNamespace(**parts)
+    """A Readers (services.api.readers) holding only the readers a test gives; its
+    register now (the register as of a moment needs the event store: integration tests)."""
+    def register_at(moment, **whose):
+        assert moment is None, "the register as of a moment is not faked"
+        return nullcontext(parts["register"])
+    return SimpleNamespace(**({"register_at": register_at} | parts))
 
 
 def app_with(readers: SimpleNamespace | None = None, intake=None,

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 from services.api.web import exports, i18n, pages
 from services.api.web.deps import EmployerSession, Found, PageNotFound
 from services.api.web.session import WebSession
-from services.projections.application import BadQuery, Filters, Page
+from services.projections.application import BadQuery, Filters, Page, moment
 
 router = APIRouter(include_in_schema=False)
 PRESENTATIONS = ("workers", "periods", "monthly")
@@ -26,7 +26,7 @@ WHEN = ("today", "full", "between")
 PAGE_SIZES = (10, 25, 50, 100)
 EXPORT_PAGE, EXPORT_MOST = 5_000, 100_000
 FIELDS = ("ssin", "name", "partial", "when", "from", "to", "jc", "workerType", "user",
-          "excludeCancelled", "period", "presentation", "month", "size")
+          "excludeCancelled", "period", "presentation", "month", "size", "asOf")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 # Suggestions of the form's JC and worker type (the seed's lists), free text otherwise.
 JOINT_COMMISSIONS = ("XXX", "100", "118", "124", "140", "144", "145", "149", "200", "201",
@@ -48,6 +48,8 @@ class Search:
     size: int = PAGE_SIZES[0]
     offset: int = 0
     asked: bool = False
+    as_of: datetime | None = None
+    """The register as it stood at this moment (replayed from the event store); None: now."""
 
 
 def check_reader(found: Found, session: WebSession) -> None:
@@ -115,6 +117,11 @@ def parse(params: Mapping[str, str], today: date | None = None) -> Search:
                 s.errors[name] = "search.error.date"
         if first and last and first > last:
             s.errors["to"] = "search.error.order"
+    if values["asOf"]:
+        try:
+            s.as_of = moment(values["asOf"])
+        except BadQuery:
+            s.errors["asOf"] = "search.error.as_of"
     if not s.errors:
         s.filters = Filters(
             ssin=ssin or None, name=values["name"] or None, active_from=first,
@@ -131,8 +138,9 @@ def reader(found: Found, session: WebSession, s: Search
            ) -> Callable[[int, int], tuple[int, list[dict]]]:
     """`read(limit, offset)`: (total, items) of this search."""
     def read(limit: int, offset: int) -> tuple[int, list[dict]]:
-        result = found.readers.register.search(s.presentation, session.employer, s.filters,
-                                               Page(limit, offset), s.month)
+        with found.readers.register_at(s.as_of, employer=session.employer) as views:
+            result = views.search(s.presentation, session.employer, s.filters,
+                                  Page(limit, offset), s.month)
         return result["total"], result["items"]
     return read
 
@@ -169,6 +177,9 @@ def recap(s: Search, _: Callable[..., str]) -> list[str]:
             "" if f.whole_name else f" ({_('search.crit.part')})"))
     if f.exclude_cancelled:
         parts.append(_("search.crit.cancelled_excluded"))
+    if s.as_of is not None:
+        parts.append(f"{_('search.as_of')}: {i18n.day(s.as_of.date())} "
+                     f"{s.as_of.strftime('%H:%M')}")
     return parts
 
 
@@ -179,9 +190,9 @@ def search(request: Request, session: EmployerSession, found: Found) -> Response
     result = None
     if s.asked and s.filters is not None:
         try:
-            result = found.readers.register.search(s.presentation, session.employer,
-                                                   s.filters, Page(s.size, s.offset),
-                                                   s.month)
+            with found.readers.register_at(s.as_of, employer=session.employer) as views:
+                result = views.search(s.presentation, session.employer, s.filters,
+                                      Page(s.size, s.offset), s.month)
         except BadQuery as exc:
             s.errors["form"] = str(exc)
     lang = pages.language(request)
