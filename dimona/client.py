@@ -224,6 +224,17 @@ class StackClient:
         except RebuildRunning as exc:
             raise StackError(str(exc)) from None
 
+    def snapshot(self, keep: int, progress: Progress | None = None) -> tuple[str, int]:
+        """A snapshot of the register replayed from the event store, for the register as of
+        later moments (services.projections.rebuild); the `keep` newest are kept."""
+        from services.projections.rebuild import Rebuild, RebuildRunning
+        told = (lambda n, s: progress("replaying the event store", n, None, "decisions")
+                ) if progress else (lambda n, s: None)
+        try:
+            return Rebuild(self.state["database_url"], told).snapshot(keep)
+        except RebuildRunning as exc:
+            raise StackError(str(exc)) from None
+
     def replay(self, ref: str, start: date | None, end: date | None, employer: str | None,
                progress: Progress | None = None):
         """Decide the recorded submissions again under the rules of `ref`

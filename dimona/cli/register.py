@@ -4,6 +4,7 @@ a declaration, the quotas, the daily registrations and the quarter's presence.""
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -406,3 +407,21 @@ def print_presence(found: dict) -> None:
     print_table(rows, ["ssin", "name", "date", "hours", "registrations", "open"])
     totals = found["totals"]
     click.echo(f"{totals['workers']} workers, {totals['days']} days, {totals['hours']} hours")
+
+
+@register.command()
+@click.option("--keep", type=click.IntRange(1), default=3, show_default=True,
+              help="How many snapshots to keep, the newest.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def snapshot(home: Path, keep: int, as_json: bool) -> None:
+    """Take a snapshot of the register, replayed from the event store: `--as-of` a later
+    moment starts from it and replays only what was recorded since (run it nightly)."""
+    started = time.monotonic()
+    with progress_bars() as bars:
+        name, count = StackClient(home).snapshot(keep, bars)
+    seconds = round(time.monotonic() - started, 3)
+    if as_json:
+        emit_json({"snapshot": name, "decisions": count, "seconds": seconds})
+    else:
+        click.echo(f"snapshot {name}: {count} decisions replayed in {seconds:.1f}s")

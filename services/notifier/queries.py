@@ -36,15 +36,16 @@ class SentLog:
             "ORDER BY position LIMIT %s", (position, limit)).fetchall()
         return [(p, NotificationSent.model_validate_json(e)) for p, e in rows]
 
-    def sent_until(self, moment: datetime, employer_keys: Sequence[str] | None
-                   ) -> list[NotificationSent]:
+    def sent_until(self, moment: datetime, employer_keys: Sequence[str] | None,
+                   after: int = 0) -> list[NotificationSent]:
         """The notifications sent at or before `moment` (about these employers only; about
-        any: None), in the order they were recorded."""
+        any: None), recorded after position `after`, in the order they were recorded."""
         about = "" if employer_keys is None else " AND employer_key = ANY(%(keys)s)"
         rows = self.conn.execute(
-            "SELECT event FROM notifier.notifications WHERE (event::json ->> 'occurred_at')"
-            f"::timestamptz <= %(moment)s{about} ORDER BY position",
-            {"moment": moment, "keys": list(employer_keys or ())}).fetchall()
+            "SELECT event FROM notifier.notifications WHERE position > %(after)s AND "
+            "(event::json ->> 'occurred_at')::timestamptz <= %(moment)s"
+            f"{about} ORDER BY position",
+            {"moment": moment, "keys": list(employer_keys or ()), "after": after}).fetchall()
         return [NotificationSent.model_validate_json(r[0]) for r in rows]
 
 

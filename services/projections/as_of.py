@@ -8,14 +8,22 @@ register's queries then read that schema. Only one employer's history is replaye
 views (its decisions are found in the stored bytes before anything is decoded); the quotas,
 which count a worker's days and hours over every employer, replay everyone's. The schema
 is dropped when the answer is read.
+
+A snapshot of the register (`dimona register snapshot`, itself a replay of the event store
+kept beside the live register) shortens the replay: the newest one taken at or before the
+moment gives the rows it holds, and only the decisions and notifications recorded after it
+are replayed.
 """
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from datetime import datetime
+from functools import partial
+from multiprocessing import get_context
 from uuid import uuid4
 
 import psycopg
@@ -24,11 +32,16 @@ from services.common.db import open_pool
 from services.notifier.queries import SentLog
 from services.projections.application import UpdateRegister
 from services.projections.projection import Rows
-from services.projections.writer import migrate
+from services.projections.rebuild import snapshots
+from services.projections.writer import TABLES, migrate
 from services.validator.eventlog import EventLog
 
 PREFIX = "register_as_of_"
 Progress = Callable[[int, float], None]  # decisions applied, seconds since the start
+
+
+SPAN = 30_000  # positions of the event store a reader process reads at once
+READERS = 2  # processes that read and decode spans while this one writes (as a rebuild)
 
 
 @contextmanager
@@ -44,21 +57,104 @@ def register_as_of(database_url: str, moment: datetime,
     migrate(database_url, schema)
     pool = open_pool(database_url, 1)
     try:
-        register, log = UpdateRegister(pool, schema), EventLog(database_url)
-        count = 0
-        try:
-            for position, decisions in log.decisions_until(moment, employer_keys):
-                if decisions:
-                    with pool.connection() as conn, conn.transaction():
-                        register.apply_rows(conn, Rows.of(decisions), position)
-                    count += len(decisions)
-                    progress(count, time.monotonic() - started)
-        finally:
-            log.close()
+        register, count = UpdateRegister(pool, schema), 0
         with pool.connection() as conn, conn.transaction():
-            register.record_in(conn, SentLog(conn).sent_until(moment, employer_keys), None)
+            _unlogged(conn, schema)
+            after, sent_after = _from_snapshot(conn, schema, moment, employer_keys)
+        if after:
+            migrate(database_url, schema)  # its indexes again, built once over the copy
+        for rows, position in _rows(database_url, moment, employer_keys, after):
+            if rows.event_ids:
+                with pool.connection() as conn, conn.transaction():
+                    register.apply_rows(conn, rows, position)
+                count += len(rows.event_ids)
+                progress(count, time.monotonic() - started)
+        with pool.connection() as conn, conn.transaction():
+            register.record_in(conn, SentLog(conn).sent_until(moment, employer_keys, sent_after),
+                               None)
         yield schema
     finally:
         pool.close()
         with psycopg.connect(database_url, autocommit=True) as conn:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _unlogged(conn: psycopg.Connection, schema: str) -> None:
+    """Tables read once and dropped: no write-ahead log."""
+    for table in (*TABLES, "applied_events", "catchup"):
+        conn.execute(f"ALTER TABLE {schema}.{table} SET UNLOGGED")
+
+
+def _drop_indexes(conn: psycopg.Connection, schema: str) -> None:
+    """Every index but the keys: a bulk copy is faster into bare tables, with the indexes
+    built once afterwards."""
+    for (index,) in conn.execute(
+            "SELECT indexname FROM pg_indexes WHERE schemaname = %s AND indexname NOT IN "
+            "(SELECT conname FROM pg_constraint WHERE connamespace = %s::regnamespace)",
+            (schema, schema)).fetchall():
+        conn.execute(f"DROP INDEX {schema}.{index}")
+
+
+def _from_snapshot(conn: psycopg.Connection, schema: str, moment: datetime,
+                   employer_keys: Sequence[str] | None) -> tuple[int, int]:
+    """Copy into `schema` the rows of the newest snapshot of the register taken at or
+    before `moment` (`dimona register snapshot`), of these employers (of all: None).
+    Returns the positions it holds up to: of the event store, of the notifier's log."""
+    taken = [s for s in snapshots(conn) if s[1] <= moment and _same_tables(conn, s[0], schema)]
+    if not taken:
+        return 0, 0
+    source, _, position, sent = taken[-1]
+    _drop_indexes(conn, schema)
+    mine = "true" if employer_keys is None else "employer_key = ANY(%(keys)s)"
+    for table, where in (
+            ("declarations", mine), ("periods", mine), ("workers", mine),
+            ("registrations", mine), ("flexi_situations", mine.replace("employer_key",
+                                                                       "debtor_key")),
+            ("quota_usage", f"period_id IN (SELECT period_id FROM {source}.periods "
+                            f"WHERE {mine})"),
+            ("notifications", f"declaration_id IN (SELECT declaration_id FROM "
+                              f"{source}.declarations WHERE {mine})")):
+        conn.execute(f"INSERT INTO {schema}.{table} SELECT * FROM {source}.{table} "
+                     f"WHERE {where}", {"keys": list(employer_keys or ())})
+    return position, sent
+
+
+def _same_tables(conn: psycopg.Connection, source: str, schema: str) -> bool:
+    """Whether a snapshot has the register's tables as this version makes them (one taken
+    before an upgrade that changed them is not used)."""
+    columns = ("SELECT table_name, column_name, ordinal_position, data_type FROM "
+               "information_schema.columns WHERE table_schema = %s AND table_name = ANY(%s) "
+               "ORDER BY 1, 3")
+    return (conn.execute(columns, (source, list(TABLES))).fetchall()
+            == conn.execute(columns, (schema, list(TABLES))).fetchall())
+
+
+def _rows(database_url: str, moment: datetime, employer_keys: Sequence[str] | None,
+          first: int) -> Iterator[tuple[Rows, int]]:
+    """The rows of the decisions after position `first` to apply, span by span in the
+    order of the store: read and decoded by reader processes when the store is long, here
+    when it is short."""
+    log = EventLog(database_url)
+    try:
+        last = log.last_position()
+    finally:
+        log.close()
+    spans = [(after, min(after + SPAN, last)) for after in range(first, last, SPAN)]
+    if len(spans) <= 1:
+        yield from map(partial(_span_rows, database_url, moment, employer_keys), spans)
+        return
+    with ProcessPoolExecutor(READERS, get_context("spawn")) as readers:
+        yield from readers.map(partial(_span_rows, database_url, moment, employer_keys),
+                               spans)
+
+
+def _span_rows(database_url: str, moment: datetime, employer_keys: Sequence[str] | None,
+               span: tuple[int, int]) -> tuple[Rows, int]:
+    """In a reader process (or here): the rows of the decisions of a span of positions."""
+    log = EventLog(database_url)
+    try:
+        decisions = [d for _, found in log.decisions_until(moment, employer_keys, *span)
+                     for d in found]
+    finally:
+        log.close()
+    return Rows.of(decisions), span[1]

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from functools import partial
 from multiprocessing import get_context
 
@@ -28,6 +29,7 @@ from services.projections.writer import SCHEMA, SENT_LOG, TABLES, migrate
 from services.validator.eventlog import EventLog
 
 SHADOW = "register_rebuild"
+SNAPSHOT = "register_snapshot_"  # + the last position of the event store it holds
 REBUILD_LOCK = 4_242_002  # pg advisory lock key: one rebuild at a time
 Progress = Callable[[int, float], None]  # decisions replayed, seconds since the start
 
@@ -69,18 +71,55 @@ class Rebuild:
                                      (self.database_url,)) as readers:
                 return self._rebuild(readers, verify, max_differences, started)
 
-    def _rebuild(self, readers: ProcessPoolExecutor, verify: bool, max_differences: int,
-                 started: float) -> tuple[int, list[Difference]]:
-        log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
+    def snapshot(self, keep: int = 3) -> tuple[str, int]:
+        """Replays every decision recorded so far, and the notifications sent, into a
+        snapshot of the register (schema register_snapshot_<last position>), kept beside
+        the live one: the register as of a later moment starts from it
+        (services.projections.as_of). Keeps the `keep` newest. Returns (its schema, the
+        decisions replayed)."""
+        started = time.monotonic()
+        with psycopg.connect(self.database_url, autocommit=True) as guard:
+            if not guard.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)
+                                 ).fetchone()[0]:
+                raise RebuildRunning("a rebuild or a snapshot is running")
+            guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
+            migrate(self.database_url, SHADOW)
+            with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
+                                     (self.database_url,)) as readers:
+                log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
+                try:
+                    position, count = self._first_pass(log, pool, readers, started)
+                finally:
+                    log.close()
+                    pool.close()
+            # every decision and notification it holds was committed before this moment
+            guard.execute(f"CREATE TABLE {SHADOW}.taken AS SELECT now() AS taken_at")
+            name = f"{SNAPSHOT}{position}"
+            guard.execute(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+            guard.execute(f"ALTER SCHEMA {SHADOW} RENAME TO {name}")
+            for old, *_ in snapshots(guard)[:-keep or None]:
+                guard.execute(f"DROP SCHEMA {old} CASCADE")
+        return name, count
+
+    def _first_pass(self, log: EventLog, pool, readers: ProcessPoolExecutor,
+                    started: float) -> tuple[int, int]:
+        """Every decision recorded so far, and every notification sent, into the shadow."""
         shadow = UpdateRegister(pool, SHADOW)
 
         def apply(rows: Rows, position: int) -> None:
             with pool.connection() as conn, conn.transaction():
                 shadow.apply_rows(conn, rows, position)
+        position, count = self._replay(log, readers, apply, 0, 0, started)
+        with pool.connection() as conn:
+            catch_up(SentLog(conn).after, 0, shadow.record, 5000)
+        return position, count
+
+    def _rebuild(self, readers: ProcessPoolExecutor, verify: bool, max_differences: int,
+                 started: float) -> tuple[int, list[Difference]]:
+        log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
+        shadow = UpdateRegister(pool, SHADOW)
         try:
-            position, count = self._replay(log, readers, apply, 0, 0, started)
-            with pool.connection() as conn:
-                catch_up(SentLog(conn).after, 0, shadow.record, 5000)
+            position, count = self._first_pass(log, pool, readers, started)
             with pool.connection() as conn, conn.transaction():
                 conn.execute(f"LOCK TABLE {SCHEMA}.applied_events, {SCHEMA}.notifications "
                              "IN EXCLUSIVE MODE")
@@ -137,6 +176,19 @@ def _rows_between(after: int, upto: int) -> tuple[Rows, int]:
     """In a reader process: the rows of the decisions at positions in (after, upto]."""
     assert _log is not None
     return Rows.of([d for _, d in _log.decisions_between(after, upto)]), upto
+
+
+def snapshots(conn: psycopg.Connection) -> list[tuple[str, datetime, int, int]]:
+    """The snapshots of the register, oldest first: (schema, when it was taken, the last
+    position of the event store it holds, the last of the notifier's log)."""
+    names = [r[0] for r in conn.execute(
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name LIKE %s",
+        (SNAPSHOT + "%",)).fetchall()]
+    found = []
+    for name in names:
+        taken = conn.execute(f"SELECT taken_at FROM {name}.taken").fetchone()[0]
+        found.append((name, taken, watermark(conn, name), watermark(conn, name, SENT_LOG)))
+    return sorted(found, key=lambda s: s[1])
 
 
 def differences(conn: psycopg.Connection, limit: int) -> list[Difference]:

@@ -14,8 +14,8 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 
+import orjson
 import psycopg
-from eventsourcing.persistence import StoredEvent
 from eventsourcing.utils import get_topic
 
 from schemas.events import DeclarationDecided
@@ -64,33 +64,34 @@ class EventLog:
             self.app.mapper.to_domain_event(n).decision)) for n in notifications]
 
     def decisions_until(self, moment: datetime, employer_keys: Sequence[str] | None = None,
-                        page: int = 5000) -> Iterator[tuple[int, list[DeclarationDecided]]]:
+                        after: int = 0, upto: int | None = None, page: int = 5000
+                        ) -> Iterator[tuple[int, list[DeclarationDecided]]]:
         """The decisions the validator had recorded at `moment` (the time of their event),
-        of these employers only (any employer: None), oldest first, page by page with the
-        position read up to. The employer is found in the stored bytes before anything is
-        decoded: a small employer's history is read without decoding everyone's."""
+        of these employers only (any employer: None), at positions in (after, upto], oldest
+        first, page by page with the position read up to. The employer is found in the
+        stored bytes before anything is decoded, and what is decoded is read with orjson
+        alone (the events' JSON, without the library's objects): a small employer's history
+        is read without decoding everyone's."""
         if employer_keys is not None and not employer_keys:
             return
         needles = [f'"employer_key":"{k}"'.encode() for k in employer_keys or ()]
         match = " OR ".join(["position(%b IN state) > 0"] * len(needles)) or "true"
         keys = set(employer_keys or ())
-        position, last = 0, self.last_position()
+        position, last = after, self.last_position() if upto is None else upto
         with psycopg.connect(self.database_url) as conn:
             while position < last:
-                upto = min(position + page * 3, last)  # about a third are decisions
+                end = min(position + page * 3, last)  # about a third are decisions
                 rows = conn.execute(
-                    f"SELECT originator_id, originator_version, topic, state FROM "
-                    f"{EVENTS_TABLE} WHERE notification_id > %b AND notification_id <= %b "
-                    f"AND topic = ANY(%b) AND ({match}) ORDER BY notification_id",
-                    (position, upto, DECIDED_TOPICS, *needles)).fetchall()
+                    f"SELECT state FROM {EVENTS_TABLE} WHERE notification_id > %b AND "
+                    f"notification_id <= %b AND topic = ANY(%b) AND ({match}) "
+                    "ORDER BY notification_id", (position, end, DECIDED_TOPICS, *needles))
                 found = []
-                for originator_id, version, topic, state in rows:
-                    event = self.app.mapper.to_domain_event(
-                        StoredEvent(originator_id, version, topic, bytes(state)))
-                    decision = DeclarationDecided.model_validate(event.decision)
-                    if event.timestamp <= moment and (not keys or decision.employer_key in keys):
-                        found.append(decision)
-                position = upto
+                for (state,) in rows:
+                    event = orjson.loads(state)
+                    if (datetime.fromisoformat(event["timestamp"]["_data_"]) <= moment and (
+                            not keys or event["decision"]["employer_key"] in keys)):
+                        found.append(DeclarationDecided.model_validate(event["decision"]))
+                position = end
                 yield position, found
 
     def last_position(self) -> int:

@@ -37,7 +37,7 @@ from services.validator.eventlog import DECIDED_TOPICS, EVENTS_TABLE
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("replay_worker.py")
 BRUSSELS = ZoneInfo("Europe/Brussels")
-BATCH = 500
+BATCH = 2000
 RECEPTION = ("declaration_id", "employer_key", "received_at", "channel", "declarant",
              "batch_ref", "line", "declaration", "environment")
 assert set(RECEPTION) <= set(Reception.model_fields)  # what a decision keeps of its reception
@@ -252,7 +252,7 @@ class Feeder:
                         self._send({"batch": batch})
                         batch = []
                         self._send({"directory": doc, "choices": self.choices})
-                    batch.append(submission(decision, event.get("origin")))
+                    batch.append(submission(decision))
                     if len(batch) >= BATCH:
                         self._send({"batch": batch})
                         batch = []
@@ -271,11 +271,11 @@ class Feeder:
         self.worker.stdin.flush()
 
 
-def submission(decision: dict, origin: dict | None) -> dict:
+def submission(decision: dict) -> dict:
     """The submission a recorded decision was made of (schemas.events.DeclarationSubmitted
-    as JSON)."""
+    as JSON), without its origin (the raw request, which no rule reads)."""
     found = {name: decision[name] for name in RECEPTION if name in decision}
     event_id = decision.get("causation_id") or str(stable_id("submitted",
                                                              decision["declaration_id"]))
     return {**found, "event_id": event_id, "occurred_at": decision["received_at"],
-            "correlation_id": decision["correlation_id"], "origin": origin}
+            "correlation_id": decision["correlation_id"]}

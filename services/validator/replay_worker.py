@@ -20,8 +20,9 @@ directory document and `Directory`, `DecideDeclarations` and `ResolveIdentificat
 """
 
 import importlib.util
-import json
 import sys
+
+import orjson
 
 from schemas.events import DeclarationSubmitted
 from services.directory.domain import Directory, DirectoryDocument, SystemChoice
@@ -32,10 +33,10 @@ from services.validator.eventstore import ValidatorApplication
 EVERYTHING_KEPT = 1 << 62  # the in-memory store is the cache: every aggregate stays
 
 
-def told(decision) -> str:
-    return json.dumps({"id": decision.declaration_id, "result": decision.result,
-                       "codes": [a.code for a in decision.anomalies],
-                       "final": decision.identified_ssin is not None})
+def told(decision) -> bytes:
+    return orjson.dumps({"id": decision.declaration_id, "result": decision.result,
+                         "codes": [a.code for a in decision.anomalies],
+                         "final": decision.identified_ssin is not None})
 
 
 def main() -> None:
@@ -46,11 +47,11 @@ def main() -> None:
     directory = [Directory()]
     decide = DecideDeclarations(app, lambda: directory[0], EVERYTHING_KEPT)
     resolve = ResolveIdentifications(app, lambda: directory[0])
-    out = sys.stdout
-    out.write(json.dumps({"rules": RULES_VERSION}) + "\n")
+    out = sys.stdout.buffer
+    out.write(orjson.dumps({"rules": RULES_VERSION}) + b"\n")
     out.flush()
-    for line in sys.stdin:
-        message = json.loads(line)
+    for line in sys.stdin.buffer:
+        message = orjson.loads(line)
         decided = []
         if "directory" in message:
             doc = DirectoryDocument.model_validate(message["directory"])
@@ -61,8 +62,8 @@ def main() -> None:
         else:
             decided = decide([DeclarationSubmitted.model_validate(s)
                               for s in message["batch"]])
-        out.writelines(told(d) + "\n" for d in decided)
-        out.write(json.dumps({"done": len(message.get("batch", ()))}) + "\n")
+        out.writelines(told(d) + b"\n" for d in decided)
+        out.write(orjson.dumps({"done": len(message.get("batch", ()))}) + b"\n")
         out.flush()
 
 

@@ -1,7 +1,8 @@
 """The register as of a moment (issue 28 point 1; docs/interface.md §4): snapshots of the
 live register taken at several moments of a run with IN, UPDATE, OUT and CANCEL, each equal
 to the register rebuilt `--as-of` that moment from the event store and the notifier's log,
-through the CLI and over HTTP."""
+through the CLI and over HTTP: the first moment replayed from the start, the later ones
+from a snapshot of the register (`dimona register snapshot`) taken in between."""
 
 from __future__ import annotations
 
@@ -78,6 +79,13 @@ def test_every_as_of_view_equals_the_live_register_at_that_moment(stack):
                                                             declarations)))
 
     snapshot()
+    # a snapshot of the register: later moments start from it, earlier ones replay it all
+    for keep in ("3", "1"):
+        taken = json.loads(stack.cli("register", "snapshot", "--keep", keep, "--json").stdout)
+    assert taken["snapshot"].startswith("register_snapshot_") and taken["decisions"] >= 2
+    assert [r[0] for r in stack.sql("SELECT schema_name FROM information_schema.schemata "
+                                     "WHERE schema_name LIKE 'register_snapshot_%%'")] == [
+        taken["snapshot"]]
     update = kroon.declare({"dimonaUpdate": {"periodId": student, "endDate": "2030-01-20",
                                              "plannedHoursNumber": 30}})
     out = kroon.declare({"dimonaOut": {"periodId": first, "endDate": "2030-04-30"}})
