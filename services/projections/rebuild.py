@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
@@ -61,15 +62,21 @@ class Rebuild:
         """Replays every decision; swaps the result in, or (verify) compares it with the
         live register and drops it. Returns (decisions replayed, differences)."""
         started = time.monotonic()
-        with psycopg.connect(self.database_url, autocommit=True) as guard:
-            if not guard.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)
-                                 ).fetchone()[0]:
-                raise RebuildRunning("another rebuild is running")
-            guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
-            migrate(self.database_url, SHADOW)
-            with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
-                                     (self.database_url,)) as readers:
-                return self._rebuild(readers, verify, max_differences, started)
+        with psycopg.connect(self.database_url, autocommit=True) as guard, \
+                self._shadow(guard) as readers:
+            return self._rebuild(readers, verify, max_differences, started)
+
+    @contextmanager
+    def _shadow(self, guard: psycopg.Connection) -> Iterator[ProcessPoolExecutor]:
+        """A fresh shadow schema, one rebuild or snapshot at a time (the lock is held as
+        long as `guard` is open), and the reader processes."""
+        if not guard.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)).fetchone()[0]:
+            raise RebuildRunning("another rebuild or snapshot is running")
+        guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
+        migrate(self.database_url, SHADOW)
+        with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
+                                 (self.database_url,)) as readers:
+            yield readers
 
     def snapshot(self, keep: int = 3) -> tuple[str, int]:
         """Replays every decision recorded so far, and the notifications sent, into a
@@ -79,13 +86,7 @@ class Rebuild:
         decisions replayed)."""
         started = time.monotonic()
         with psycopg.connect(self.database_url, autocommit=True) as guard:
-            if not guard.execute("SELECT pg_try_advisory_lock(%s)", (REBUILD_LOCK,)
-                                 ).fetchone()[0]:
-                raise RebuildRunning("a rebuild or a snapshot is running")
-            guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
-            migrate(self.database_url, SHADOW)
-            with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
-                                     (self.database_url,)) as readers:
+            with self._shadow(guard) as readers:
                 log, pool = EventLog(self.database_url), open_pool(self.database_url, 2)
                 try:
                     position, count = self._first_pass(log, pool, readers, started)
