@@ -171,15 +171,20 @@ class Replay:
         self.database_url, self.tree, self.progress = database_url, tree, progress
 
     def run(self, scope: Scope = Scope()) -> Report:
+        with tempfile.TemporaryFile() as said:  # the worker's stderr, read if it fails
+            return self._run(scope, said)
+
+    def _run(self, scope: Scope, said) -> Report:
         rows, choices = directory.history(self.database_url)
         worker = subprocess.Popen([sys.executable, "-c", BOOT, str(self.tree), str(WORKER)],
                                   stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, cwd=self.tree)
-        first = worker.stdout.readline()
-        if not first:
-            raise ReplayError("the rules to try do not run: " + worker.stderr.read().decode(
-                errors="replace").strip()[-2000:])
-        report = Report(rules=json.loads(first)["rules"])
+                                  stderr=said, cwd=self.tree)
+        try:
+            report = Report(rules=json.loads(worker.stdout.readline())["rules"])
+        except (ValueError, KeyError, TypeError):
+            worker.kill()
+            worker.wait()
+            raise ReplayError("the rules to try do not run: " + _tail(said)) from None
         recorded: dict[int, tuple[str, tuple[str, ...], str, str]] = {}
         feeding = Feeder(self.database_url, DirectoryTimeline(rows), choices, scope, recorded,
                          worker)
@@ -195,8 +200,7 @@ class Replay:
                 replayed[told["id"]] = (told["result"], tuple(told["codes"]))
         writer.join()
         if worker.wait() != 0 or feeding.failure is not None:
-            raise ReplayError(f"the replay stopped: {feeding.failure or ''} "
-                              f"{worker.stderr.read().decode(errors='replace')[-2000:]}")
+            raise ReplayError(f"the replay stopped: {feeding.failure or ''} {_tail(said)}")
         for declaration_id, (result, codes, employer_key, received) in recorded.items():
             report.compared += 1
             new_result, new_codes = replayed.get(declaration_id, ("-", ()))
@@ -269,6 +273,12 @@ class Feeder:
             return
         self.worker.stdin.write(orjson.dumps(message) + b"\n")
         self.worker.stdin.flush()
+
+
+def _tail(file) -> str:
+    """The end of what a process wrote to `file`."""
+    file.seek(0)
+    return file.read().decode(errors="replace").strip()[-2000:]
 
 
 def submission(decision: dict) -> dict:
