@@ -62,8 +62,7 @@ class Readers:
         """The register's views as they stood at `moment` (the live ones: None), rebuilt
         from the event store for one employer (its number; or that of a declaration, or of
         a period's IN: `declaration`), or for `everyone` (the quotas count over every
-        employer). A declaration the event store does not hold gives the live views, which
-        do not hold it either."""
+        employer). A declaration the event store does not hold gives an empty register."""
         if moment is None:
             yield self.register
             return

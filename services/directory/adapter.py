@@ -252,11 +252,6 @@ def employers_as_of(pool: ConnectionPool, asked: Sequence[tuple[str, datetime]]
     return [found.get(i) for i in range(1, len(asked) + 1)]
 
 
-def employer_as_of(pool: ConnectionPool, employer_key: str, moment: datetime) -> dict | None:
-    """One employer's entry as of `moment` (employers_as_of)."""
-    return employers_as_of(pool, [(employer_key, moment)])[0]
-
-
 def history(database_url: str) -> tuple[list[tuple[datetime | None, str, str, dict]],
                                          list[dict]]:
     """Every entry of the directory's history, oldest first, as (changed_at: None for the

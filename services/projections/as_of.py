@@ -32,7 +32,7 @@ from services.common.db import open_pool
 from services.notifier.queries import SentLog
 from services.projections.application import UpdateRegister
 from services.projections.projection import Rows
-from services.projections.rebuild import snapshots
+from services.projections.rebuild import open_reader_log, reader_log, snapshots
 from services.projections.writer import TABLES, migrate
 from services.validator.eventlog import EventLog
 
@@ -132,29 +132,30 @@ def _same_tables(conn: psycopg.Connection, source: str, schema: str) -> bool:
 def _rows(database_url: str, moment: datetime, employer_keys: Sequence[str] | None,
           first: int) -> Iterator[tuple[Rows, int]]:
     """The rows of the decisions after position `first` to apply, span by span in the
-    order of the store: read and decoded by reader processes when the store is long, here
-    when it is short."""
+    order of the store: read and decoded by reader processes (each with its own event log,
+    as a rebuild's) when the store is long, here when it is short."""
     log = EventLog(database_url)
     try:
         last = log.last_position()
+        spans = [(after, min(after + SPAN, last)) for after in range(first, last, SPAN)]
+        if len(spans) <= 1:
+            yield from (_decided_rows(log, moment, employer_keys, span) for span in spans)
+            return
     finally:
         log.close()
-    spans = [(after, min(after + SPAN, last)) for after in range(first, last, SPAN)]
-    if len(spans) <= 1:
-        yield from map(partial(_span_rows, database_url, moment, employer_keys), spans)
-        return
-    with ProcessPoolExecutor(READERS, get_context("spawn")) as readers:
-        yield from readers.map(partial(_span_rows, database_url, moment, employer_keys),
-                               spans)
+    with ProcessPoolExecutor(READERS, get_context("spawn"), open_reader_log,
+                             (database_url,)) as readers:
+        yield from readers.map(partial(_span_rows, moment, employer_keys), spans)
 
 
-def _span_rows(database_url: str, moment: datetime, employer_keys: Sequence[str] | None,
+def _span_rows(moment: datetime, employer_keys: Sequence[str] | None,
                span: tuple[int, int]) -> tuple[Rows, int]:
-    """In a reader process (or here): the rows of the decisions of a span of positions."""
-    log = EventLog(database_url)
-    try:
-        decisions = [d for _, found in log.decisions_until(moment, employer_keys, *span)
-                     for d in found]
-    finally:
-        log.close()
-    return Rows.of(decisions), span[1]
+    """In a reader process: the rows of the decisions of a span of positions."""
+    return _decided_rows(reader_log(), moment, employer_keys, span)
+
+
+def _decided_rows(log: EventLog, moment: datetime, employer_keys: Sequence[str] | None,
+                  span: tuple[int, int]) -> tuple[Rows, int]:
+    """The rows of the decisions of a span of positions, and the position it ends at."""
+    return Rows.of([d for _, found in log.decisions_until(moment, employer_keys, *span)
+                    for d in found]), span[1]

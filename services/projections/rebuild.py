@@ -74,7 +74,7 @@ class Rebuild:
             raise RebuildRunning("another rebuild or snapshot is running")
         guard.execute(f"DROP SCHEMA IF EXISTS {SHADOW} CASCADE")
         migrate(self.database_url, SHADOW)
-        with ProcessPoolExecutor(self.workers, get_context("spawn"), _open_log,
+        with ProcessPoolExecutor(self.workers, get_context("spawn"), open_reader_log,
                                  (self.database_url,)) as readers:
             yield readers
 
@@ -168,15 +168,21 @@ class Rebuild:
 _log: EventLog | None = None  # each reader process's own connection to the event store
 
 
-def _open_log(database_url: str) -> None:
+def open_reader_log(database_url: str) -> None:
+    """A reader process's initializer: its own connection to the event store."""
     global _log
     _log = EventLog(database_url)
 
 
+def reader_log() -> EventLog:
+    """In a reader process: its connection to the event store (open_reader_log)."""
+    assert _log is not None
+    return _log
+
+
 def _rows_between(after: int, upto: int) -> tuple[Rows, int]:
     """In a reader process: the rows of the decisions at positions in (after, upto]."""
-    assert _log is not None
-    return Rows.of([d for _, d in _log.decisions_between(after, upto)]), upto
+    return Rows.of([d for _, d in reader_log().decisions_between(after, upto)]), upto
 
 
 def snapshots(conn: psycopg.Connection) -> list[tuple[str, datetime, int, int]]:

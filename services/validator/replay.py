@@ -30,17 +30,15 @@ from zoneinfo import ZoneInfo
 import orjson
 import psycopg
 
-from schemas.events import Reception, stable_id
+from schemas.events import stable_id
 from services.directory import adapter as directory
+from services.validator.domain import RECEPTION_FIELDS
 from services.validator.eventlog import DECIDED_TOPICS, EVENTS_TABLE
 
 ROOT = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).with_name("replay_worker.py")
 BRUSSELS = ZoneInfo("Europe/Brussels")
 BATCH = 2000
-RECEPTION = ("declaration_id", "employer_key", "received_at", "channel", "declarant",
-             "batch_ref", "line", "declaration", "environment")
-assert set(RECEPTION) <= set(Reception.model_fields)  # what a decision keeps of its reception
 BOOT = ("import runpy, sys; sys.path.insert(0, sys.argv[1]); "
         "runpy.run_path(sys.argv[2], run_name='__main__')")
 Progress = Callable[[int, int], None]  # submissions decided again, of how many
@@ -284,7 +282,7 @@ def _tail(file) -> str:
 def submission(decision: dict) -> dict:
     """The submission a recorded decision was made of (schemas.events.DeclarationSubmitted
     as JSON), without its origin (the raw request, which no rule reads)."""
-    found = {name: decision[name] for name in RECEPTION if name in decision}
+    found = {name: decision[name] for name in RECEPTION_FIELDS if name in decision}
     event_id = decision.get("causation_id") or str(stable_id("submitted",
                                                              decision["declaration_id"]))
     return {**found, "event_id": event_id, "occurred_at": decision["received_at"],
