@@ -19,6 +19,7 @@ It uses only what every version of the validator has had since replays exist: th
 directory document and `Directory`, `DecideDeclarations` and `ResolveIdentifications`.
 """
 
+import gc
 import importlib.util
 import sys
 
@@ -31,6 +32,10 @@ from services.validator.domain.version import RULES_VERSION
 from services.validator.eventstore import ValidatorApplication
 
 EVERYTHING_KEPT = 1 << 62  # the in-memory store is the cache: every aggregate stays
+# As in every service (services/common/runtime.py, here without importing it: older versions
+# have none): the cyclic collector walked the ever-growing store and cache every 700
+# allocations, a quarter of the replay's time (docs/performance.md, History).
+GC_THRESHOLDS = (100_000, 50, 1000)
 
 
 def told(decision) -> bytes:
@@ -40,6 +45,8 @@ def told(decision) -> bytes:
 
 
 def main() -> None:
+    gc.freeze()
+    gc.set_threshold(*GC_THRESHOLDS)
     env = {"PERSISTENCE_MODULE": "eventsourcing.popo"}
     if importlib.util.find_spec("services.common.transcoder"):  # faster, where it exists
         env["TRANSCODER_TOPIC"] = "services.common.transcoder:OrjsonTranscoder"
