@@ -13,6 +13,10 @@ A snapshot of the register (`dimona register snapshot`, itself a replay of the e
 kept beside the live register) shortens the replay: the newest one taken at or before the
 moment gives the rows it holds, and only the decisions and notifications recorded after it
 are replayed.
+
+While it exists, the schema's maker holds an advisory lock named after it; a schema whose
+lock nobody holds was left by a process that died before dropping it (a killed request), and
+the next answer drops it.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from multiprocessing import get_context
 from uuid import uuid4
 
 import psycopg
+from psycopg_pool import ConnectionPool
 
 from services.common.db import open_pool
 from services.notifier.queries import SentLog
@@ -37,6 +42,7 @@ from services.projections.writer import TABLES, migrate
 from services.validator.eventlog import EventLog
 
 PREFIX = "register_as_of_"
+LOCKS = 0x41534F46  # the advisory locks' first key ("ASOF"); the second: the schema's name
 Progress = Callable[[int, float], None]  # decisions applied, seconds since the start
 
 
@@ -53,30 +59,52 @@ def register_as_of(database_url: str, moment: datetime,
     if moment.tzinfo is None:
         raise ValueError("the moment needs its time zone")
     schema = f"{PREFIX}{uuid4().hex[:16]}"
-    started = time.monotonic()
-    migrate(database_url, schema)
-    pool = open_pool(database_url, 1)
-    try:
-        register, count = UpdateRegister(pool, schema), 0
-        with pool.connection() as conn, conn.transaction():
-            _unlogged(conn, schema)
-            after, sent_after = _from_snapshot(conn, schema, moment, employer_keys)
-        if after:
-            migrate(database_url, schema)  # its indexes again, built once over the copy
-        for rows, position in _rows(database_url, moment, employer_keys, after):
-            if rows.event_ids:
-                with pool.connection() as conn, conn.transaction():
-                    register.apply_rows(conn, rows, position)
-                count += len(rows.event_ids)
-                progress(count, time.monotonic() - started)
-        with pool.connection() as conn, conn.transaction():
-            register.record_in(conn, SentLog(conn).sent_until(moment, employer_keys, sent_after),
-                               None)
-        yield schema
-    finally:
-        pool.close()
-        with psycopg.connect(database_url, autocommit=True) as conn:
+    with psycopg.connect(database_url, autocommit=True) as holder:  # the schema's lock
+        holder.execute("SELECT pg_advisory_lock(%s, hashtext(%s))", (LOCKS, schema))
+        drop_abandoned(holder)
+        try:
+            migrate(database_url, schema)
+            with open_pool(database_url, 1) as pool:
+                _replay(database_url, pool, schema, moment, employer_keys, progress)
+            yield schema
+        finally:
+            holder.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+
+
+def _replay(database_url: str, pool: ConnectionPool, schema: str, moment: datetime,
+            employer_keys: Sequence[str] | None, progress: Progress) -> None:
+    """Fill `schema` with the register at `moment`: a snapshot's rows, then the decisions
+    and the notifications recorded after it."""
+    started, count = time.monotonic(), 0
+    register = UpdateRegister(pool, schema)
+    with pool.connection() as conn, conn.transaction():
+        _unlogged(conn, schema)
+        after, sent_after = _from_snapshot(conn, schema, moment, employer_keys)
+    if after:
+        migrate(database_url, schema)  # its indexes again, built once over the copy
+    for rows, position in _rows(database_url, moment, employer_keys, after):
+        if rows.event_ids:
+            with pool.connection() as conn, conn.transaction():
+                register.apply_rows(conn, rows, position)
+            count += len(rows.event_ids)
+            progress(count, time.monotonic() - started)
+    with pool.connection() as conn, conn.transaction():
+        register.record_in(conn, SentLog(conn).sent_until(moment, employer_keys, sent_after),
+                           None)
+
+
+def drop_abandoned(conn: psycopg.Connection) -> list[str]:
+    """Drop the as-of schemas whose maker is gone (nobody holds their lock): those a
+    process left when it was killed before dropping its own. Returns their names."""
+    dropped = []
+    for (schema,) in conn.execute("SELECT nspname FROM pg_namespace WHERE nspname LIKE %s",
+                                  (PREFIX.replace("_", r"\_") + "%",)).fetchall():
+        if conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                        (LOCKS, schema)).fetchone()[0]:
             conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", (LOCKS, schema))
+            dropped.append(schema)
+    return dropped
 
 
 def _unlogged(conn: psycopg.Connection, schema: str) -> None:
