@@ -228,10 +228,8 @@ class StackClient:
         """A snapshot of the register replayed from the event store, for the register as of
         later moments (services.projections.rebuild); the `keep` newest are kept."""
         from services.projections.rebuild import Rebuild, RebuildRunning
-        told = (lambda n, s: progress("replaying the event store", n, None, "decisions")
-                ) if progress else (lambda n, s: None)
         try:
-            return Rebuild(self.state["database_url"], told).snapshot(keep)
+            return Rebuild(self.state["database_url"], _replaying(progress)).snapshot(keep)
         except RebuildRunning as exc:
             raise StackError(str(exc)) from None
 
@@ -271,9 +269,8 @@ class StackClient:
                     **whose) -> Iterator:
         """The register's views as they stood at `moment` (services.api.readers
         `register_at`; the live ones: None), telling `progress` the decisions replayed."""
-        told = (lambda n, s: progress("replaying the event store", n, None, "decisions")
-                ) if progress else (lambda n, s: None)
-        with self.readers.register_at(moment, progress=told, **whose) as views:
+        with self.readers.register_at(moment, progress=_replaying(progress),
+                                      **whose) as views:
             yield views
 
     @property
@@ -323,6 +320,15 @@ Progress = Callable[[str, int, int | None, str], None]
 """How far a long task is, for the CLI to show (dimona.cli.output.ProgressBars): what is
 being done, how many done so far, of how many (None: not known), of what; e.g.
 ("20 lines acknowledged", 12, 20, "results")."""
+
+
+def _replaying(progress: Progress | None) -> Callable[[int, float], None]:
+    """A replay's callback (decisions applied, seconds so far) telling `progress` the
+    decisions replayed of a total not known beforehand (a snapshot, the register as of a
+    moment)."""
+    if progress is None:
+        return lambda n, seconds: None
+    return lambda n, seconds: progress("replaying the event store", n, None, "decisions")
 
 
 def count_rows(database_url: str, query: str, params: tuple = ()) -> int:
