@@ -279,6 +279,13 @@ class StackClient:
         details and income (services.api.readers)."""
         return self.readers.flexi
 
+    @contextmanager
+    def flexi_at(self, moment: datetime | None, progress: Progress | None = None,
+                 **whose) -> Iterator:
+        """Flexi at work as it stood at `moment` (the live views: None), as `register_at`."""
+        with self.readers.flexi_at(moment, progress=_replaying(progress), **whose) as views:
+            yield views
+
     @property
     def ebox(self):
         return self.readers.ebox

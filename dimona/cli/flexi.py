@@ -9,8 +9,14 @@ from pathlib import Path
 import click
 
 from dimona.cli.output import emit, found_or_exit, print_table
-from dimona.cli.register import emit_listing, one_format, print_criteria, print_employer
-from dimona.client import StackClient
+from dimona.cli.register import (
+    as_of_option,
+    emit_listing,
+    one_format,
+    print_criteria,
+    print_employer,
+    views_at,
+)
 
 TRANSFER_COLUMNS = ["status", "ticket", "action", "receivedAt", "ssin", "name", "relation",
                     "payslipReference", "period", "wages", "premiums", "anomalies"]
@@ -33,9 +39,10 @@ def flexi() -> None:
 @click.option("--offset", type=click.IntRange(0), default=0, help="Skip this many.")
 @click.option("--json", "as_json", is_flag=True, help="A JSON list of the transfers.")
 @click.option("--csv", "as_csv", is_flag=True, help="CSV with a header row.")
+@as_of_option
 @click.pass_obj
 def flexi_list(home: Path, employer: str, ssin: str | None, year: int | None, from_, to,
-               limit: int | None, offset: int, as_json: bool, as_csv: bool) -> None:
+               limit: int | None, offset: int, as_json: bool, as_csv: bool, as_of) -> None:
     """An employer's transfers: the decided ones by ticket (result A, W or B), then those
     still pending."""
     from services.projections.application import (
@@ -46,8 +53,9 @@ def flexi_list(home: Path, employer: str, ssin: str | None, year: int | None, fr
     )
     one_format(as_json, as_csv)
     try:
-        found = StackClient(home).flexi.transfers(employer, FlexiFilters(
-            ssin, year, from_ and from_.date(), to and to.date()), Page(limit, offset))
+        with views_at(home, as_of, flexi=True, employer=employer) as views:
+            found = views.transfers(employer, FlexiFilters(
+                ssin, year, from_ and from_.date(), to and to.date()), Page(limit, offset))
     except (BadQuery, BadFlexiQuery) as exc:
         raise click.UsageError(str(exc)) from None
     emit_listing("flexi-wages", found, found["items"], as_json, as_csv, print_transfers)
@@ -75,12 +83,14 @@ def transfer_row(t: dict) -> dict:
 @flexi.command()
 @click.argument("ticket", type=int)
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def status(home: Path, ticket: int, as_json: bool) -> None:
+def status(home: Path, ticket: int, as_json: bool, as_of) -> None:
     """A ticket's decision: its result, anomalies and the situation after it (before it,
     when refused); exit 1 while it is not decided."""
-    found = found_or_exit(StackClient(home).flexi.decision(ticket),
-                          f"no decision for ticket {ticket} (yet)")
+    with views_at(home, as_of, flexi=True, declaration=ticket) as views:
+        found = found_or_exit(views.decision(ticket), f"no decision for ticket {ticket} " + (
+            f"at {as_of.isoformat()}" if as_of else "(yet)"))
     emit(found["answer"], as_json, print_decision)
 
 
@@ -109,13 +119,15 @@ def situation_line(s: dict | None) -> str:
 @click.option("--employer", required=True, help="NSSO number or enterprise number.")
 @click.option("--ssin", required=True, help="The flexi-jobber's SSIN.")
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def worker(home: Path, employer: str, ssin: str, as_json: bool) -> None:
+def worker(home: Path, employer: str, ssin: str, as_json: bool, as_of) -> None:
     """A flexi-jobber's details at an employer: its transfers ("Flexi at work"), its
     situations as they are now and its Dimona periods there."""
     from services.projections.application import BadQuery
     try:
-        found = StackClient(home).flexi.worker(employer, ssin)
+        with views_at(home, as_of, flexi=True, employer=employer) as views:
+            found = views.worker(employer, ssin)
     except BadQuery as exc:
         raise click.UsageError(str(exc)) from None
     emit(found, as_json, print_worker)
@@ -140,11 +152,14 @@ def print_worker(found: dict) -> None:
 @click.option("--year", type=int, default=lambda: datetime.date.today().year,
               show_default="this year", help="The income year.")
 @click.option("--json", "as_json", is_flag=True)
+@as_of_option
 @click.pass_obj
-def income(home: Path, ssin: str, year: int, as_json: bool) -> None:
+def income(home: Path, ssin: str, year: int, as_json: bool, as_of) -> None:
     """A flexi-jobber's income of the year over every employer (wages and premiums of the
     situations that are not cancelled), the year's ceiling and what is left of it."""
-    emit(StackClient(home).flexi.income(ssin, year), as_json, print_income)
+    with views_at(home, as_of, flexi=True, everyone=True) as views:
+        found = views.income(ssin, year)
+    emit(found, as_json, print_income)
 
 
 def print_income(found: dict) -> None:

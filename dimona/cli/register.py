@@ -43,10 +43,13 @@ as_of_option = click.option(
 
 
 @contextmanager
-def views_at(home: Path, as_of: datetime.datetime | None, **whose) -> Iterator:
-    """The register's views, live or as of a moment (then a progress bar while the
-    history is replayed)."""
-    with progress_bars() as bars, StackClient(home).register_at(as_of, bars, **whose) as views:
+def views_at(home: Path, as_of: datetime.datetime | None, flexi: bool = False,
+             **whose) -> Iterator:
+    """The register's views (its Flexi at work views: `flexi`), live or as of a moment
+    (then a progress bar while the history is replayed)."""
+    client = StackClient(home)
+    with progress_bars() as bars, (client.flexi_at if flexi else client.register_at)(
+            as_of, bars, **whose) as views:
         yield views
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from zoneinfo import ZoneInfo
 
 from psycopg_pool import ConnectionPool
@@ -82,12 +82,28 @@ class Readers:
         """Flexi at work: the register's situations, and what intake holds undecided."""
         return FlexiViews(self.register, self.pending_flexi_wages)
 
-    def pending_flexi_wages(self, employer_keys: list[str]) -> list[tuple[int, dict, str]]:
+    @contextmanager
+    def flexi_at(self, moment: datetime | None, *, progress: AsOfProgress = lambda n, s: None,
+                 **whose) -> Iterator[FlexiViews]:
+        """Flexi at work as it stood at `moment` (the live views: None): the register's as
+        `register_at` rebuilds it for `whose`, the transfers intake had received by then and
+        not seen decided, the directory's retirements as known then."""
+        if moment is None:
+            yield self.flexi
+            return
+        with self.register_at(moment, progress=progress, **whose) as views:
+            yield FlexiViews(views, partial(self.pending_flexi_wages, received_by=moment),
+                             moment)
+
+    def pending_flexi_wages(self, employer_keys: list[str], received_by: datetime | None = None
+                            ) -> list[tuple[int, dict, str]]:
         """The Flexi at work declarations intake recorded for these employers and has not
-        seen decided: (ticket, the flexiWage as received, reception time in Brussels)."""
+        seen decided: (ticket, the flexiWage as received, reception time in Brussels); with
+        `received_by`, all those received by then (FlexiViews leaves out those decided)."""
         return [(s.declaration_id, s.declaration.flexi_wage.to_json_dict(),
                  s.received_at.astimezone(BRUSSELS).isoformat())
-                for s in IntakeStore(self.pool).pending(employer_keys, "flexi_wage")]
+                for s in IntakeStore(self.pool).pending(employer_keys, "flexi_wage",
+                                                        received_by)]
 
     @cached_property
     def ebox(self) -> ReadEbox:

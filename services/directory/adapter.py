@@ -442,10 +442,17 @@ def identity_names(conn: psycopg.Connection, ssins: Iterable[str]) -> dict[str, 
     return {ssin: (family, given) for ssin, family, given in rows}
 
 
-def flexi_retirement(pool: ConnectionPool, ssin: str) -> FlexiRetirement | None:
+def flexi_retirement(pool: ConnectionPool, ssin: str, at: datetime | None = None
+                     ) -> FlexiRetirement | None:
     """Since when a flexi-jobber receives a legal pension (None: not retired, as far as the
-    directory knows)."""
+    directory knows; `at` a past moment: as the directory knew then)."""
     with pool.connection() as conn:
-        row = conn.execute("SELECT ssin, retired_from FROM directory.flexi_retirements "
-                           "WHERE ssin = %s", (ssin,)).fetchone()
+        if at is None:
+            row = conn.execute("SELECT ssin, retired_from FROM directory.flexi_retirements "
+                               "WHERE ssin = %s", (ssin,)).fetchone()
+        else:
+            row = conn.execute(
+                "SELECT doc->>'ssin', (doc->>'retiredFrom')::date FROM directory.history "
+                "WHERE list = 'flexiRetirements' AND key = %s AND changed_at <= %s "
+                "ORDER BY changed_at DESC, position DESC LIMIT 1", (ssin, at)).fetchone()
     return FlexiRetirement(ssin=row[0], retired_from=row[1]) if row else None

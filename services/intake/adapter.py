@@ -497,16 +497,21 @@ class IntakeStore:
                                "AND channel = %s", (declaration_id, channel)).fetchone()
         return DeclarationSubmitted.model_validate_json(row[0]).origin if row else None
 
-    def pending(self, employer_keys: Sequence[str], kind: str
-                ) -> list[DeclarationSubmitted]:
+    def pending(self, employer_keys: Sequence[str], kind: str,
+                received_by: datetime | None = None) -> list[DeclarationSubmitted]:
         """The submissions of these employers, of one kind (the Declaration's member, e.g.
         `flexi_wage`), still in the outbox: recorded, not yet seen decided; by number. Only
         the outbox's narrow rows are scanned, then joined; the kind is read from the event
-        (docs/interface.md §9: a Flexi at work transfer is "pending" until decided)."""
+        (docs/interface.md §9: a Flexi at work transfer is "pending" until decided).
+        `received_by` a past moment: every one received by then, decided since or not (the
+        caller knows which were decided at that moment)."""
+        source = ("intake.submissions s" if received_by else
+                  "intake.outbox o JOIN intake.submissions s USING (declaration_id)")
         with self.pool.connection() as conn:
             rows = conn.execute(
-                "SELECT s.event FROM intake.outbox o JOIN intake.submissions s "
-                "USING (declaration_id) WHERE s.employer_key = ANY(%s) AND jsonb_typeof("
-                "s.event::jsonb #> ARRAY['declaration', %s]) = 'object' "
-                "ORDER BY s.declaration_id", (list(employer_keys), kind)).fetchall()
+                f"SELECT s.event FROM {source} WHERE s.employer_key = ANY(%s) AND "
+                "jsonb_typeof(s.event::jsonb #> ARRAY['declaration', %s]) = 'object' "
+                "AND (%s::timestamptz IS NULL OR s.received_at <= %s) "
+                "ORDER BY s.declaration_id",
+                (list(employer_keys), kind, received_by, received_by)).fetchall()
         return [DeclarationSubmitted.model_validate_json(r[0]) for r in rows]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 
 import psycopg
 from psycopg_pool import ConnectionPool
@@ -295,8 +295,12 @@ class FlexiViews:
     (those still pending from `pending`, intake's, the HTTP edge composes it), one ticket's
     decision, a flexi-jobber's details at an employer, and the income counter."""
 
-    def __init__(self, register: RegisterViews, pending: Pending = lambda keys: []):
+    def __init__(self, register: RegisterViews, pending: Pending = lambda keys: [],
+                 moment: datetime | None = None):
+        """`moment`: the register's views are those of a past moment (Readers.flexi_at), and
+        the directory is read as it stood then."""
         self.register, self.queries, self.pending = register, register.queries, pending
+        self.moment = moment
 
     def transfers(self, employer: str, filters: FlexiFilters, page: Page = EVERY_ROW
                   ) -> dict:
@@ -359,7 +363,7 @@ class FlexiViews:
         """The flexi-jobber's income of the year over every employer against the year's
         ceiling (none when retired, docs/adr/0010-flexi-at-work.md)."""
         totals, rows = self.queries.flexi_income(ssin, year)
-        retirement = directory.flexi_retirement(self.register.pool, ssin)
+        retirement = directory.flexi_retirement(self.register.pool, ssin, self.moment)
         found = flexi.income(rows, ssin, year, flexi_ceiling(year),
                              retirement and retirement.retired_from)
         # the counter is the register's sum (the same rows, one snapshot)

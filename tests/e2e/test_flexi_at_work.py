@@ -32,7 +32,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
@@ -240,7 +240,7 @@ def scenario(flexi) -> dict:
         worker = situation["beneficiary"]["ssin"]
         decision = sender.decided(situation)
         seen[name].append({"decision": decision, "income": income(flexi, worker),
-                           "by hand": by_hand.total(worker)})
+                           "by hand": by_hand.total(worker), "at": datetime.now(UTC)})
         return decision
 
     # The flexi evenings, declared by Dimona after the work: late (a warning), still periods
@@ -370,6 +370,21 @@ def test_1_a_payslip_corrected_then_cancelled(flexi, scenario):
     assert by_http.json() == income(flexi, ONCE)
     assert httpx.get(url, params={"ssin": ONCE, "year": YEAR},
                      headers=KROON).status_code == 403
+
+
+def test_1_the_operator_reads_flexi_at_work_as_of_a_moment(flexi, scenario):
+    """`--as-of` (issue 28): the counter and the tickets as they stood after the modify,
+    replayed from the event store, are what the operator read then; the cancel, decided
+    after that moment, was not."""
+    _, modified, cancelled = scenario["1"]
+    at = ["--as-of", modified["at"].isoformat()]
+    assert json.loads(flexi.cli("flexi", "income", "--ssin", ONCE, "--year", str(YEAR),
+                                *at, "--json").stdout) == modified["income"]
+    assert json.loads(flexi.cli("flexi", "status", str(modified["decision"]["ticket"]), *at,
+                                "--json").stdout) == modified["decision"]
+    later = flexi.cli("flexi", "status", str(cancelled["decision"]["ticket"]), *at,
+                      check=False)
+    assert later.returncode == 1 and "at " + modified["at"].isoformat() in later.stderr
 
 
 def test_2_weekly_payslips_add_up(scenario):

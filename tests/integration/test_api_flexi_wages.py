@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import psycopg
 import pytest
@@ -62,6 +62,7 @@ def sent(world):
                                headers={**KROON, "Idempotency-Key": "payslip-1"})
     assert posted.status_code == 201, posted.text
     created = posted.json()["ticket"]
+    moments = [(datetime.now(UTC), flexi_views(world, worker, created))]
     before = {"location": posted.headers["Location"],
               "answer": world.client.get(f"/flexi-wages/{created}", headers=KROON),
               "list": world.client.get("/flexi-wages?employer=175110801",
@@ -71,15 +72,46 @@ def sent(world):
     assert (again.json(), again.headers["Idempotent-Replayed"]) == ({"ticket": created},
                                                                     "true")
     first = world.settle()
+    moments.append((datetime.now(UTC), flexi_views(world, worker, created)))
     modified = world.client.post("/flexi-wages", json=payslip(worker, 5500, action="modify"),
                                  headers=SECRETARIAT).json()["ticket"]
     unmatched = world.client.post("/flexi-wages", json=payslip(stranger, 4000, OTHER),
                                   headers=KROON).json()["ticket"]
     second = world.settle()
+    moments.append((datetime.now(UTC), flexi_views(world, worker, created)))
     catch_up_notifications(world.register)
     return {"worker": worker, "stranger": stranger, "created": created,
             "modified": modified, "unmatched": unmatched, "before": before,
+            "moments": moments,
             "decided": {d.declaration_id: d for d in first + second}}
+
+
+def flexi_views(world, worker: str, ticket: int, as_of: datetime | None = None) -> dict:
+    """What each Flexi at work view answers (status and body), live or `asOf`."""
+    at = {"asOf": as_of.isoformat()} if as_of else {}
+    asked = {"list": ("/flexi-wages", {"employer": "175110801"}, KROON),
+             "worker": (f"/flexi-wages/workers/{worker}", {"employer": "175110801"}, KROON),
+             "decision": (f"/flexi-wages/{ticket}", {}, KROON),
+             "income": ("/flexi-income", {"ssin": worker, "year": FIRST.year}, AUDITOR)}
+    found = {}
+    for name, (path, params, headers) in asked.items():
+        answer = world.client.get(path, params={**params, **at}, headers=headers)
+        found[name] = (answer.status_code, answer.json())
+    return found
+
+
+def test_every_flexi_view_as_of_a_moment_equals_the_live_one_then(world, sent):
+    """Issue 28 point 1 for the Flexi at work views: a payslip pending, then decided, then
+    modified; each view `asOf` each moment equals what it answered live then."""
+    pending, decided, modified = sent["moments"]
+    assert pending[1]["decision"][0] == 404
+    assert [i["status"] for i in pending[1]["list"][1]["items"]] == ["pending"]
+    assert decided[1]["income"][1]["totalCents"] == 9400 + 5000
+    assert modified[1]["income"][1]["totalCents"] == 5500
+    for moment, live in sent["moments"]:
+        assert flexi_views(world, sent["worker"], sent["created"], moment) == live
+    assert world.client.get("/flexi-wages", params={"employer": "175110801", "asOf": "soon"},
+                            headers=KROON).status_code == 400
 
 
 def test_a_payslip_is_pending_until_decided(sent):

@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 import psycopg
 import pytest
 
+from services.common.db import open_pool
 from services.directory import adapter
 from services.directory.domain import DirectoryDocument
 
@@ -69,3 +70,17 @@ def test_an_older_database_starts_its_history_with_what_it_holds(database_url):
     early = adapter.directory_as_of(database_url, datetime(2000, 1, 1, tzinfo=UTC))
     assert early.flexi[("85073003328", "2026Q3")] is False
     assert rows[0][3]["name"] == "Brasserie De Kroon"
+
+
+def test_a_flexi_retirement_as_the_directory_knew_it(database_url):
+    """The income counter as of a moment reads the retirement known then (Flexi at work
+    views with `--as-of`)."""
+    before = datetime.now(UTC)
+    first = load(database_url, flexiRetirements=[{"ssin": "50010100156",
+                                                  "retiredFrom": "2026-03-01"}])
+    load(database_url, flexiRetirements=[{"ssin": "50010100156", "retiredFrom": "2026-01-01"}])
+    with open_pool(database_url, 1) as pool:
+        found = [adapter.flexi_retirement(pool, "50010100156", at)
+                 for at in (before, first, None)]
+    assert [r and r.retired_from.isoformat() for r in found] == [
+        None, "2026-03-01", "2026-01-01"]

@@ -1,6 +1,7 @@
 """`dimona flexi list|status|worker|income` (issue 23): JSON, CSV and tables for people, over
 fixed answers given to tests/unit/test_cli_output.py's fake client."""
 
+import contextlib
 import csv
 import io
 import json
@@ -68,7 +69,12 @@ class FakeFlexi:
 @pytest.fixture(autouse=True)
 def flexi(monkeypatch):
     views = FakeFlexi()
-    monkeypatch.setattr(FakeClient, "flexi", views, raising=False)
+
+    def flexi_at(client, moment, progress=None, **whose):
+        """Flexi at work now (as of a moment: tests/e2e/test_flexi_at_work.py)."""
+        assert moment is None
+        return contextlib.nullcontext(views)
+    monkeypatch.setattr(FakeClient, "flexi_at", flexi_at, raising=False)
     return views
 
 

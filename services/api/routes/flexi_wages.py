@@ -15,7 +15,7 @@ from schemas.declaration import Declaration, FlexiWage
 from services.api.access import Unauthorized
 from services.api.deps import AccessDep, Body, Caller, DeclareDep, Reader, ReadersDep
 from services.api.routes.declarations import IdempotencyKey, replayed_header
-from services.api.routes.register import Format, Limit, Offset, as_csv, check_employer
+from services.api.routes.register import AsOf, Format, Limit, Offset, as_csv, at, check_employer
 from services.intake.domain import Forbidden, Principal
 from services.projections.application import FlexiFilters, Page
 
@@ -56,30 +56,35 @@ def flexi_transfers(employer: str, who: Reader, access: AccessDep, readers: Read
               year: Annotated[int | None, Query(ge=1900, le=2999)] = None,
               from_: Annotated[date | None, Query(alias="from")] = None,
               to: date | None = None, limit: Limit = 100, offset: Offset = 0,
-              format: Format = "json"):
+              format: Format = "json", as_of: AsOf = None):
     """An employer's transfers, decided ones by ticket then the pending ones:
     `{employer, criteria, total, offset, limit, items}`, or CSV with `format=csv`."""
     check_employer(access, who, employer)
-    found = readers.flexi.transfers(employer, FlexiFilters(ssin, year, from_, to),
-                                    Page(limit, offset))
+    with readers.flexi_at(at(as_of), employer=employer) as views:
+        found = views.transfers(employer, FlexiFilters(ssin, year, from_, to),
+                                Page(limit, offset))
     return found if format == "json" else as_csv("flexi-wages", found["items"],
                                                  found["total"])
 
 
 # Before /flexi-wages/{ticket}, which would take this path for a ticket.
 @router.get("/flexi-wages/workers/{ssin}")
-def flexi_worker(ssin: Ssin, employer: str, who: Reader, access: AccessDep, readers: ReadersDep):
+def flexi_worker(ssin: Ssin, employer: str, who: Reader, access: AccessDep, readers: ReadersDep,
+                 as_of: AsOf = None):
     """A flexi-jobber's details at an employer: its transfers ("Flexi at work"), its
     situations as they are now and its Dimona periods there."""
     check_employer(access, who, employer)
-    return readers.flexi.worker(employer, ssin)
+    with readers.flexi_at(at(as_of), employer=employer) as views:
+        return views.worker(employer, ssin)
 
 
 @router.get("/flexi-wages/{ticket}")
-def flexi_decision(ticket: Ticket, who: Reader, access: AccessDep, readers: ReadersDep):
+def flexi_decision(ticket: Ticket, who: Reader, access: AccessDep, readers: ReadersDep,
+                   as_of: AsOf = None):
     """404 until decided (or not the caller's to read), then `{ticket, action, result,
     anomalies, situationKey, situation, receivedAt}`."""
-    found = readers.flexi.decision(ticket)
+    with readers.flexi_at(at(as_of), declaration=ticket) as views:
+        found = views.decision(ticket)
     if found is None or not (access.may_read(who, found["declarant"], found["employerKey"])
                              or access.may_read_employer(who, found["employerKey"])):
         raise HTTPException(404, "no decision for this ticket (yet)")
@@ -89,7 +94,9 @@ def flexi_decision(ticket: Ticket, who: Reader, access: AccessDep, readers: Read
 @router.get("/flexi-income")
 def flexi_income(ssin: Annotated[str, Query(pattern=r"^\d{1,20}$")],
            year: Annotated[int, Query(ge=1900, le=2999)],
-           who: Annotated[Principal, Depends(auditor)], readers: ReadersDep):
+           who: Annotated[Principal, Depends(auditor)], readers: ReadersDep,
+           as_of: AsOf = None):
     """A flexi-jobber's wages and premiums of an income year over every employer, the
     year's ceiling and what is left of it (auditor tokens only)."""
-    return readers.flexi.income(ssin, year)
+    with readers.flexi_at(at(as_of), everyone=True) as views:
+        return views.income(ssin, year)

@@ -62,11 +62,15 @@ class FakeAccess:
 
 def fake_readers(**parts) -> SimpleNamespace:
     """A Readers (services.api.readers) holding only the readers a test gives; its
-    register now (the register as of a moment needs the event store: integration tests)."""
-    def register_at(moment, **whose):
-        assert moment is None, "the register as of a moment is not faked"
-        return nullcontext(parts["register"])
-    return SimpleNamespace(**({"register_at": register_at} | parts))
+    register and Flexi at work now (as of a moment they need the event store: integration
+    tests)."""
+    def now(part: str):
+        def at(moment, **whose):
+            assert moment is None, "the register as of a moment is not faked"
+            return nullcontext(parts[part])
+        return at
+    return SimpleNamespace(**({"register_at": now("register"), "flexi_at": now("flexi")}
+                              | parts))
 
 
 def app_with(readers: SimpleNamespace | None = None, intake=None,
