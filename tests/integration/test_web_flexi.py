@@ -7,7 +7,7 @@ and deleted; errors next to their fields; an auditor and a forged form refused."
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -82,10 +82,12 @@ def test_a_transfer_to_the_confirmation_then_decided_changed_and_deleted(world, 
     overview = client.get("/web/flexi", headers=EN).text
     row = re.search(rf'<tr data-ticket="{ticket}"[^>]*data-status="(\w+)"', overview)
     assert row and row.group(1) == "pending" and "Being processed" in overview
+    while_pending = datetime.now(UTC)
     [decided] = world.settle()
     assert (decided.declaration_id, decided.result) == (ticket, "A"), decided.anomalies
     overview = client.get("/web/flexi", headers=EN).text
     assert re.search(rf'<tr data-ticket="{ticket}"[^>]*data-status="A"', overview)
+    once_decided = datetime.now(UTC)
     now = situation(world, ssin)
     assert (now["wagesCents"], now["premiumsCents"], now["payslipReference"]) == (
         9550, 5000, "PAY-1")
@@ -115,6 +117,15 @@ def test_a_transfer_to_the_confirmation_then_decided_changed_and_deleted(world, 
     assert decided.result == "A", decided.anomalies
     assert situation(world, ssin)["cancelled"] is True
     assert client.get(f"/web/flexi/{ssin}/modify/{relation}").status_code == 404
+
+    # the overview as it stood at a moment (issue 28): replayed from the history
+    for at, status in ((while_pending, "pending"), (once_decided, "A")):
+        then = client.get("/web/flexi", params={"asOf": at.isoformat()}, headers=EN)
+        assert then.status_code == 200 and 'id="as-of"' in then.text
+        assert [int(t) for t in re.findall(r'<tr data-ticket="(\d+)"', then.text)] == [ticket]
+        assert re.search(rf'<tr data-ticket="{ticket}"[^>]*data-status="{status}"', then.text)
+    wrong = client.get("/web/flexi?asOf=yesterday", headers=EN)
+    assert wrong.status_code == 400 and "Give a date and a time." in wrong.text
 
 
 def test_the_overview_deletes_a_payslip_before_the_transfer(world, flexi_worker):

@@ -19,8 +19,9 @@ import re
 import uuid
 from collections.abc import Callable
 from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from services.api.web import pages
@@ -40,7 +41,14 @@ from services.api.web.forms import (
 )
 from services.api.web.routes.confirmation import ids_of, statuses
 from services.api.web.session import WebSession
-from services.projections.application import BadFlexiQuery, Filters, FlexiFilters, Page
+from services.projections.application import (
+    BadFlexiQuery,
+    BadQuery,
+    Filters,
+    FlexiFilters,
+    Page,
+    moment,
+)
 
 router = APIRouter(include_in_schema=False)
 PAGE = 20
@@ -297,18 +305,28 @@ def draft_totals(draft: dict) -> dict:
 
 @router.get("/web/flexi")
 def overview(request: Request, session: EmployerSession, found: Found, ssin: str = "",
-             year: str = "", offset: str = "0") -> Response:
-    """The employer's transfers, decided ones by ticket, then those being processed."""
-    ssin, year = ssin.strip(), year.strip()
+             year: str = "", offset: str = "0",
+             as_of: Annotated[str, Query(alias="asOf")] = "") -> Response:
+    """The employer's transfers, decided ones by ticket, then those being processed; with
+    `asOf`, as they stood at that moment (replayed from the history)."""
+    ssin, year, as_of = ssin.strip(), year.strip(), as_of.strip()
     try:
         filters = FlexiFilters(ssin=ssin or None,
                                year=int(year) if digits(year) and len(year) == 4 else None)
     except BadFlexiQuery:
         raise PageNotFound() from None
-    page = found.readers.flexi.transfers(session.employer, filters, Page(PAGE, number_of(offset)))
+    try:
+        at = moment(as_of) if as_of else None
+    except BadQuery:
+        at, errors = None, {"asOf": "search.error.as_of"}
+    else:
+        errors = {}
+    with found.readers.flexi_at(at, employer=session.employer) as views:
+        page = views.transfers(session.employer, filters, Page(PAGE, number_of(offset)))
     lang = pages.language(request)
     return pages.render(request, "flexi.html", session, page=page, size=PAGE,
-                        money=money(lang), ssin=ssin, year=year)
+                        money=money(lang), ssin=ssin, year=year, as_of=as_of, at=at,
+                        errors=errors, status=400 if errors else 200)
 
 
 @router.get("/web/flexi/transfer")
