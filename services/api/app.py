@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from functools import partial
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -66,7 +67,9 @@ def create_app(settings: ApiSettings | None = None, services: Services | None = 
                                        settings.database_wait_s, True)
         store = IntakeStore(pool)
         metrics.read_stored(DeadLetters(settings.database_url).counts, store.batch_lines)
-        readers = await asyncio.to_thread(open_readers, pool, settings.database_url)
+        readers = await asyncio.to_thread(partial(
+            open_readers, pool, settings.database_url, as_of_kept=settings.as_of_kept,
+            as_of_keep_s=settings.as_of_keep_s))
         running = await jobs.start(settings, store, readers.event_log, metrics.counted)
         app.state.services = Services(running.intake,
                                       Access(store, settings.token_lifetime_s), readers,

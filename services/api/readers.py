@@ -19,8 +19,8 @@ from services.intake.adapter import IntakeStore
 from services.notifier.ebox import ReadEbox
 from services.notifier.queries import Ebox
 from services.projections.application import FlexiViews, RegisterViews
+from services.projections.as_of import KeptAnswers
 from services.projections.as_of import Progress as AsOfProgress
-from services.projections.as_of import register_as_of
 from services.projections.queries import RegisterQueries, recorded_result
 from services.validator.eventlog import EventLog
 
@@ -31,8 +31,10 @@ class Readers:
     """Each reader is built when first used (a CLI command opens only what it reads);
     `open_readers` builds them all at once for a server's threads."""
 
-    def __init__(self, pool: ConnectionPool, database_url: str):
+    def __init__(self, pool: ConnectionPool, database_url: str, as_of_kept: int = 4,
+                 as_of_keep_s: float = 600):
         self.pool, self.database_url = pool, database_url
+        self.as_of_kept, self.as_of_keep_s = as_of_kept, as_of_keep_s
 
     @cached_property
     def queries(self) -> RegisterQueries:
@@ -74,8 +76,13 @@ class Readers:
             keys = [recorded[0][0].employer_key] if recorded else []
         elif not everyone:
             raise ValueError("the register as of a moment is of an employer, or everyone's")
-        with register_as_of(self.database_url, moment, keys, progress) as schema:
+        with self.kept_answers.schema(moment, keys, progress) as schema:
             yield RegisterViews(self.pool, schema)
+
+    @cached_property
+    def kept_answers(self) -> KeptAnswers:
+        """The registers as of a moment made lately, kept for the next pages."""
+        return KeptAnswers(self.database_url, self.as_of_kept, self.as_of_keep_s)
 
     @cached_property
     def flexi(self) -> FlexiViews:
@@ -138,14 +145,18 @@ class Readers:
     def close(self) -> None:
         if "event_log" in self.__dict__:
             self.event_log.close()
+        if "kept_answers" in self.__dict__:
+            self.kept_answers.close()
 
 
-def open_readers(pool: ConnectionPool, database_url: str, *, lazy: bool = False) -> Readers:
+def open_readers(pool: ConnectionPool, database_url: str, *, lazy: bool = False,
+                 **kept) -> Readers:
     """The read side over `pool`; unless `lazy`, every reader is built now (cached
-    properties are not built under a lock: a server must not build them in two threads)."""
-    readers = Readers(pool, database_url)
+    properties are not built under a lock: a server must not build them in two threads).
+    `kept`: `as_of_kept`, `as_of_keep_s` (KeptAnswers)."""
+    readers = Readers(pool, database_url, **kept)
     if not lazy:
         for name in ("queries", "register", "flexi", "ebox", "event_log", "audit",
-                     "verify", "batches"):
+                     "verify", "batches", "kept_answers"):
             getattr(readers, name)
     return readers

@@ -21,3 +21,7 @@ class ApiSettings(IntakeSettings):
     """... for this long."""
     web_secure_cookies: bool = False
     """Send the session cookie over HTTPS only (set it behind a TLS proxy)."""
+    as_of_kept: int = 4
+    """Registers as of a moment kept after answering, for the next pages of a search ..."""
+    as_of_keep_s: float = 600
+    """... each until this long after its last use (docs/interface.md §4)."""

@@ -21,10 +21,12 @@ the next answer drops it.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime
 from functools import partial
 from multiprocessing import get_context
@@ -187,3 +189,74 @@ def _decided_rows(log: EventLog, moment: datetime, employer_keys: Sequence[str] 
     """The rows of the decisions of a span of positions, and the position it ends at."""
     return Rows.of([d for _, found in log.decisions_until(moment, employer_keys, *span)
                     for d in found]), span[1]
+
+
+class KeptAnswers:
+    """The as-of schemas a server keeps for a while after answering: the pages and exports
+    of one search ask for the same employer at the same moment, and are then read from the
+    schema made for the first (a web search's moment is to the minute). At most `size` are
+    kept, each until `keep_s` after its last use (dropped by the next answer after that, or
+    by `close`); one in use is never dropped. Only moments at least `settled_s` in the past
+    are kept: a decision is dated before it commits, so a moment just past can still gain
+    one."""
+
+    def __init__(self, database_url: str, size: int = 4, keep_s: float = 600,
+                 settled_s: float = 60):
+        self.database_url, self.size, self.keep_s = database_url, size, keep_s
+        self.settled_s = settled_s
+        self.lock = threading.Lock()
+        self.kept: dict[tuple, _Kept] = {}
+
+    @contextmanager
+    def schema(self, moment: datetime, employer_keys: Sequence[str] | None,
+               progress: Progress = lambda n, s: None) -> Iterator[str]:
+        """As `register_as_of`, from a kept schema when there is one."""
+        if (datetime.now(moment.tzinfo) - moment).total_seconds() < self.settled_s:
+            with register_as_of(self.database_url, moment, employer_keys, progress) as name:
+                yield name
+            return
+        key = (moment, None if employer_keys is None else tuple(sorted(employer_keys)))
+        with self.lock:
+            kept = self.kept.setdefault(key, _Kept())
+            kept.users += 1
+        try:
+            with kept.building:  # the first builds it, the others wait for it
+                if kept.name is None:
+                    kept.name = kept.stack.enter_context(register_as_of(
+                        self.database_url, moment, employer_keys, progress))
+            yield kept.name
+        finally:
+            with self.lock:
+                kept.users, kept.used = kept.users - 1, time.monotonic()
+                stale = self._stale()
+            self._drop(stale)
+
+    def _stale(self) -> list[_Kept]:
+        """Those to drop now (under the lock): unused, and old or beyond the size."""
+        idle = sorted((k for k in self.kept.items() if k[1].users == 0),
+                      key=lambda k: k[1].used)
+        over = max(0, len(self.kept) - self.size)
+        stale = [key for i, (key, kept) in enumerate(idle) if i < over or kept.name is None
+                 or time.monotonic() - kept.used > self.keep_s]
+        return [self.kept.pop(key) for key in stale]
+
+    @staticmethod
+    def _drop(stale: list[_Kept]) -> None:
+        for kept in stale:
+            kept.stack.close()
+
+    def close(self) -> None:
+        with self.lock:
+            stale, self.kept = list(self.kept.values()), {}
+        self._drop(stale)
+
+
+@dataclass
+class _Kept:
+    """One kept schema: its name once built, who reads it, when it was last read."""
+
+    name: str | None = None
+    users: int = 0
+    used: float = 0.0
+    building: threading.Lock = field(default_factory=threading.Lock)
+    stack: ExitStack = field(default_factory=ExitStack)
