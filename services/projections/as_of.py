@@ -70,7 +70,10 @@ def register_as_of(database_url: str, moment: datetime,
                 _replay(database_url, pool, schema, moment, employer_keys, progress)
             yield schema
         finally:
-            holder.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            try:
+                holder.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            except psycopg.OperationalError:  # the database restarted: the next answer drops it
+                pass
 
 
 def _replay(database_url: str, pool: ConnectionPool, schema: str, moment: datetime,
@@ -93,6 +96,15 @@ def _replay(database_url: str, pool: ConnectionPool, schema: str, moment: dateti
     with pool.connection() as conn, conn.transaction():
         register.record_in(conn, SentLog(conn).sent_until(moment, employer_keys, sent_after),
                            None)
+
+
+def held(database_url: str, schema: str) -> bool:
+    """Whether an as-of schema's maker still holds its lock, and so its rows: a restart of
+    the database ends the maker's session, and a crash empties unlogged tables."""
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        free = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
+                            (LOCKS, schema)).fetchone()[0]
+    return not free  # closing the connection released the lock it took
 
 
 def drop_abandoned(conn: psycopg.Connection) -> list[str]:
@@ -221,6 +233,9 @@ class KeptAnswers:
             kept.users += 1
         try:
             with kept.building:  # the first builds it, the others wait for it
+                if kept.name is not None and not held(self.database_url, kept.name):
+                    kept.stack.close()
+                    kept.name, kept.stack = None, ExitStack()
                 if kept.name is None:
                     kept.name = kept.stack.enter_context(register_as_of(
                         self.database_url, moment, employer_keys, progress))

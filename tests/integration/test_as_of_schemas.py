@@ -95,3 +95,21 @@ def test_a_server_keeps_its_latest_answers_for_the_next_pages(world):
             pass
         kept.close()
         assert as_of_schemas(conn) == set()
+
+
+def test_a_kept_answer_whose_maker_lost_its_session_is_made_again(world):
+    """A database restart ends the session holding a kept schema's lock (and a crash
+    empties its unlogged tables): the next read makes the answer again."""
+    moment = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
+    kept = KeptAnswers(world.url)
+    with kept.schema(moment, ["175110801"]) as before:
+        pass
+    with psycopg.connect(world.url, autocommit=True) as conn:
+        [(ended,)] = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+            "AND classid = %s AND objid::int = hashtext(%s)", (LOCKS, before)).fetchall()
+        assert ended
+        with kept.schema(moment, ["175110801"]) as after:
+            assert after != before and as_of_schemas(conn) == {after}
+        kept.close()
+        assert as_of_schemas(conn) == set()
