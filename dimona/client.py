@@ -162,9 +162,10 @@ class StackClient:
 
     @cached_property
     def readers(self):
-        """The read side (services.api.readers), each reader opened when first used."""
+        """The read side (services.api.readers), each reader opened when first used; a
+        register as of a moment is dropped once read (a command reads it once)."""
         from services.api.readers import open_readers
-        return open_readers(self.pool, self.state["database_url"], lazy=True)
+        return open_readers(self.pool, self.state["database_url"], lazy=True, as_of_kept=0)
 
     @property
     def batch_views(self):

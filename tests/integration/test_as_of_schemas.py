@@ -113,3 +113,14 @@ def test_a_kept_answer_whose_maker_lost_its_session_is_made_again(world):
             assert after != before and as_of_schemas(conn) == {after}
         kept.close()
         assert as_of_schemas(conn) == set()
+
+
+def test_none_kept_when_told_so(world):
+    """The CLI's readers keep none (`as_of_kept=0`): a command's answer is dropped once
+    read, as it reads it once."""
+    kept = KeptAnswers(world.url, size=0)
+    with kept.schema(datetime(2026, 1, 1, 10, 0, tzinfo=UTC), ["175110801"]) as name:
+        with psycopg.connect(world.url) as conn:
+            assert as_of_schemas(conn) == {name}
+    with psycopg.connect(world.url) as conn:
+        assert as_of_schemas(conn) == set()
