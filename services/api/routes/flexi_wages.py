@@ -72,7 +72,7 @@ def flexi_transfers(employer: str, who: Reader, access: AccessDep, readers: Read
 def flexi_worker(ssin: Ssin, employer: str, who: Reader, access: AccessDep, readers: ReadersDep,
                  as_of: AsOf = None):
     """A flexi-jobber's details at an employer: its transfers ("Flexi at work"), its
-    situations as they are now and its Dimona periods there."""
+    situations as they are now (or were at `asOf`) and its Dimona periods there."""
     check_employer(access, who, employer)
     with readers.flexi_at(at(as_of), employer=employer) as views:
         return views.worker(employer, ssin)
