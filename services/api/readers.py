@@ -82,7 +82,8 @@ class Readers:
     @cached_property
     def kept_answers(self) -> KeptAnswers:
         """The registers as of a moment made lately, kept for the next pages."""
-        return KeptAnswers(self.database_url, self.as_of_kept, self.as_of_keep_s)
+        return KeptAnswers(self.pool, self.database_url, self.as_of_kept,
+                           self.as_of_keep_s)
 
     @cached_property
     def flexi(self) -> FlexiViews:

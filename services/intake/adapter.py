@@ -505,13 +505,16 @@ class IntakeStore:
         (docs/interface.md §9: a Flexi at work transfer is "pending" until decided).
         `received_by` a past moment: every one received by then, decided since or not (the
         caller knows which were decided at that moment)."""
-        source = ("intake.submissions s" if received_by else
-                  "intake.outbox o JOIN intake.submissions s USING (declaration_id)")
+        if received_by is None:
+            source, received, moment = ("intake.outbox o JOIN intake.submissions s "
+                                        "USING (declaration_id)"), "", ()
+        else:
+            source, received, moment = ("intake.submissions s", "AND s.received_at <= %s ",
+                                        (received_by,))
         with self.pool.connection() as conn:
             rows = conn.execute(
                 f"SELECT s.event FROM {source} WHERE s.employer_key = ANY(%s) AND "
                 "jsonb_typeof(s.event::jsonb #> ARRAY['declaration', %s]) = 'object' "
-                "AND (%s::timestamptz IS NULL OR s.received_at <= %s) "
-                "ORDER BY s.declaration_id",
-                (list(employer_keys), kind, received_by, received_by)).fetchall()
+                f"{received}ORDER BY s.declaration_id",
+                (list(employer_keys), kind, *moment)).fetchall()
         return [DeclarationSubmitted.model_validate_json(r[0]) for r in rows]

@@ -98,13 +98,13 @@ def _replay(database_url: str, pool: ConnectionPool, schema: str, moment: dateti
                            None)
 
 
-def held(database_url: str, schema: str) -> bool:
+def held(conn: psycopg.Connection, schema: str) -> bool:
     """Whether an as-of schema's maker still holds its lock, and so its rows: a restart of
     the database ends the maker's session, and a crash empties unlogged tables."""
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        free = conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))",
-                            (LOCKS, schema)).fetchone()[0]
-    return not free  # closing the connection released the lock it took
+    return conn.execute(
+        "SELECT EXISTS (SELECT FROM pg_locks WHERE locktype = 'advisory' AND classid = %s "
+        "AND objid::int = hashtext(%s) AND objsubid = 2 AND granted)",
+        (LOCKS, schema)).fetchone()[0]
 
 
 def drop_abandoned(conn: psycopg.Connection) -> list[str]:
@@ -212,9 +212,9 @@ class KeptAnswers:
     are kept: a decision is dated before it commits, so a moment just past can still gain
     one."""
 
-    def __init__(self, database_url: str, size: int = 4, keep_s: float = 600,
-                 settled_s: float = 60):
-        self.database_url, self.size, self.keep_s = database_url, size, keep_s
+    def __init__(self, pool: ConnectionPool, database_url: str, size: int = 4,
+                 keep_s: float = 600, settled_s: float = 60):
+        self.pool, self.database_url, self.size, self.keep_s = pool, database_url, size, keep_s
         self.settled_s = settled_s
         self.lock = threading.Lock()
         self.kept: dict[tuple, _Kept] = {}
@@ -233,7 +233,7 @@ class KeptAnswers:
             kept.users += 1
         try:
             with kept.building:  # the first builds it, the others wait for it
-                if kept.name is not None and not held(self.database_url, kept.name):
+                if kept.name is not None and not self._held(kept.name):
                     kept.stack.close()
                     kept.name, kept.stack = None, ExitStack()
                 if kept.name is None:
@@ -245,6 +245,10 @@ class KeptAnswers:
                 kept.users, kept.used = kept.users - 1, time.monotonic()
                 stale = self._stale()
             self._drop(stale)
+
+    def _held(self, schema: str) -> bool:
+        with self.pool.connection() as conn:
+            return held(conn, schema)
 
     def _stale(self) -> list[_Kept]:
         """Those to drop now (under the lock): unused, and old or beyond the size."""

@@ -62,7 +62,7 @@ def test_a_server_keeps_its_latest_answers_for_the_next_pages(world):
     beyond `keep_s`; threads asking at once wait for one schema; a moment not yet settled is
     answered and dropped."""
     first, second, third = (datetime(2026, 1, 1, 10, m, tzinfo=UTC) for m in (0, 1, 2))
-    kept = KeptAnswers(world.url, size=2, keep_s=600)
+    kept = KeptAnswers(world.pool, world.url, size=2, keep_s=600)
     with psycopg.connect(world.url, autocommit=True) as conn:
         with kept.schema(first, ["175110801"]) as one:
             pass
@@ -101,7 +101,7 @@ def test_a_kept_answer_whose_maker_lost_its_session_is_made_again(world):
     """A database restart ends the session holding a kept schema's lock (and a crash
     empties its unlogged tables): the next read makes the answer again."""
     moment = datetime(2026, 1, 1, 10, 0, tzinfo=UTC)
-    kept = KeptAnswers(world.url)
+    kept = KeptAnswers(world.pool, world.url)
     with kept.schema(moment, ["175110801"]) as before:
         pass
     with psycopg.connect(world.url, autocommit=True) as conn:
@@ -118,7 +118,7 @@ def test_a_kept_answer_whose_maker_lost_its_session_is_made_again(world):
 def test_none_kept_when_told_so(world):
     """The CLI's readers keep none (`as_of_kept=0`): a command's answer is dropped once
     read, as it reads it once."""
-    kept = KeptAnswers(world.url, size=0)
+    kept = KeptAnswers(world.pool, world.url, size=0)
     with kept.schema(datetime(2026, 1, 1, 10, 0, tzinfo=UTC), ["175110801"]) as name:
         with psycopg.connect(world.url) as conn:
             assert as_of_schemas(conn) == {name}
